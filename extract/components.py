@@ -1,0 +1,421 @@
+"""Our spaCy components, registered with ``@Language.factory``.
+
+Each component reads its rules from data files under ``seeds/`` (paths come
+from its config) and writes its results onto the ``Doc``: sentence starts,
+``doc.spans`` groups and ``doc._`` extensions. ``extract.convert`` is the only
+code that turns those into domain objects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, SpanGroup
+
+from extract import rules
+from kg.errors import ExtractionError
+from kg.iri import entity_key
+
+CANDIDATES = "abx_candidates"
+PROPOSED = "abx_proposed"
+
+
+def _load_json(path: str | Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ExtractionError(f"cannot read rule file {path}: {e}; restore it from git") from e
+
+
+def _load_lines(path: str | Path) -> list[str]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ExtractionError(f"cannot read rule file {path}: {e}; restore it from git") from e
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _ensure_extension(name: str) -> None:
+    if not Doc.has_extension(name):
+        Doc.set_extension(name, default=None)
+
+
+# ------------------------------------------------------------- sentences
+
+
+@Language.factory("abx_sentencizer", default_config={"rules_path": ""})
+def make_sentencizer(nlp: Language, name: str, rules_path: str) -> SentenceSplitter:
+    return SentenceSplitter(_load_json(rules_path)["no_split_after"])
+
+
+class SentenceSplitter:
+    """Splits after ``.``/``!``/``?`` when the next token can start a sentence.
+
+    The tokenizer already keeps "e.g." and decimals whole; the rule file lists
+    the abbreviations ("et al.", "Fig.") after which a full stop is not an end.
+    """
+
+    def __init__(self, no_split_after: list[str]) -> None:
+        self.no_split = {w.lower().rstrip(".") for w in no_split_after}
+
+    def __call__(self, doc: Doc) -> Doc:
+        for i, tok in enumerate(doc):
+            tok.is_sent_start = i == 0
+        for i, tok in enumerate(doc[:-1]):
+            nxt = doc[i + 1]
+            ends = tok.text in {".", "!", "?"} or (
+                tok.text.endswith(".") and len(tok) > 1 and tok.text[:-1].lower() not in self.no_split
+                and not tok.like_num and tok.text.count(".") == 1
+            )
+            if not ends:
+                continue
+            if tok.text == "." and i > 0 and doc[i - 1].text.lower().rstrip(".") in self.no_split:
+                continue
+            if nxt.is_title or nxt.is_upper or nxt.like_num or nxt.text[:1] in "\"'([":
+                nxt.is_sent_start = True
+        return doc
+
+
+# --------------------------------------------------------- abbreviations
+
+
+@Language.factory("abx_abbreviations", default_config={"max_inner_tokens": 16})
+def make_abbreviations(nlp: Language, name: str, max_inner_tokens: int) -> AbbreviationDetector:
+    return AbbreviationDetector(max_inner_tokens)
+
+
+class AbbreviationDetector:
+    """Schwartz-Hearst abbreviation definitions: "long form (SF)" and "SF (long form)".
+
+    Sets ``doc._.abx_abbreviations`` to a list of ``(short_span, long_span)``.
+    """
+
+    def __init__(self, max_inner_tokens: int) -> None:
+        self.max_inner = max_inner_tokens
+        _ensure_extension("abx_abbreviations")
+
+    def __call__(self, doc: Doc) -> Doc:
+        pairs: list[tuple[Span, Span]] = []
+        for open_tok in doc:
+            if open_tok.text != "(":
+                continue
+            sent = open_tok.sent
+            close = next((t for t in doc[open_tok.i + 1 : min(sent.end, open_tok.i + self.max_inner + 2)]
+                          if t.text == ")"), None)
+            if close is None or close.i == open_tok.i + 1:
+                continue
+            inner = doc[open_tok.i + 1 : close.i]
+            pair = self._short_in_parens(doc, sent, open_tok.i, inner) or self._long_in_parens(doc, sent, open_tok.i, inner)
+            if pair:
+                pairs.append(pair)
+        doc._.abx_abbreviations = pairs
+        return doc
+
+    @staticmethod
+    def _short_in_parens(doc: Doc, sent: Span, paren: int, inner: Span) -> tuple[Span, Span] | None:
+        text = inner.text
+        if len(inner) > 3 or not rules.is_short_form(text.replace(" ", "")):
+            return None
+        n_chars = sum(c.isalnum() for c in text)
+        window_start = max(sent.start, paren - min(n_chars + 5, n_chars * 2))
+        window = doc[window_start:paren]
+        start = rules.match_long_form(text, window.text)
+        if start is None:
+            return None
+        long_span = doc.char_span(window.start_char + start, window.end_char, alignment_mode="expand")
+        if long_span is None or len(long_span) < 2 and long_span.text.lower() == text.lower():
+            return None
+        return inner, long_span
+
+    @staticmethod
+    def _long_in_parens(doc: Doc, sent: Span, paren: int, inner: Span) -> tuple[Span, Span] | None:
+        if paren == sent.start or len(inner) < 2:
+            return None
+        short = doc[paren - 1]
+        if not rules.is_short_form(short.text):
+            return None
+        start = rules.match_long_form(short.text, inner.text)
+        if start != 0:
+            return None
+        return doc[paren - 1 : paren], inner
+
+
+# ------------------------------------------------------ entity candidates
+
+
+@Language.factory(
+    "abx_entities",
+    default_config={"terms_path": "", "stoplist_path": "", "heads_path": "", "stop_names_path": ""},
+)
+def make_entities(nlp: Language, name: str, terms_path: str, stoplist_path: str,
+                  heads_path: str, stop_names_path: str) -> EntityMatcher:
+    return EntityMatcher(nlp, terms_path, stoplist_path, heads_path, stop_names_path)
+
+
+class EntityMatcher:
+    """Candidate entity spans from the gazetteer, head nouns and name shapes.
+
+    Writes ``doc.spans["abx_candidates"]``; each span's ``label_`` is an entity
+    type and its ``id_`` the rule that found it. Overlaps are kept here and
+    resolved in ``extract.convert``.
+    """
+
+    def __init__(self, nlp: Language, terms_path: str, stoplist_path: str,
+                 heads_path: str, stop_names_path: str) -> None:
+        stop = {s.lower() for s in _load_lines(stoplist_path)} if stoplist_path else set()
+        self.stop_names = set(_load_lines(stop_names_path)) if stop_names_path else set()
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.known: dict[str, str] = {}
+        by_kind: dict[tuple[str, str], list[str]] = {}
+        for label, term, match in self._read_terms(terms_path):
+            if term.lower() in stop:
+                continue
+            by_kind.setdefault((label, match), []).append(term)
+            self.known.setdefault(entity_key(term), label)
+        for (label, match), terms in sorted(by_kind.items()):
+            matcher = self.exact if match == "exact" else self.lower
+            matcher.add(label, list(nlp.tokenizer.pipe(terms)))
+        heads = _load_json(heads_path) if heads_path else {}
+        self.heads = {w: label for label, words in heads.items() if not label.startswith(("_", "task_"))
+                      for w in words}
+        self.task_heads = set(heads.get("Task", []))
+        self.modifier_stop = set(heads.get("task_modifier_stopwords", []))
+
+    @staticmethod
+    def _read_terms(path: str) -> list[tuple[str, str, str]]:
+        rows = []
+        for n, line in enumerate(_load_lines(path)[1:], start=2):
+            parts = line.split("\t")
+            if len(parts) != 3 or parts[2] not in {"exact", "lower"}:
+                raise ExtractionError(f"{path}:{n}: expected 'label<TAB>name<TAB>exact|lower', got {line!r}")
+            rows.append((parts[0], parts[1], parts[2]))
+        return rows
+
+    def type_of(self, text: str) -> str | None:
+        """Type of a name: known name, else a known prefix ("ImageNet-1K"), else its head noun."""
+        key = entity_key(text)
+        if key in self.known:
+            return self.known[key]
+        words = key.split(" ")
+        for n in range(len(words) - 1, 0, -1):
+            label = self.known.get(" ".join(words[:n]))
+            if label and len(words[0]) > 2:
+                return label
+        last = text.split()[-1].lower() if text.split() else ""
+        return self.heads.get(last) or self.heads.get(last.rstrip("s"))
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        for matcher, rule in ((self.exact, "gazetteer"), (self.lower, "gazetteer")):
+            for match_id, start, end in matcher(doc):
+                spans.append(Span(doc, start, end, label=match_id, span_id=rule))
+        for tok in doc:
+            if tok.text in self.stop_names or not rules.is_name_shaped(tok.text):
+                continue
+            spans.append(Span(doc, tok.i, tok.i + 1, label=self.type_of(tok.text) or "Method", span_id="name-shape"))
+            if tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in {"dataset", "datasets", "benchmark", "corpus"}:
+                spans[-1] = Span(doc, tok.i, tok.i + 1, label="Dataset", span_id="dataset-cue")
+        for tok in doc:
+            if tok.lower_ in self.task_heads and tok.i > 0:
+                start, words = tok.i, 0
+                while words < 2 and start > 0:
+                    if start > 1 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
+                            and self._modifier(doc[start - 2], in_compound=True):
+                        start -= 2
+                    elif self._modifier(doc[start - 1]):
+                        start -= 1
+                    else:
+                        break
+                    words += 1
+                if start < tok.i and doc[start].sent == tok.sent:
+                    spans.append(Span(doc, start, tok.i + 1, label="Task", span_id="task-head"))
+        spans += self._abbreviation_spans(doc)
+        doc.spans[CANDIDATES] = SpanGroup(doc, name=CANDIDATES, spans=spans)
+        return doc
+
+    def _abbreviation_spans(self, doc: Doc) -> list[Span]:
+        """Each defined abbreviation, its long form, and every later use of it."""
+        out: list[Span] = []
+        for short, long in doc._.abx_abbreviations or []:
+            label = self.type_of(long.text) or self.type_of(short.text) or "Concept"
+            out.append(Span(doc, long.start, long.end, label=label, span_id="abbreviation"))
+            for tok in doc:
+                if tok.text == short.text or (len(short) == 1 and tok.text == short.text + "s"):
+                    out.append(Span(doc, tok.i, tok.i + 1, label=label, span_id="abbreviation"))
+        return out
+
+    def _modifier(self, tok, *, in_compound: bool = False) -> bool:
+        """Can ``tok`` modify a task head ("node" classification, "few-shot" classification)?
+
+        Without a tagger we exclude what is usually a verb or adverb: stop words,
+        listed verbs, and -ly/-ed/-s endings (the first word of a hyphenated
+        compound, "long"-tail, may be anything alphabetic).
+        """
+        text = tok.lower_
+        if not tok.is_alpha or text in self.modifier_stop or tok.is_upper:
+            return False
+        if in_compound:
+            return True
+        return not tok.is_stop and not tok.is_title and not text.endswith(("ly", "ed")) \
+            and not (text.endswith("s") and not text.endswith("ss"))
+
+
+# ------------------------------------------------------------- proposals
+
+
+@Language.factory("abx_proposals", default_config={"rules_path": ""})
+def make_proposals(nlp: Language, name: str, rules_path: str) -> ProposalDetector:
+    return ProposalDetector(_load_json(rules_path))
+
+
+class ProposalDetector:
+    """Names the paper introduces: "we propose X", "a method called X", "X, a novel ...".
+
+    Writes ``doc.spans["abx_proposed"]``. Only coined names qualify (name-shaped
+    tokens, abbreviations and their long forms, and the words after a naming
+    verb): "we propose a novel framework" proposes nothing nameable.
+    """
+
+    def __init__(self, cfg: dict) -> None:
+        self.subjects = set(cfg["subjects"])
+        self.verbs = set(cfg["verbs"])
+        self.naming = set(cfg["naming"])
+        self.appositive = set(cfg["appositive"])
+        self.window = int(cfg["window"])
+        self.dataset_nouns = set(cfg["dataset_nouns"])
+        self.metric_nouns = set(cfg["metric_nouns"])
+        self.max_title_prefix = int(cfg["max_title_prefix_tokens"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        abbrevs = doc._.abx_abbreviations or []
+        named: list[Span] = []
+        for short, long in abbrevs:
+            named += [short, long]
+        named += [s for s in doc.spans.get(CANDIDATES, []) if s.id_ in {"name-shape", "dataset-cue"}]
+        found: list[Span] = self._title_prefix(doc)
+        for sent in doc.sents:
+            found += self._in_sentence(doc, sent, named)
+        doc.spans[PROPOSED] = SpanGroup(doc, name=PROPOSED, spans=found)
+        return doc
+
+    def _title_prefix(self, doc: Doc) -> list[Span]:
+        """A title "ERASE: Error-Resilient ..." proposes its short prefix name."""
+        if doc.user_data.get("abx_section") != "title":
+            return []
+        colon = next((t.i for t in doc if t.text == ":"), None)
+        if colon is None or not 0 < colon <= self.max_title_prefix or colon + 1 >= len(doc):
+            return []
+        prefix = doc[:colon]
+        if len(prefix) > 1 and not any(rules.is_name_shaped(t.text) for t in prefix):
+            return []
+        if not prefix[0].text[:1].isalnum():
+            return []
+        return [Span(doc, 0, colon, label=self._label(doc, prefix), span_id="title-prefix")]
+
+    def _label(self, doc: Doc, span: Span) -> str:
+        # The describing noun sits in the same clause: "X, an MNIST-based dataset, ..."
+        # or "a new benchmark X"; stop at the clause end so the next clause's nouns don't leak in.
+        after: set[str] = set()
+        for t in doc[span.end : min(span.sent.end, span.end + 10)]:
+            if t.text in {".", ";", ":"} or t.lower_ in {"which", "that", "and"} or (t.text == "," and after):
+                break
+            after.add(t.lower_)
+        before = {t.lower_ for t in doc[max(span.sent.start, span.start - 4) : span.start]}
+        if (after | before) & self.dataset_nouns:
+            return "Dataset"
+        if (after | before) & self.metric_nouns:
+            return "Metric"
+        return "Method"
+
+    def _in_sentence(self, doc: Doc, sent: Span, named: list[Span]) -> list[Span]:
+        out: list[Span] = []
+        toks = list(sent)
+        for j, tok in enumerate(toks):
+            low = tok.lower_
+            if low in self.naming:
+                target = self._name_after(doc, tok.i + 1, sent.end, named)
+                if target is not None:
+                    out.append(Span(doc, target.start, target.end, label=self._label(doc, target), span_id="naming"))
+            elif low in self.verbs and any(t.lower_ in self.subjects for t in toks[max(0, j - 2) : j]):
+                end = min(sent.end, tok.i + 1 + self.window)
+                inside = [s for s in named if tok.i < s.start and s.end <= end]
+                if inside:
+                    first = min(inside, key=lambda s: (s.start, -len(s)))
+                    out.append(Span(doc, first.start, first.end, label=self._label(doc, first), span_id="propose-cue"))
+        # "NAME, a novel ..." / "NAME - a ..." at the start of a sentence
+        for s in named:
+            if s.start == sent.start and s.end + 1 < sent.end and doc[s.end].text in {",", "-", "–", ":"} \
+                    and doc[s.end + 1].lower_ in self.appositive:
+                out.append(Span(doc, s.start, s.end, label=self._label(doc, s), span_id="appositive"))
+        return out
+
+    @staticmethod
+    def _name_after(doc: Doc, start: int, limit: int, named: list[Span]) -> Span | None:
+        for s in named:
+            if s.start == start:
+                return max((n for n in named if n.start == start), key=len)
+        stop = {"which", "that", "to", "for", "with", "where", "and", "as", "in", "on", "of", "is"}
+        end = start
+        while end < min(limit, start + 6):
+            tok = doc[end]
+            if tok.lower_ in stop or not (tok.is_alpha or tok.text == "-"):
+                break
+            end += 1
+        while end > start and doc[end - 1].text == "-":
+            end -= 1
+        return doc[start:end] if end > start else None
+
+
+# ---------------------------------------------------------------- claims
+
+
+@Language.factory("abx_claims", default_config={"rules_path": ""})
+def make_claims(nlp: Language, name: str, rules_path: str) -> ClaimDetector:
+    return ClaimDetector(_load_json(rules_path)["kinds"])
+
+
+class ClaimDetector:
+    """Result and finding sentences: ``doc._.abx_claims`` = ``[(sent, kind, cue)]``."""
+
+    def __init__(self, kinds: list[list]) -> None:
+        try:
+            self.kinds = [(kind, re.compile(r"\b(?:" + "|".join(cues) + r")\b", re.IGNORECASE))
+                          for kind, cues in kinds]
+        except re.error as e:
+            raise ExtractionError(f"claim cue pattern is not a valid regular expression: {e}") from e
+        _ensure_extension("abx_claims")
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = []
+        for sent in doc.sents:
+            for kind, pattern in self.kinds:
+                m = pattern.search(sent.text)
+                if m:
+                    found.append((sent, kind, m.group(0)))
+                    break
+        doc._.abx_claims = found
+        return doc
+
+
+# ------------------------------------------------------------------ URLs
+
+
+@Language.factory("abx_urls")
+def make_urls(nlp: Language, name: str) -> UrlFinder:
+    return UrlFinder()
+
+
+class UrlFinder:
+    """Code and project links: ``doc._.abx_urls`` = ``[Found(url, start, end)]``."""
+
+    def __init__(self) -> None:
+        _ensure_extension("abx_urls")
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.abx_urls = rules.find_urls(doc.text)
+        return doc

@@ -1,0 +1,116 @@
+"""The single crossing from spaCy ``Doc`` objects to plain domain objects."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+from extract.components import CANDIDATES, PROPOSED
+from kg.model import (
+    Abbreviation,
+    Claim,
+    CodeLink,
+    EntityType,
+    Extraction,
+    Mention,
+    Paper,
+    Quantity,
+    Role,
+    Section,
+    TextSpan,
+)
+from extract import rules
+
+# Lower wins when candidate spans overlap: a proposed name beats an
+# abbreviation's long form, which beats a gazetteer hit, and so on.
+_PRIORITY = {"abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "task-head": 3, "name-shape": 4}
+_ROLE_BY_TYPE = {
+    EntityType.METHOD: Role.USES,
+    EntityType.DATASET: Role.EVALUATES_ON,
+    EntityType.TASK: Role.ADDRESSES,
+    EntityType.METRIC: Role.REPORTS_METRIC,
+    EntityType.CONCEPT: Role.MENTIONS,
+}
+
+
+def _text_span(section: Section, span: Span) -> TextSpan:
+    return TextSpan(section, span.start_char, span.end_char, span.text)
+
+
+def _resolve_overlaps(doc: Doc) -> list[tuple[Span, bool]]:
+    """Non-overlapping spans, each flagged True when the paper proposes it."""
+    ranked: list[tuple[int, int, int, Span, bool]] = []
+    for s in doc.spans.get(PROPOSED, []):
+        ranked.append((0, -len(s), s.start, s, True))
+    for s in doc.spans.get(CANDIDATES, []):
+        ranked.append((_PRIORITY.get(s.id_, 5), -len(s), s.start, s, False))
+    taken: set[int] = set()
+    kept: list[tuple[Span, bool]] = []
+    for _, _, _, span, proposed in sorted(ranked, key=lambda r: r[:3]):
+        if taken.isdisjoint(range(span.start, span.end)):
+            taken.update(range(span.start, span.end))
+            kept.append((span, proposed))
+    return sorted(kept, key=lambda k: k[0].start)
+
+
+def _entity_type(label: str) -> EntityType:
+    try:
+        return EntityType(label)
+    except ValueError:
+        return EntityType.CONCEPT
+
+
+def _mentions(doc: Doc, section: Section, long_forms: dict[str, str]) -> list[Mention]:
+    out = []
+    for span, proposed in _resolve_overlaps(doc):
+        label = _entity_type(span.label_)
+        rule = span.id_ or "unknown"
+        role = Role.PROPOSES if proposed else _ROLE_BY_TYPE[label]
+        out.append(Mention(
+            span=_text_span(section, span),
+            label=label,
+            role=role,
+            sentence=_text_span(section, span.sent),
+            rule=rule,
+            long_form=long_forms.get(span.text) or long_forms.get(span.text.rstrip("s")),
+        ))
+    return out
+
+
+def _claims(doc: Doc, section: Section) -> list[Claim]:
+    out = []
+    for sent, kind, cue in doc._.abx_claims or []:
+        quantities = tuple(
+            Quantity(n.value, n.unit, n.text, sent.start_char + n.start, sent.start_char + n.end, n.qualifier)
+            for n in rules.find_numbers(sent.text)
+        )
+        out.append(Claim(_text_span(section, sent), kind, cue, quantities))
+    return out
+
+
+def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, version: str) -> Extraction:
+    """Domain objects for one paper from its processed title and abstract."""
+    docs = ((Section.TITLE, title), (Section.ABSTRACT, abstract))
+    abbreviations = [
+        Abbreviation(_text_span(section, short), _text_span(section, long))
+        for section, doc in docs
+        for short, long in doc._.abx_abbreviations or []
+    ]
+    long_forms = {a.short.text: a.long.text for a in abbreviations}
+    mentions, claims, links, sentences = [], [], [], []
+    for section, doc in docs:
+        mentions += _mentions(doc, section, long_forms)
+        if section is Section.ABSTRACT:  # a title states a topic, not a result
+            claims += _claims(doc, section)
+        links += [CodeLink(f.value, TextSpan(section, f.start, f.end, doc.text[f.start:f.end]))
+                  for f in doc._.abx_urls or []]
+        sentences += [_text_span(section, s) for s in doc.sents]
+    return Extraction(
+        paper=paper,
+        extractor=extractor,
+        version=version,
+        mentions=tuple(mentions),
+        abbreviations=tuple(abbreviations),
+        claims=tuple(claims),
+        code_links=tuple(links),
+        sentences=tuple(sentences),
+    )

@@ -1,0 +1,81 @@
+"""The only place a spaCy ``Language`` is created.
+
+``build_pipeline`` assembles ``spacy.blank("en")`` with our registered
+components, each configured with the rule files under ``seeds/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import extract.components  # noqa: F401  (registers the factories)
+from kg.config import SEEDS_DIR
+from kg.errors import ExtractionError
+
+logger = logging.getLogger(__name__)
+
+EXTRACTOR_NAME = "abstracta-rules"
+EXTRACTOR_VERSION = "1.0"
+
+_RULE_FILES = {
+    "sentences": "patterns/sentences.json",
+    "heads": "patterns/heads.json",
+    "proposals": "patterns/proposals.json",
+    "claims": "patterns/claims.json",
+    "stop_names": "patterns/stop_names.txt",
+    "terms": "gazetteer/terms.tsv",
+    "stoplist": "gazetteer/stoplist.txt",
+}
+
+
+def rule_paths(seeds_dir: Path = SEEDS_DIR) -> dict[str, Path]:
+    paths = {k: seeds_dir / v for k, v in _RULE_FILES.items()}
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        raise ExtractionError(
+            f"rule files missing: {', '.join(missing)}; restore seeds/ from git "
+            f"or pass the seeds directory that holds them"
+        )
+    return paths
+
+
+def rules_fingerprint(seeds_dir: Path = SEEDS_DIR) -> str:
+    """A short hash of every rule file, so provenance changes when rules do."""
+    h = hashlib.blake2b(digest_size=4)
+    for _, path in sorted(rule_paths(seeds_dir).items()):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _keep_coined_names_whole(nlp: Language) -> None:
+    """Stop the tokenizer splitting unit letters off numbers ("ImageNet-1K" -> "ImageNet-1", "K").
+
+    spaCy's default suffix rule for measurement units (km, MB, K, M, ...)
+    serves prose about quantities; in ML names the letter belongs to the name.
+    Only the per-cent sign is still split off a number.
+    """
+    suffixes = [s for s in nlp.Defaults.suffixes if "km" not in str(s)] + [r"(?<=[0-9])%"]
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
+
+
+def build_pipeline(seeds_dir: Path = SEEDS_DIR) -> Language:
+    """spaCy pipeline: sentences, abbreviations, entities, proposals, claims, URLs."""
+    p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
+    nlp = spacy.blank("en")
+    _keep_coined_names_whole(nlp)
+    nlp.add_pipe("abx_sentencizer", config={"rules_path": p["sentences"]})
+    nlp.add_pipe("abx_abbreviations")
+    nlp.add_pipe("abx_entities", config={
+        "terms_path": p["terms"], "stoplist_path": p["stoplist"],
+        "heads_path": p["heads"], "stop_names_path": p["stop_names"],
+    })
+    nlp.add_pipe("abx_proposals", config={"rules_path": p["proposals"]})
+    nlp.add_pipe("abx_claims", config={"rules_path": p["claims"]})
+    nlp.add_pipe("abx_urls")
+    logger.info("built extraction pipeline: %s", ", ".join(nlp.pipe_names))
+    return nlp

@@ -1,0 +1,6 @@
+"""``python -m kg build|export|query|stats``."""
+
+from kg.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

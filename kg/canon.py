@@ -1,0 +1,100 @@
+"""Canonical entities: one node per normalised name, abbreviations merged.
+
+Identity is decided by ``kg.iri.entity_key`` (case, hyphens, spacing and
+plural do not matter) and by abbreviation definitions: a short form defined
+in a paper ("Matryoshka Representation Learning (MRL)") takes the key of its
+long form there, and elsewhere the long form it is most often defined as.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kg.iri import entity_key
+from kg.model import EntityType, Extraction, Mention
+
+# How much one mention's label counts towards its entity's type: a gazetteer
+# hit or an explicit proposal is better evidence than a capitalised token.
+_RULE_WEIGHT = {"gazetteer": 3, "dataset-cue": 3, "naming": 3, "propose-cue": 3, "appositive": 3,
+                "title-prefix": 3, "abbreviation": 2, "task-head": 2, "name-shape": 1}
+_TYPE_ORDER = [EntityType.METHOD, EntityType.DATASET, EntityType.TASK, EntityType.METRIC, EntityType.CONCEPT]
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    key: str
+    type: EntityType
+    pref_label: str
+    alt_labels: tuple[str, ...]
+    paper_count: int
+
+
+def _is_short(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return " " not in text and len(letters) >= 2 and sum(c.isupper() for c in letters) >= 2
+
+
+class EntityTable:
+    """Maps mentions of each paper to canonical entity keys, and describes entities."""
+
+    def __init__(self, extractions: Iterable[Extraction]) -> None:
+        self._extractions = list(extractions)
+        self._local: dict[str, dict[str, str]] = {}
+        global_defs: dict[str, Counter[str]] = defaultdict(Counter)
+        for ex in self._extractions:
+            local = {}
+            for abbr in ex.abbreviations:
+                short, long = entity_key(abbr.short.text), entity_key(abbr.long.text)
+                if short and long and short != long:
+                    local[short] = long
+                    global_defs[short][long] += 1
+            self._local[ex.paper.key] = local
+        # The most frequent definition wins; ties go to the alphabetically first
+        # long form so that the choice does not depend on input order.
+        self._global = {s: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for s, c in global_defs.items()}
+        self.entities = self._describe()
+
+    def key_of(self, paper_key: str, mention: Mention) -> str:
+        """The canonical key of ``mention`` as read in paper ``paper_key``."""
+        if mention.long_form:
+            return entity_key(mention.long_form)
+        key = entity_key(mention.span.text)
+        local = self._local.get(paper_key, {})
+        if key in local:
+            return local[key]
+        if key in self._global and _is_short(mention.span.text):
+            return self._global[key]
+        return key
+
+    def _describe(self) -> dict[str, Entity]:
+        surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+        long_surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+        votes: dict[str, Counter[EntityType]] = defaultdict(Counter)
+        papers: dict[str, set[str]] = defaultdict(set)
+        for ex in self._extractions:
+            for m in ex.mentions:
+                key = self.key_of(ex.paper.key, m)
+                if not key:
+                    continue
+                text = m.span.text
+                surfaces[key][text] += 1
+                if entity_key(text) == key:
+                    long_surfaces[key][text] += 1
+                votes[key][m.label] += _RULE_WEIGHT.get(m.rule, 1)
+                papers[key].add(ex.paper.key)
+        entities = {}
+        for key, forms in surfaces.items():
+            preferred_pool = long_surfaces[key] or forms
+            pref = min(preferred_pool.items(), key=lambda kv: (_is_short(kv[0]), -kv[1], kv[0]))[0]
+            vote = votes[key]
+            etype = min(vote, key=lambda t: (-vote[t], _TYPE_ORDER.index(t)))
+            entities[key] = Entity(
+                key=key,
+                type=etype,
+                pref_label=pref,
+                alt_labels=tuple(sorted(f for f in forms if f != pref)),
+                paper_count=len(papers[key]),
+            )
+        return entities

@@ -1,0 +1,149 @@
+"""Thin command-line verbs over plain functions.
+
+Exit codes: 0 success, 1 an Abstracta error (one line on stderr), 2 bad
+arguments (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg.config import Settings
+from kg.errors import AbstractaError, ConfigError
+
+logger = logging.getLogger("kg.cli")
+
+
+def _progress_bar(total_hint: str):  # noqa: ANN202 - returns a progress callback
+    from tqdm import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=total_hint, unit="paper", file=sys.stderr,
+                              disable=None, leave=False)
+        bar["bar"].update(done - bar["bar"].n)
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.orchestrate import build_from_inputs
+
+    summary = build_from_inputs(args.inputs, settings, progress=_progress_bar("extracting"))
+    s = summary.as_dict()
+    ents = ", ".join(f"{k} {v}" for k, v in s["entities"].items()) or "none"
+    print(f"papers: {s['papers']}\nentities: {sum(s['entities'].values())} ({ents})\n"
+          f"claims: {s['claims']}\ncode links: {s['code_links']}\ntriples: {s['triples']}\n"
+          f"skipped records: {s['skipped']}\ntime: {s['seconds']:.1f} s\nstore: {s['store']}")
+    for sk in summary.skipped[:20]:
+        print(f"  skipped {sk.source}:{sk.line}: {sk.reason}")
+    if len(summary.skipped) > 20:
+        print(f"  ... and {len(summary.skipped) - 20} more skipped records")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.export import export
+    from kg.store import open_current
+
+    _, store = open_current(settings.store_dir)
+    out = export(store, args.format, args.out)
+    print(f"wrote {out} ({out.stat().st_size:,} bytes, {args.format})")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.results import to_csv, to_json, to_table
+    from kg.sparql import QueryRunner
+    from kg.store import open_current
+
+    if args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"cannot read query file {args.file}: {e}") from e
+    else:
+        text = args.query
+    gen, _ = open_current(settings.store_dir)
+    with QueryRunner(gen.db_path, timeout_s=settings.query_timeout_s, max_rows=settings.max_rows) as runner:
+        result = runner.run(text)
+    render = {"table": to_table, "csv": to_csv, "json": to_json}[args.format]
+    sys.stdout.write(render(result).rstrip("\n") + "\n")
+    if result.truncated:
+        print(f"note: results truncated at {settings.max_rows} rows", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.stats import graph_stats
+    from kg.store import open_current
+
+    gen, store = open_current(settings.store_dir)
+    stats = graph_stats(store)
+    stats["generation"] = gen.name
+    stats["built"] = gen.summary()
+    if args.json:
+        print(json.dumps(stats, indent=2, sort_keys=True))
+    else:
+        print(f"store: {settings.store_dir} ({gen.name})")
+        for key in ("triples", "papers", "claims", "code_links", "evidence"):
+            print(f"{key}: {stats[key]}")
+        print("entities: " + ", ".join(f"{k} {v}" for k, v in stats["entities"].items()))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from kg.export import FORMATS
+
+    parser = argparse.ArgumentParser(prog="python -m kg", description="Abstracta knowledge graph")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="verb", required=True)
+
+    def with_store(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--store", metavar="DIR", help="graph store directory (default: ./store)")
+        return p
+
+    b = with_store(sub.add_parser("build", help="extract papers and (re)build the graph"))
+    b.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders (default: seeds/)")
+    b.set_defaults(func=cmd_build)
+
+    e = with_store(sub.add_parser("export", help="write the graph to a file"))
+    e.add_argument("--format", required=True, choices=FORMATS)
+    e.add_argument("--out", required=True, metavar="FILE")
+    e.set_defaults(func=cmd_export)
+
+    q = with_store(sub.add_parser("query", help="run a read-only SPARQL query"))
+    src = q.add_mutually_exclusive_group(required=True)
+    src.add_argument("query", nargs="?", help="the SPARQL query text")
+    src.add_argument("--file", metavar="F", help="read the query from a file")
+    q.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    q.set_defaults(func=cmd_query)
+
+    s = with_store(sub.add_parser("stats", help="counts of what the graph holds"))
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env().with_store(args.store)
+        return args.func(args, settings)
+    except AbstractaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the stored graph is unchanged", file=sys.stderr)
+        return 130

@@ -1,0 +1,68 @@
+"""Settings: one frozen object with typed defaults.
+
+Nothing here reads the environment at import time; ``Settings.from_env`` is
+called explicitly by the CLIs and the app.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from kg.errors import ConfigError
+
+PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
+SEEDS_DIR: Path = PROJECT_ROOT / "seeds"
+DEFAULT_STORE: Path = PROJECT_ROOT / "store"
+DEFAULT_BASE_IRI: str = "https://w3id.org/abstracta/"
+DEFAULT_QUERY_TIMEOUT_S: float = 10.0
+DEFAULT_MAX_ROWS: int = 10_000
+# An abstract is a few kB; anything past this is not an abstract.
+DEFAULT_MAX_ABSTRACT_CHARS: int = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    store_dir: Path = DEFAULT_STORE
+    seeds_dir: Path = SEEDS_DIR
+    base_iri: str = DEFAULT_BASE_IRI
+    query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS
+
+    def __post_init__(self) -> None:
+        if not self.base_iri.endswith(("/", "#")):
+            raise ConfigError(
+                f"base IRI {self.base_iri!r} must end with '/' or '#'; "
+                f"for example {self.base_iri + '/'!r}"
+            )
+        if self.query_timeout_s <= 0:
+            raise ConfigError(
+                f"query timeout {self.query_timeout_s!r} must be a positive number of seconds"
+            )
+        if self.max_rows <= 0:
+            raise ConfigError(f"row limit {self.max_rows!r} must be a positive integer")
+
+    def with_store(self, store_dir: str | Path | None) -> Settings:
+        return self if store_dir is None else replace(self, store_dir=Path(store_dir))
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read ``ABSTRACTA_*`` variables; call only from CLIs and the app."""
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        if "ABSTRACTA_STORE" in env:
+            kwargs["store_dir"] = Path(env["ABSTRACTA_STORE"])
+        if "ABSTRACTA_BASE_IRI" in env:
+            kwargs["base_iri"] = env["ABSTRACTA_BASE_IRI"]
+        for name, key, conv in (
+            ("ABSTRACTA_QUERY_TIMEOUT", "query_timeout_s", float),
+            ("ABSTRACTA_MAX_ROWS", "max_rows", int),
+        ):
+            if name in env:
+                try:
+                    kwargs[key] = conv(env[name])
+                except ValueError as e:
+                    raise ConfigError(f"{name}={env[name]!r} is not a valid number") from e
+        return cls(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,40 @@
+"""The one error hierarchy of Abstracta.
+
+Every message names the offending value and says how to fix it. Library code
+raises these; only ``app.py`` turns them into UI messages and only the CLIs
+turn them into exit codes.
+"""
+
+from __future__ import annotations
+
+
+class AbstractaError(Exception):
+    """Base class of every error raised on purpose by Abstracta."""
+
+
+class ConfigError(AbstractaError):
+    """A setting or command-line argument is invalid."""
+
+
+class InputError(AbstractaError):
+    """An input file cannot be read as papers."""
+
+
+class ExtractionError(AbstractaError):
+    """The extraction pipeline cannot be built or run."""
+
+
+class StoreError(AbstractaError):
+    """The on-disk graph store is missing, locked or unreadable."""
+
+
+class QueryError(AbstractaError):
+    """A SPARQL query is malformed, refused, or exceeded its limits."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its time limit and was stopped."""
+
+
+class ExportError(AbstractaError):
+    """An export format or destination is invalid."""

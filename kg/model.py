@@ -1,0 +1,144 @@
+"""Plain domain objects: the bottom layer every other module speaks.
+
+Only the standard library is imported here. The extractor produces these
+objects and the graph layer consumes them; neither spaCy nor rdflib types
+ever cross this boundary.
+
+All character offsets are into the text of one ``section`` of a paper
+(``"title"`` or ``"abstract"``), end-exclusive, like Python slices.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class EntityType(str, enum.Enum):
+    """Kinds of scientific entity the graph knows."""
+
+    METHOD = "Method"
+    DATASET = "Dataset"
+    TASK = "Task"
+    METRIC = "Metric"
+    CONCEPT = "Concept"
+
+
+class Role(str, enum.Enum):
+    """How a paper relates to an entity it mentions.
+
+    Values are the local names of the graph predicates (see ``kg.vocab``).
+    """
+
+    PROPOSES = "proposes"
+    USES = "uses"
+    EVALUATES_ON = "evaluatesOn"
+    ADDRESSES = "addresses"
+    REPORTS_METRIC = "reportsMetric"
+    MENTIONS = "mentions"
+
+
+class Section(str, enum.Enum):
+    TITLE = "title"
+    ABSTRACT = "abstract"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One input record. ``key`` is the canonical identity used for its IRI."""
+
+    key: str
+    title: str
+    abstract: str
+    source: str = ""
+    line: int = 0
+    identifier: str | None = None
+    date: str | None = None
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextSpan:
+    """A stretch of one section of a paper."""
+
+    section: Section
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A surface form of an entity found in a paper.
+
+    ``sentence`` is the enclosing sentence, kept as evidence. ``rule`` names
+    the component or pattern that found it.
+    """
+
+    span: TextSpan
+    label: EntityType
+    role: Role
+    sentence: TextSpan
+    rule: str
+    long_form: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Abbreviation:
+    """``short`` was defined in the text as standing for ``long``."""
+
+    short: TextSpan
+    long: TextSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number parsed out of a claim sentence ("up to 14x", "1.7%")."""
+
+    value: float
+    unit: str
+    text: str
+    start: int
+    end: int
+    qualifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A result or finding sentence with the numbers in it."""
+
+    sentence: TextSpan
+    kind: str
+    cue: str
+    quantities: tuple[Quantity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLink:
+    url: str
+    span: TextSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything the extractor found in one paper."""
+
+    paper: Paper
+    extractor: str
+    version: str
+    mentions: tuple[Mention, ...] = ()
+    abbreviations: tuple[Abbreviation, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    code_links: tuple[CodeLink, ...] = ()
+    sentences: tuple[TextSpan, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input record that could not be used, and why."""
+
+    source: str
+    line: int
+    reason: str

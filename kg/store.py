@@ -1,0 +1,174 @@
+"""The on-disk graph store: Oxigraph databases published as atomic generations.
+
+Layout of a store directory::
+
+    DIR/CURRENT          name of the published generation (replaced atomically)
+    DIR/gen-<stamp>/db   an Oxigraph (RocksDB) database, never written once published
+    DIR/gen-<stamp>/summary.json
+    DIR/.lock            held while a build runs
+
+A build loads a fresh generation and only then points ``CURRENT`` at it, so a
+failed or killed build leaves the previous graph untouched, and readers never
+see a half-written database. The previous generation is kept (a running
+dashboard may still have it open); older ones are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+from kg.vocab import PREFIXES
+
+logger = logging.getLogger(__name__)
+
+ONTOLOGY_PATH = Path(__file__).with_name("ontology.ttl")
+ONTOLOGY_GRAPH = "https://w3id.org/abstracta/ontology"
+_CURRENT = "CURRENT"
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """One published database of a store directory."""
+
+    root: Path
+    name: str
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / "db"
+
+    def summary(self) -> dict:
+        try:
+            return json.loads((self.path / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+
+def current_generation(root: str | Path) -> Generation | None:
+    """The published generation of ``root``, or None when nothing was built yet."""
+    root = Path(root)
+    try:
+        name = (root / _CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise StoreError(f"cannot read {root / _CURRENT}: {e}") from e
+    gen = Generation(root, name)
+    if not name or not gen.db_path.is_dir():
+        raise StoreError(
+            f"store {root} points at missing generation {name!r}; rebuild with "
+            f"`python -m kg build --store {root}`"
+        )
+    return gen
+
+
+def open_current(root: str | Path) -> tuple[Generation, ox.Store]:
+    """Open the published graph of ``root`` read-only.
+
+    Raises:
+        StoreError: nothing has been built in ``root`` yet, or it is unreadable.
+    """
+    gen = current_generation(root)
+    if gen is None:
+        raise StoreError(f"no graph in {root}; build one with `python -m kg build --store {root}`")
+    try:
+        return gen, ox.Store.read_only(str(gen.db_path))
+    except OSError as e:
+        raise StoreError(f"cannot open the graph in {gen.db_path}: {e}") from e
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise StoreError(f"another build is running on {root}; wait for it to finish") from e
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale(root: Path, keep: set[str]) -> None:
+    for child in root.glob("gen-*"):
+        if child.name not in keep and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+            logger.info("removed old generation %s", child)
+
+
+def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict) -> Generation:
+    """Load ``quads`` (plus the ontology) into a new generation and publish it.
+
+    The ontology goes into the named graph ``ONTOLOGY_GRAPH``; the knowledge
+    graph itself is the default graph.
+
+    Raises:
+        StoreError: the directory is locked by another build or not writable.
+    """
+    root = Path(root)
+    with _build_lock(root):
+        previous = current_generation(root) if (root / _CURRENT).exists() else None
+        keep = {previous.name} if previous else set()
+        _remove_stale(root, keep)
+        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+        gen = Generation(root, name)
+        try:
+            gen.db_path.mkdir(parents=True)
+            store = ox.Store(str(gen.db_path))
+            store.bulk_extend(quads)
+            store.bulk_load(path=str(ONTOLOGY_PATH), format=ox.RdfFormat.TURTLE,
+                            to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+            store.flush()
+            triples = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            del store
+            (gen.path / "summary.json").write_text(
+                json.dumps({**summary, "triples": triples}, indent=2, sort_keys=True), encoding="utf-8")
+            tmp = root / (_CURRENT + ".tmp")
+            tmp.write_text(name + "\n", encoding="utf-8")
+            with open(tmp) as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, root / _CURRENT)
+            _fsync_dir(root)
+        except BaseException:
+            shutil.rmtree(gen.path, ignore_errors=True)
+            raise
+        logger.info("published %s (%d triples)", gen.path, triples)
+        return gen
+
+
+def dump(store: ox.Store, path: str | Path, fmt: ox.RdfFormat) -> None:
+    """Serialise the default graph to ``path`` (written beside it, then renamed)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    kwargs = {"prefixes": PREFIXES} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
+    try:
+        store.dump(str(tmp), fmt, from_graph=ox.DefaultGraph(), **kwargs)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,197 @@
+"""Extractions -> RDF triples (rdflib terms), with evidence and provenance.
+
+No blank nodes are minted: every node has an IRI derived from canonical
+keys and character offsets, so the same input always gives the same triples.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
+
+from kg import iri
+from kg.canon import EntityTable
+from kg.model import EntityType, Extraction, Mention, Role, TextSpan
+from kg.vocab import ABX, bind_prefixes
+
+logger = logging.getLogger(__name__)
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+_CLASS = {
+    EntityType.METHOD: ABX.Method,
+    EntityType.DATASET: ABX.Dataset,
+    EntityType.TASK: ABX.Task,
+    EntityType.METRIC: ABX.Metric,
+    EntityType.CONCEPT: ABX.Concept,
+}
+_ROLE_BY_TYPE = {
+    EntityType.METHOD: Role.USES,
+    EntityType.DATASET: Role.EVALUATES_ON,
+    EntityType.TASK: Role.ADDRESSES,
+    EntityType.METRIC: Role.REPORTS_METRIC,
+    EntityType.CONCEPT: Role.MENTIONS,
+}
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SAFE_IRI_RE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def _span_triples(node: URIRef, span: TextSpan) -> Iterator[Triple]:
+    yield node, ABX.section, Literal(span.section.value)
+    yield node, ABX.charStart, Literal(span.start)
+    yield node, ABX.charEnd, Literal(span.end)
+
+
+def _paper_triples(p: URIRef, ex: Extraction) -> Iterator[Triple]:
+    paper = ex.paper
+    yield p, RDF.type, ABX.Paper
+    yield p, RDF.type, SDO.ScholarlyArticle
+    yield p, DCTERMS.title, Literal(paper.title)
+    yield p, DCTERMS.abstract, Literal(paper.abstract)
+    if paper.source:
+        yield p, DCTERMS.source, Literal(paper.source)
+    if paper.identifier:
+        yield p, DCTERMS.identifier, Literal(paper.identifier)
+    if paper.date:
+        typed = _DATE_RE.fullmatch(paper.date)
+        yield p, DCTERMS.date, Literal(paper.date, datatype=XSD.date if typed else None)
+    if paper.year is not None:
+        yield p, SDO.datePublished, Literal(str(paper.year), datatype=XSD.gYear)
+    for author in paper.authors:
+        yield p, DCTERMS.creator, Literal(author)
+    if paper.url and _SAFE_IRI_RE.fullmatch(paper.url):
+        yield p, SDO.url, URIRef(paper.url)
+    for link in {lk.url for lk in ex.code_links}:
+        if _SAFE_IRI_RE.fullmatch(link):
+            yield p, SDO.codeRepository, URIRef(link)
+        else:
+            logger.warning("%s: code link %r is not a valid IRI; left out", paper.source, link)
+
+
+def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Mention,
+                     agent: URIRef) -> Iterator[Triple]:
+    ev = URIRef(iri.evidence_iri(str(p), role.value, str(e), m.span.section.value, m.span.start, m.span.end))
+    yield p, ABX.hasEvidence, ev
+    yield ev, RDF.type, ABX.Evidence
+    yield ev, RDF.subject, p
+    yield ev, RDF.predicate, predicate
+    yield ev, RDF.object, e
+    yield ev, ABX.surfaceForm, Literal(m.span.text)
+    yield ev, ABX.sentenceText, Literal(m.sentence.text)
+    yield ev, ABX.rule, Literal(m.rule)
+    yield ev, PROV.wasAttributedTo, agent
+    yield from _span_triples(ev, m.span)
+
+
+def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterator[Triple]:
+    """All triples of one paper: the paper, its entity links with evidence, its claims."""
+    p = URIRef(iri.paper_iri(base, ex.paper.key))
+    agent = URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
+    yield from _paper_triples(p, ex)
+
+    by_entity: dict[str, list[Mention]] = {}
+    for m in ex.mentions:
+        key = table.key_of(ex.paper.key, m)
+        if key in table.entities:
+            by_entity.setdefault(key, []).append(m)
+    sentence_entities: dict[tuple[str, int], set[URIRef]] = {}
+    for key, mentions in sorted(by_entity.items()):
+        entity = table.entities[key]
+        e = URIRef(iri.entity_iri(base, key))
+        proposed = any(m.role is Role.PROPOSES for m in mentions)
+        role = Role.PROPOSES if proposed else _ROLE_BY_TYPE[entity.type]
+        predicate = ABX[role.value]
+        yield p, predicate, e
+        for m in mentions:
+            yield from _mention_triples(p, e, predicate, role, m, agent)
+            sentence_entities.setdefault((m.sentence.section.value, m.sentence.start), set()).add(e)
+
+    for claim in ex.claims:
+        s = claim.sentence
+        c = URIRef(iri.claim_iri(str(p), s.section.value, s.start, s.end))
+        yield p, ABX.hasClaim, c
+        yield c, RDF.type, ABX.Claim
+        yield c, ABX.sentenceText, Literal(s.text)
+        yield c, ABX.claimKind, Literal(claim.kind)
+        yield c, ABX.cue, Literal(claim.cue)
+        yield c, PROV.wasAttributedTo, agent
+        yield from _span_triples(c, s)
+        for e in sorted(sentence_entities.get((s.section.value, s.start), ())):
+            yield c, SDO.about, e
+        for q in claim.quantities:
+            qn = URIRef(iri.quantity_iri(str(c), q.start, q.end))
+            yield c, ABX.hasQuantity, qn
+            yield qn, RDF.type, ABX.Quantity
+            yield qn, SDO.value, Literal(repr(q.value) if q.value != int(q.value) else str(int(q.value)),
+                                         datatype=XSD.decimal)
+            yield qn, SDO.unitText, Literal(q.unit)
+            yield qn, ABX.surfaceForm, Literal(q.text)
+            yield qn, ABX.charStart, Literal(q.start)
+            yield qn, ABX.charEnd, Literal(q.end)
+            if q.qualifier:
+                yield qn, ABX.qualifier, Literal(q.qualifier)
+
+
+def entity_triples(table: EntityTable, base: str) -> Iterator[Triple]:
+    for key, entity in sorted(table.entities.items()):
+        e = URIRef(iri.entity_iri(base, key))
+        yield e, RDF.type, _CLASS[entity.type]
+        yield e, RDF.type, SKOS.Concept
+        yield e, SKOS.prefLabel, Literal(entity.pref_label)
+        for alt in entity.alt_labels:
+            yield e, SKOS.altLabel, Literal(alt)
+        yield e, ABX.canonicalKey, Literal(key)
+        yield e, ABX.paperCount, Literal(entity.paper_count)
+
+
+def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[Triple]:
+    for name, version in sorted({(ex.extractor, ex.version) for ex in extractions}):
+        agent = URIRef(iri.extractor_iri(base, name, version))
+        yield agent, RDF.type, ABX.Extractor
+        yield agent, RDF.type, PROV.SoftwareAgent
+        yield agent, SDO.name, Literal(name)
+        yield agent, SDO.softwareVersion, Literal(version)
+
+
+def graph_triples(extractions: Iterable[Extraction], base: str) -> Iterator[Triple]:
+    """Every triple of the knowledge graph built from ``extractions``."""
+    exs = list(extractions)
+    table = EntityTable(exs)
+    yield from extractor_triples(exs, base)
+    yield from entity_triples(table, base)
+    for ex in exs:
+        yield from extraction_triples(ex, table, base)
+
+
+def to_graph(triples: Iterable[Triple]) -> Graph:
+    """An rdflib graph of ``triples`` with our prefixes bound (for tests and tooling)."""
+    g = bind_prefixes(Graph(bind_namespaces="none"))
+    for t in triples:
+        g.add(t)
+    return g
+
+
+def to_oxigraph(triples: Iterable[Triple]) -> Iterator[ox.Quad]:
+    """pyoxigraph quads in the default graph, for bulk loading into the store."""
+    cache: dict[str, ox.NamedNode] = {}
+
+    def node(term: URIRef) -> ox.NamedNode:
+        found = cache.get(term)
+        if found is None:
+            found = cache[term] = ox.NamedNode(str(term))
+        return found
+
+    for s, p, o in triples:
+        if isinstance(o, Literal):
+            if o.language:
+                obj = ox.Literal(str(o), language=o.language)
+            else:
+                obj = ox.Literal(str(o), datatype=node(o.datatype) if o.datatype else None)
+        else:
+            obj = node(o)
+        yield ox.Quad(node(s), node(p), obj, ox.DefaultGraph())

@@ -1,0 +1,86 @@
+"""The closed Abstracta vocabulary and the standard namespaces we reuse.
+
+Every term is documented in ``kg/ontology.ttl``; a test keeps the two in
+step. Misspelling a term raises ``AttributeError`` (``_fail = True``).
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD, DefinedNamespace
+
+ABX_IRI = "https://w3id.org/abstracta/ontology#"
+MLS = Namespace("http://www.w3.org/ns/mls#")
+
+
+class ABX(DefinedNamespace):
+    """Abstracta ontology terms."""
+
+    _NS = Namespace(ABX_IRI)
+    _fail = True
+
+    # classes
+    Paper: URIRef
+    Entity: URIRef
+    Method: URIRef
+    Dataset: URIRef
+    Task: URIRef
+    Metric: URIRef
+    Concept: URIRef
+    Claim: URIRef
+    Quantity: URIRef
+    Evidence: URIRef
+    Extractor: URIRef
+
+    # paper -> entity links
+    mentions: URIRef
+    proposes: URIRef
+    uses: URIRef
+    evaluatesOn: URIRef
+    addresses: URIRef
+    reportsMetric: URIRef
+
+    # claims and numbers
+    hasClaim: URIRef
+    claimKind: URIRef
+    cue: URIRef
+    hasQuantity: URIRef
+    qualifier: URIRef
+
+    # evidence
+    hasEvidence: URIRef
+    sentenceText: URIRef
+    section: URIRef
+    charStart: URIRef
+    charEnd: URIRef
+    surfaceForm: URIRef
+    rule: URIRef
+
+    # entities
+    canonicalKey: URIRef
+    paperCount: URIRef
+
+
+PREFIXES: dict[str, str] = {
+    "abx": ABX_IRI,
+    "dcterms": str(DCTERMS),
+    "schema": str(SDO),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "mls": str(MLS),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+}
+
+
+def sparql_prefixes() -> str:
+    """PREFIX lines for every namespace we use, for prepending to queries."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True)
+    return graph

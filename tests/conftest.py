@@ -1,0 +1,37 @@
+"""Shared fixtures: one extraction pipeline and one seed-corpus graph per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.config import SEEDS_DIR, Settings
+
+TESTS_DIR = Path(__file__).resolve().parent
+SEED_FILE = SEEDS_DIR / "000_1ff9c41d867ee307.txt"
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    from extract import Extractor
+
+    return Extractor()
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory) -> Settings:
+    """A store holding the graph of the bundled seed corpus (built once)."""
+    from kg.orchestrate import build_from_inputs
+
+    settings = Settings(store_dir=tmp_path_factory.mktemp("seed-store"))
+    build_from_inputs([SEED_FILE], settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_settings):
+    from kg.store import open_current
+
+    _, store = open_current(seed_settings.store_dir)
+    return store

@@ -1,0 +1,107 @@
+"""Each extraction component on small crafted texts, through the real pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.iri import paper_key
+from kg.model import EntityType, Paper, Role, Section
+
+
+def _paper(abstract: str, title: str = "A Study") -> Paper:
+    return Paper(key=paper_key(title), title=title, abstract=abstract, source="test", line=1)
+
+
+@pytest.fixture(scope="module")
+def run(extractor):
+    return lambda abstract, title="A Study": extractor.extract(_paper(abstract, title))
+
+
+def _mentions(ex, text):
+    return [m for m in ex.mentions if m.span.text == text]
+
+
+def test_sentences_do_not_split_after_abbreviations(run):
+    ex = run("We follow Smith et al. in this work. See Fig. 3 for details. Results improve by 2%.")
+    sents = [s.text for s in ex.sentences if s.section is Section.ABSTRACT]
+    assert sents == ["We follow Smith et al. in this work.", "See Fig. 3 for details.", "Results improve by 2%."]
+
+
+def test_abbreviation_defined_after_long_form(run):
+    ex = run("Our main contribution is Matryoshka Representation Learning (MRL) which adapts. MRL is cheap.")
+    assert [(a.short.text, a.long.text) for a in ex.abbreviations] == [("MRL", "Matryoshka Representation Learning")]
+    later = _mentions(ex, "MRL")
+    assert later and all(m.long_form == "Matryoshka Representation Learning" for m in later)
+
+
+def test_abbreviation_with_long_form_in_parentheses(run):
+    ex = run("To tackle this, we propose a method called ERASE (Error-Resilient representation learning on "
+             "graphs for lAbel noiSe tolerancE). ERASE works.")
+    pairs = {(a.short.text, a.long.text) for a in ex.abbreviations}
+    assert ("ERASE", "Error-Resilient representation learning on graphs for lAbel noiSe tolerancE") in pairs
+    # the odd capitals inside the long form are not taken for names of their own
+    assert not _mentions(ex, "noiSe")
+
+
+def test_proposal_cue_marks_the_coined_name(run):
+    ex = run("In this paper, we propose a representation calibration method RCAL. RCAL is simple.")
+    assert any(m.role is Role.PROPOSES for m in _mentions(ex, "RCAL"))
+
+
+def test_appositive_dataset_proposal(run):
+    ex = run("We introduce BlockMNIST, an MNIST-based semi-real dataset, that encodes prior knowledge.")
+    (m,) = [m for m in _mentions(ex, "BlockMNIST") if m.role is Role.PROPOSES]
+    assert m.label is EntityType.DATASET
+
+
+def test_title_prefix_is_proposed(run):
+    ex = run("Deep learning is great.", title="ERASE: Error-Resilient Representation Learning on Graphs")
+    (m,) = [m for m in ex.mentions if m.span.section is Section.TITLE and m.span.text == "ERASE"]
+    assert m.role is Role.PROPOSES and m.rule == "title-prefix"
+
+
+def test_unnamed_proposal_proposes_nothing(run):
+    ex = run("We propose a novel framework to perform classification via deep learning.")
+    assert not [m for m in ex.mentions if m.role is Role.PROPOSES]
+
+
+def test_gazetteer_types_and_prefix_typing(run):
+    ex = run("We evaluate on ImageNet and ImageNet-1K for image classification.")
+    assert {m.label for m in _mentions(ex, "ImageNet")} == {EntityType.DATASET}
+    assert {m.label for m in _mentions(ex, "ImageNet-1K")} == {EntityType.DATASET}
+    assert {m.label for m in _mentions(ex, "image classification")} == {EntityType.TASK}
+
+
+def test_claims_with_numbers(run):
+    ex = run("Learned representations are central to ML systems. "
+             "Our method improves top-1 accuracy on ImageNet by up to 1.7% for ViT.")
+    (claim,) = ex.claims
+    assert claim.kind == "improves"
+    assert claim.sentence.text.startswith("Our method improves")
+    assert [(q.value, q.unit, q.qualifier) for q in claim.quantities] == [(1.7, "%", "up to")]
+
+
+def test_code_links_with_offsets(run):
+    abstract = "Code is at https://github.com/RAIVNLab/MRL. More at (https://example.org/x)."
+    ex = run(abstract)
+    assert [c.url for c in ex.code_links] == ["https://github.com/RAIVNLab/MRL", "https://example.org/x"]
+    for c in ex.code_links:
+        assert abstract[c.span.start:c.span.end] == c.url
+
+
+def test_offsets_always_point_at_the_text(run):
+    abstract = ("Graph Neural Networks (GNNs) 😀 excel at node classification; مرحبا BERT-Large "
+                "and ResNet-50 on CIFAR-10 reach 93.5% accuracy, outperforming GANs by 2x.")
+    ex = run(abstract, title="GNN: A Title — with ünïcode")
+    texts = {Section.TITLE: ex.paper.title, Section.ABSTRACT: abstract}
+    assert ex.mentions
+    for m in ex.mentions:
+        assert texts[m.span.section][m.span.start:m.span.end] == m.span.text
+        assert texts[m.sentence.section][m.sentence.start:m.sentence.end] == m.sentence.text
+    for c in ex.claims:
+        for q in c.quantities:
+            assert abstract[q.start:q.end] == q.text
+
+
+def test_extractor_version_names_the_rules(extractor):
+    assert extractor.version.startswith("1.0+rules.")

@@ -1,0 +1,434 @@
+"""Tests for extract.readers: every input format, the cleaning, and the failure modes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extract import readers
+from extract.readers import SUPPORTED_SUFFIXES, ReadResult, read_file, read_inputs
+from kg.errors import ConfigError, InputError
+from kg.iri import paper_key
+from kg.model import Paper, Skipped
+
+FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
+SEEDS_FILE = Path(__file__).resolve().parent.parent / "seeds" / "000_1ff9c41d867ee307.txt"
+LONG_ABSTRACT = "Word " * 40  # comfortably abstract-like (>= 150 chars, >= 20 words)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def _jsonl(path: Path, *records: object) -> Path:
+    return _write(path, "".join(json.dumps(r) + "\n" for r in records))
+
+
+# ------------------------------------------------------------------ daily-papers text
+
+
+def test_seeds_file_yields_all_60_papers() -> None:
+    result = read_file(SEEDS_FILE)
+    assert isinstance(result, ReadResult)
+    assert len(result.papers) == 60
+    assert result.skipped == ()
+    first, last = result.papers[0], result.papers[-1]
+    assert first.title.startswith("Stationary Representations: Optimally Approximating")
+    assert first.line == 11
+    assert first.abstract.startswith("Learning compatible representations enables")
+    assert last.title == (
+        "Revisiting the Parameter Efficiency of Adapters from the Perspective of "
+        "Precision Redundancy"
+    )
+    # The file has no trailing newline: the last abstract must still be read whole.
+    assert not SEEDS_FILE.read_bytes().endswith(b"\n")
+    assert last.abstract.endswith("Code: https://github.com/JieShibo/PETL-ViT")
+    assert {p.source for p in result.papers} == {SEEDS_FILE.name}
+    assert len({p.key for p in result.papers}) == 60
+    assert all(p.key == paper_key(p.title) and p.identifier is None for p in result.papers)
+    assert not any("trending" in p.title or p.title == "Subscribe" for p in result.papers)
+
+
+def test_seeds_file_line_endings_do_not_matter(tmp_path: Path) -> None:
+    original = read_file(SEEDS_FILE)
+    text = SEEDS_FILE.read_text(encoding="utf-8")
+    crlf = read_file(_write(tmp_path / "crlf.txt", text.replace("\n", "\r\n") + "\r\n\r\n"))
+    assert [(p.title, p.abstract, p.line) for p in crlf.papers] == [
+        (p.title, p.abstract, p.line) for p in original.papers
+    ]
+
+
+def test_daily_text_skips_stray_blocks_with_reasons() -> None:
+    result = read_file(FIXTURES / "daily.txt")
+    assert [(p.title, p.line) for p in result.papers] == [
+        ("Sparse Mixture of Experts at Scale", 9),
+        ("Retrieval-Augmented Generation for Knowledge-Intensive Tasks", 15),
+    ]
+    assert [(s.line, s.reason.split(":")[0]) for s in result.skipped] == [
+        (13, "title with no abstract after it"),
+        (19, "text after 'Short Abstract Paper' is too short for an abstract"),
+        (23, "title with no abstract after it"),
+    ]
+    assert "Trailing Title Without Abstract" in result.skipped[-1].reason
+
+
+def test_daily_text_joins_wrapped_abstract_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path / "wrapped.txt", "A Title\n\nfirst half of the abstract\n"
+                  "second   half of it, long enough now to count as an abstract for sure, "
+                  "with plenty of words in it overall.")
+    (paper,) = read_file(path).papers
+    assert paper.abstract.startswith("first half of the abstract second half of it,")
+    assert "\n" not in paper.abstract and "  " not in paper.abstract
+
+
+# ------------------------------------------------------------------ JSON Lines
+
+
+def test_jsonl_reads_good_lines_and_skips_bad_ones(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="extract.readers"):
+        result = read_file(FIXTURES / "papers.jsonl")
+    mrl, attention, resnet = result.papers
+    assert mrl.title == "Matryoshka Representation Learning"  # whitespace collapsed
+    assert mrl.identifier == "arXiv:2205.13147"  # arXiv URL with version -> canonical id
+    assert mrl.key == "id:arxiv:2205.13147"
+    assert (mrl.date, mrl.year, mrl.line) == ("2022-05-26", 2022, 1)
+    assert mrl.authors == ("Aditya Kusupati", "Gantavya Bhatt", "Aniket Rege")
+    assert mrl.url == "https://arxiv.org/abs/2205.13147"
+    assert (attention.line, attention.year, attention.date) == (3, 2017, None)
+    assert attention.authors == ("Ashish Vaswani", "Noam Shazeer")
+    # Case-insensitive names, 'summary' alias, year from the date when 'year' is junk,
+    # "Last, First; ..." authors, and a url that is not one dropped.
+    assert resnet.title == "Deep Residual Learning for Image Recognition"
+    assert resnet.abstract == "Deeper neural networks are more difficult to train."
+    assert (resnet.date, resnet.year, resnet.url) == ("2015-12-10", 2015, None)
+    assert resnet.authors == ("He, Kaiming", "Zhang, Xiangyu")
+    reasons = {s.line: s.reason for s in result.skipped}
+    assert set(reasons) == {4, 5, 6}
+    assert reasons[4] == "truncated JSON (Unterminated string starting at column 43)"
+    assert reasons[5] == "missing 'abstract'"
+    assert "not an object" in reasons[6]
+    assert all(s.source == "papers.jsonl" for s in result.skipped)
+    assert "papers.jsonl:4: skipped: truncated JSON" in caplog.text
+    assert "papers.jsonl:5: skipped: missing 'abstract'" in caplog.text
+
+
+def test_jsonl_truncated_object_and_wrong_types(tmp_path: Path) -> None:
+    path = _write(tmp_path / "p.jsonl", '{"title": "T", "abstract": "A"\n'
+                  '{"title": 3, "abstract": "A"}\n{"title": "T", "abstract": "   "}\n'
+                  '{"title": "T", "abstract": "A", "year": "1e9", "date": "2021-13-45",'
+                  ' "authors": 7, "id": true}\n')
+    result = read_file(path)
+    assert [s.reason for s in result.skipped] == [
+        "truncated JSON (Expecting ',' delimiter at column 31)",
+        "'title' is int, not text",
+        "empty abstract",
+    ]
+    (paper,) = result.papers
+    assert (paper.date, paper.year, paper.authors, paper.identifier) == (None, 2021, (), None)
+
+
+# ------------------------------------------------------------------ CSV
+
+
+def test_csv_reads_rows_with_multiline_fields() -> None:
+    result = read_file(FIXTURES / "papers.csv")
+    ddpm, gpt3 = result.papers
+    assert ddpm.authors == ("Jonathan Ho", "Ajay Jain", "Pieter Abbeel")
+    assert (ddpm.year, ddpm.url, ddpm.line) == (2020, "https://arxiv.org/abs/2006.11239", 2)
+    assert gpt3.line == 3
+    assert gpt3.abstract == (
+        "Recent work has demonstrated substantial gains on many NLP tasks. Here we show "
+        "that scaling up language models greatly improves few-shot performance."
+    )
+    # The multi-line record occupies lines 3-4, so the next row starts on line 5.
+    assert result.skipped == (Skipped("papers.csv", 5, "empty abstract"),)
+
+
+def test_csv_with_bom_upper_case_header_and_summary_alias() -> None:
+    (paper,) = read_file(FIXTURES / "summary_bom.csv").papers
+    assert paper.title == "LoRA: Low-Rank Adaptation of Large Language Models"
+    assert paper.abstract.startswith("We propose Low-Rank Adaptation")
+    assert paper.identifier == "arXiv:2106.09685"
+    assert (paper.date, paper.year) == ("2021-06-17", 2021)
+
+
+def test_csv_without_abstract_column_is_an_input_error() -> None:
+    with pytest.raises(InputError) as err:
+        read_file(FIXTURES / "no_abstract.csv")
+    message = str(err.value)
+    assert "no_abstract.csv" in message
+    assert "CSV has no 'abstract' column (found: title, authors, venue)" in message
+    assert "\n" not in message
+
+
+def test_csv_with_runaway_quote_is_an_input_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "q.csv", 'title,abstract\nT,"' + "x" * 200_000 + "\n")
+    with pytest.raises(InputError, match=r"q\.csv: malformed CSV .*quot"):
+        read_file(path)
+
+
+# ------------------------------------------------------------------ Atom
+
+
+def test_atom_feed_parses_identifier_date_authors() -> None:
+    mrl, old = read_file(FIXTURES / "arxiv.atom").papers
+    assert mrl.identifier == "arXiv:2205.13147"
+    assert mrl.key == "id:arxiv:2205.13147"
+    assert (mrl.date, mrl.year) == ("2022-05-26", 2022)
+    assert mrl.title == "Matryoshka Representation Learning"
+    assert mrl.abstract.startswith("Learned representations are a central component")
+    assert mrl.authors == ("Aditya Kusupati", "Gantavya Bhatt")
+    assert mrl.url == "http://arxiv.org/abs/2205.13147v3"
+    assert (mrl.source, mrl.line) == ("arxiv.atom", 6)
+    assert (old.identifier, old.year, old.line) == ("arXiv:hep-th/9901001", 1999, 25)
+    assert old.url == "http://arxiv.org/abs/hep-th/9901001v1"
+
+
+def test_malformed_xml_is_a_one_line_input_error() -> None:
+    with pytest.raises(InputError) as err:
+        read_file(FIXTURES / "malformed.xml")
+    assert "malformed.xml: malformed XML (" in str(err.value)
+    assert "line 6" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_xml_entity_declarations_are_refused(tmp_path: Path) -> None:
+    bomb = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n<feed>&lol2;</feed>\n')
+    with pytest.raises(InputError, match="DOCTYPE/ENTITY"):
+        read_file(_write(tmp_path / "bomb.xml", bomb))
+
+
+def test_xml_that_is_not_atom_and_arxiv_error_entries(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"root is <rss>, not an Atom <feed>"):
+        read_file(_write(tmp_path / "rss.xml", "<rss><channel/></rss>"))
+    error_feed = ('<feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+                  "<id>http://arxiv.org/api/errors#incorrect_id_format_for_1234</id>"
+                  "<title>Error</title><summary>incorrect id format for 1234</summary>"
+                  "</entry></feed>")
+    result = read_file(_write(tmp_path / "err.atom", error_feed))
+    assert result.papers == ()
+    assert result.skipped[0].reason == "arXiv API error: incorrect id format for 1234"
+
+
+# ------------------------------------------------------------------ whole-file problems
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n\t \r\n"])
+def test_empty_file_is_an_input_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=r"empty\.jsonl is empty; expected"):
+        read_file(path)
+
+
+def test_binary_files_are_input_errors(tmp_path: Path) -> None:
+    png = tmp_path / "image.txt"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(InputError, match="NUL bytes"):
+        read_file(png)
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Caf\u00e9 paper\n\nabstract".encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin1\.txt is not UTF-8 text \(binary file\?\)"):
+        read_file(latin1)
+
+
+def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "_MAX_FILE_BYTES", 100)
+    path = _jsonl(tmp_path / "big.jsonl", {"title": "T", "abstract": "A" * 200})
+    with pytest.raises(InputError, match=r"big\.jsonl is 2\d\d bytes, over the 100 limit"):
+        read_file(path)
+
+
+def test_huge_abstract_is_skipped_with_length_and_limit(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "huge.jsonl", {"title": "Huge", "abstract": "a" * 1_048_576},
+                  {"title": "Fine", "abstract": "short"})
+    result = read_file(path)
+    assert [p.title for p in result.papers] == ["Fine"]
+    assert result.skipped == (Skipped("huge.jsonl", 1, "abstract is 1,048,576 characters, "
+                                      "over the 20,000 limit; split or trim it"),)
+    tight = read_file(path, max_abstract_chars=3)
+    assert tight.papers == () and len(tight.skipped) == 2
+    with pytest.raises(ConfigError):
+        read_file(path, max_abstract_chars=0)
+
+
+def test_directory_or_missing_path_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        read_file(tmp_path)
+    with pytest.raises(InputError, match=r"nope\.jsonl does not exist"):
+        read_file(tmp_path / "nope.jsonl")
+
+
+def test_text_file_without_pairs_warns_and_yields_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _write(tmp_path / "notes.txt", "just a note\n\nanother short note\n")
+    with caplog.at_level(logging.WARNING, logger="extract.readers"):
+        result = read_file(path)
+    # Without a single title/abstract pair everything counts as header boilerplate.
+    assert result == ReadResult((), ())
+    assert "notes.txt: no papers found in this .txt file" in caplog.text
+    one_block = read_file(_write(tmp_path / "block.txt", "line one\nline two\n"))
+    assert one_block.papers == ()
+
+
+# ------------------------------------------------------------------ sniffing
+
+
+def test_sniffing_files_without_a_known_suffix(tmp_path: Path) -> None:
+    (paper,) = read_file(FIXTURES / "papers_noext").papers
+    assert paper.title == "Sniffed Without a Suffix" and paper.source == "papers_noext"
+    csv_paper = read_file(_write(tmp_path / "export", "Title,Abstract\nT,Some abstract\n"))
+    assert [p.title for p in csv_paper.papers] == ["T"]
+    shutil.copy(FIXTURES / "arxiv.atom", tmp_path / "feed.dat")
+    atom = read_file(tmp_path / "feed.dat")
+    assert [p.identifier for p in atom.papers] == ["arXiv:2205.13147", "arXiv:hep-th/9901001"]
+    text = read_file(_write(tmp_path / "dump", f"Title\n\n{LONG_ABSTRACT}"))
+    assert [p.title for p in text.papers] == ["Title"]
+
+
+def test_unrecognised_content_in_an_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"notes\.md: format not recognised"):
+        read_file(_write(tmp_path / "notes.md", "# Notes\n\nnothing to see\n"))
+    with pytest.raises(InputError, match=r"JSON array; write one object per line"):
+        read_file(_write(tmp_path / "papers.json", '[{"title": "T", "abstract": "A"}]'))
+
+
+# ------------------------------------------------------------------ read_inputs
+
+
+def test_duplicates_across_inputs_keep_the_first() -> None:
+    result = read_inputs([FIXTURES / "papers.jsonl", FIXTURES / "arxiv.atom"])
+    keys = [p.key for p in result.papers]
+    assert len(keys) == len(set(keys)) == 4
+    mrl = next(p for p in result.papers if p.key == "id:arxiv:2205.13147")
+    assert mrl.source == "papers.jsonl"
+    dup = [s for s in result.skipped if s.source == "arxiv.atom"]
+    assert dup == [Skipped("arxiv.atom", 6, "duplicate of papers.jsonl:1")]
+
+
+def test_duplicates_within_one_file(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "d.jsonl", {"title": "Same  Title", "abstract": "a"},
+                  {"title": "same title", "abstract": "b"})
+    result = read_file(path)
+    assert [p.abstract for p in result.papers] == ["a"]
+    assert result.skipped == (Skipped("d.jsonl", 2, "duplicate of d.jsonl:1"),)
+
+
+def test_directory_reads_supported_top_level_files_only(tmp_path: Path) -> None:
+    for name in ("papers.jsonl", "arxiv.atom", "papers.csv"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    _write(tmp_path / "README.md", "# not papers\n")
+    _write(tmp_path / "notes.json", "[1, 2]")
+    (tmp_path / "patterns").mkdir()
+    _jsonl(tmp_path / "patterns" / "nested.jsonl", {"title": "Nested", "abstract": "x"})
+    _jsonl(tmp_path / ".hidden.jsonl", {"title": "Hidden", "abstract": "x"})
+    result = read_inputs([tmp_path])
+    assert [p.source for p in result.papers] == [
+        "arxiv.atom", "arxiv.atom", "papers.csv", "papers.csv", "papers.jsonl", "papers.jsonl",
+    ]
+    titles = {p.title for p in result.papers}
+    assert "Nested" not in titles and "Hidden" not in titles
+    # Sorted by name, so the Atom copy of the duplicate comes first this time.
+    assert Skipped("papers.jsonl", 1, "duplicate of arxiv.atom:6") in result.skipped
+    # A file named both directly and through its directory is read once.
+    again = read_inputs([tmp_path, tmp_path / "arxiv.atom"])
+    assert again == result
+    # A single path (not a list) is accepted too.
+    assert read_inputs(str(tmp_path)) == result
+
+
+def test_missing_path_and_no_papers_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does-not-exist.txt"):
+        read_inputs([FIXTURES / "papers.jsonl", tmp_path / "does-not-exist.txt"])
+    _write(tmp_path / "README.md", "# nothing here\n")
+    with pytest.raises(InputError, match=r"no papers found in .*no supported files.*expected"):
+        read_inputs([tmp_path])
+    bad = _jsonl(tmp_path / "bad.jsonl", {"title": "T"})
+    with pytest.raises(InputError, match=r"no papers found in .*bad\.jsonl \(skipped bad\.jsonl:1: .*abstract"):
+        read_inputs([bad])
+    with pytest.raises(InputError, match="no papers found"):
+        read_inputs([])
+
+
+# ------------------------------------------------------------------ Unicode
+
+
+def test_weird_unicode_survives_cleaning(tmp_path: Path) -> None:
+    title = "Cafe\u0301\u200b Net\x07works\u00a0for\tSearch"  # combining accent, ZWSP, BEL
+    abstract = ("\u05e9\u05dc\u05d5\u05dd \u200f\u0645\u0631\u062d\u0628\u0627\u200e "  # RTL
+                "\U0001f468\u200d\U0001f4bb uses a ZWJ;\r\nline\x0bbreaks\x00and\x1bescapes.")
+    result = read_file(_jsonl(tmp_path / "u.jsonl", {"title": title, "abstract": abstract}))
+    (paper,) = result.papers
+    assert paper.title == "Caf\u00e9 Networks for Search"
+    assert unicodedata.is_normalized("NFC", paper.title)
+    assert paper.abstract == ("\u05e9\u05dc\u05d5\u05dd \u200f\u0645\u0631\u062d\u0628\u0627"
+                              "\u200e \U0001f468\u200d\U0001f4bb uses a ZWJ; line breaks"
+                              "andescapes.")
+    assert paper.key == "title:caf\u00e9 networks for search"
+
+
+# ------------------------------------------------------------------ properties
+
+
+def _oracle(text: str) -> str:
+    """What cleaning promises: printable characters only, single spaces, NFC."""
+    kept = "".join(c for c in text if c not in "\u200b\ufeff\ufffe\uffff"
+                   and (c.isspace() or unicodedata.category(c) != "Cc"))
+    return unicodedata.normalize("NFC", " ".join(kept.split()))
+
+
+_non_blank = st.text(max_size=300).filter(lambda s: s.strip())
+# tmp_path is shared by all examples of one test; each example overwrites its file.
+_PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@_PROPERTY
+@given(title=_non_blank, abstract=_non_blank, ascii_only=st.booleans())
+def test_jsonl_round_trip_gives_cleaned_strings(
+    tmp_path: Path, title: str, abstract: str, ascii_only: bool
+) -> None:
+    path = tmp_path / "prop.jsonl"
+    record = json.dumps({"title": title, "abstract": abstract}, ensure_ascii=ascii_only)
+    path.write_text(record + "\n", encoding="utf-8")
+    try:
+        result = read_file(path)
+    except InputError:
+        return  # the only exception allowed
+    want_title, want_abstract = _oracle(title), _oracle(abstract)
+    if want_title and want_abstract:
+        (paper,) = result.papers
+        assert isinstance(paper, Paper)
+        assert (paper.title, paper.abstract) == (want_title, want_abstract)
+        assert paper.key == paper_key(want_title)
+        assert (paper.source, paper.line) == ("prop.jsonl", 1)
+    else:
+        assert result.papers == ()
+        assert result.skipped[0].reason.startswith("empty")
+
+
+@_PROPERTY
+@given(content=st.one_of(st.binary(max_size=400), st.text(max_size=400).map(str.encode)),
+       suffix=st.sampled_from(sorted(SUPPORTED_SUFFIXES) + ["", ".dat"]))
+def test_arbitrary_content_raises_only_input_error(
+    tmp_path: Path, content: bytes, suffix: str
+) -> None:
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(content)
+    try:
+        result = read_file(path)
+    except InputError as e:
+        assert str(e) and "\n" not in str(e)
+    else:
+        assert all(p.title and p.abstract and p.source == path.name for p in result.papers)
