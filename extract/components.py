@@ -376,19 +376,31 @@ class ProposalDetector:
 
 @Language.factory("abx_claims", default_config={"rules_path": ""})
 def make_claims(nlp: Language, name: str, rules_path: str) -> ClaimDetector:
-    return ClaimDetector(_load_json(rules_path)["kinds"])
+    return ClaimDetector(_load_json(rules_path))
+
+
+def _alternation(words: list[str], what: str) -> re.Pattern:
+    try:
+        return re.compile(r"\b(?:" + "|".join(words) + r")\b", re.IGNORECASE)
+    except re.error as e:
+        raise ExtractionError(f"{what} pattern is not a valid regular expression: {e}; fix claims.json") from e
 
 
 class ClaimDetector:
-    """Result and finding sentences: ``doc._.abx_claims`` = ``[(sent, kind, cue)]``."""
+    """Result and finding sentences: ``doc._.abx_claims`` = ``[(sent, kind, cue)]``.
 
-    def __init__(self, kinds: list[list]) -> None:
-        try:
-            self.kinds = [(kind, re.compile(r"\b(?:" + "|".join(cues) + r")\b", re.IGNORECASE))
-                          for kind, cues in kinds]
-        except re.error as e:
-            raise ExtractionError(f"claim cue pattern is not a valid regular expression: {e}") from e
+    A cue alone ("has achieved remarkable success") is often background; the
+    sentence must also speak of the paper's own work or state a measured number.
+    """
+
+    def __init__(self, cfg: dict) -> None:
+        self.kinds = [(kind, _alternation(cues, f"claim cue ({kind})")) for kind, cues in cfg["kinds"]]
+        self.own_work = _alternation(cfg["own_work"], "own-work")
+        self.units = set(cfg["units"])
         _ensure_extension("abx_claims")
+
+    def _own_result(self, text: str) -> bool:
+        return bool(self.own_work.search(text)) or any(n.unit in self.units for n in rules.find_numbers(text))
 
     def __call__(self, doc: Doc) -> Doc:
         found = []
@@ -396,7 +408,8 @@ class ClaimDetector:
             for kind, pattern in self.kinds:
                 m = pattern.search(sent.text)
                 if m:
-                    found.append((sent, kind, m.group(0)))
+                    if self._own_result(sent.text):
+                        found.append((sent, kind, m.group(0)))
                     break
         doc._.abx_claims = found
         return doc
