@@ -214,6 +214,7 @@ class EntityMatcher:
         for matcher, rule in ((self.exact, "gazetteer"), (self.lower, "gazetteer")):
             for match_id, start, end in matcher(doc):
                 spans.append(Span(doc, start, end, label=match_id, span_id=rule))
+        spans += self._hyphenated_names(doc)
         for tok in doc:
             if tok.text in self.stop_names or not rules.is_name_shaped(tok.text):
                 continue
@@ -238,15 +239,37 @@ class EntityMatcher:
         doc.spans[CANDIDATES] = SpanGroup(doc, name=CANDIDATES, spans=spans)
         return doc
 
+    def _hyphenated_names(self, doc: Doc) -> list[Span]:
+        """Coined names the tokenizer split at hyphens: "SiT-XL", "CD-CoT", "PV-Tuning".
+
+        A run of tokens joined by hyphens without spaces, one of whose parts
+        is name-shaped, is one candidate; the parts alone lose the overlap.
+        """
+        out: list[Span] = []
+        i = 0
+        while i < len(doc):
+            j = i
+            while j + 2 < len(doc) and doc[j + 1].text == "-" and not doc[j].whitespace_ \
+                    and not doc[j + 1].whitespace_ and doc[j + 2].text[:1].isalnum():
+                j += 2
+            if j > i and any(rules.is_name_shaped(t.text) for t in list(doc[i : j + 1])[::2]) \
+                    and doc[i].text not in self.stop_names:
+                text = doc[i : j + 1].text
+                out.append(Span(doc, i, j + 1, label=self.type_of(text) or "Method", span_id="name-shape"))
+            i = j + 1
+        return out
+
     def _abbreviation_spans(self, doc: Doc) -> list[Span]:
         """Each defined abbreviation, its long form, and every later use of it."""
         out: list[Span] = []
         for short, long in doc._.abx_abbreviations or []:
             label = self.type_of(long.text) or self.type_of(short.text) or "Concept"
             out.append(Span(doc, long.start, long.end, label=label, span_id="abbreviation"))
-            for tok in doc:
-                if tok.text == short.text or (len(short) == 1 and tok.text == short.text + "s"):
-                    out.append(Span(doc, tok.i, tok.i + 1, label=label, span_id="abbreviation"))
+            for form in {short.text, short.text + "s"}:
+                for m in re.finditer(r"(?<!\w)" + re.escape(form) + r"(?![\w-])", doc.text):
+                    use = doc.char_span(m.start(), m.end())
+                    if use is not None:
+                        out.append(Span(doc, use.start, use.end, label=label, span_id="abbreviation"))
         return out
 
     def _modifier(self, tok, *, in_compound: bool = False) -> bool:
@@ -289,6 +312,8 @@ class ProposalDetector:
         self.window = int(cfg["window"])
         self.dataset_nouns = set(cfg["dataset_nouns"])
         self.metric_nouns = set(cfg["metric_nouns"])
+        self.concept_nouns = set(cfg["concept_nouns"])
+        self.window_stop = set(cfg["window_stop"])
         self.max_title_prefix = int(cfg["max_title_prefix_tokens"])
 
     def __call__(self, doc: Doc) -> Doc:
@@ -330,6 +355,8 @@ class ProposalDetector:
             return "Dataset"
         if (after | before) & self.metric_nouns:
             return "Metric"
+        if before & self.concept_nouns:
+            return "Concept"
         return "Method"
 
     def _in_sentence(self, doc: Doc, sent: Span, named: list[Span]) -> list[Span]:
@@ -343,6 +370,9 @@ class ProposalDetector:
                     out.append(Span(doc, target.start, target.end, label=self._label(doc, target), span_id="naming"))
             elif low in self.verbs and any(t.lower_ in self.subjects for t in toks[max(0, j - 2) : j]):
                 end = min(sent.end, tok.i + 1 + self.window)
+                covered = {i for s in named for i in range(s.start, s.end)}
+                end = next((t.i for t in doc[tok.i + 1 : end]
+                            if t.lower_ in self.window_stop and t.i not in covered), end)
                 inside = [s for s in named if tok.i < s.start and s.end <= end]
                 if inside:
                     first = min(inside, key=lambda s: (s.start, -len(s)))
@@ -360,6 +390,8 @@ class ProposalDetector:
             if s.start == start:
                 return max((n for n in named if n.start == start), key=len)
         stop = {"which", "that", "to", "for", "with", "where", "and", "as", "in", "on", "of", "is"}
+        while start < limit and doc[start].lower_ in {"a", "an", "the", "our", "this", "its", "their"}:
+            start += 1
         end = start
         while end < min(limit, start + 6):
             tok = doc[end]
@@ -368,7 +400,9 @@ class ProposalDetector:
             end += 1
         while end > start and doc[end - 1].text == "-":
             end -= 1
-        return doc[start:end] if end > start else None
+        if end == start or all(t.is_stop for t in doc[start:end]):
+            return None
+        return doc[start:end]
 
 
 # ---------------------------------------------------------------- claims

@@ -1,6 +1,6 @@
 """Read-only SPARQL over the store, with the limits enforced in one place.
 
-Queries run in a worker process that holds the store open read-only.
+Queries run in a worker process (``kg._query_worker``) that holds the store open read-only.
 pyoxigraph cannot interrupt a running query, so a query that overruns its
 time limit is stopped by ending the worker; a fresh one is started for the
 next query. The row cap is applied while results stream out of the engine.
@@ -9,12 +9,16 @@ next query. The row cap is applied while results stream out of the engine.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
+import os
+import pickle
 import re
+import select
+import struct
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from kg.errors import QueryError, QueryTimeout
@@ -114,29 +118,45 @@ def execute(store, query: str, max_rows: int) -> QueryResult:  # noqa: ANN001 - 
     return QueryResult(kind, columns, tuple(rows), None, truncated, time.perf_counter() - start)
 
 
-def _worker_main(conn: Connection, db_path: str) -> None:
+def _send(stream, obj: object) -> None:  # noqa: ANN001 - binary stream
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack(">Q", len(data)) + data)
+    stream.flush()
+
+
+def _recv(stream) -> object:  # noqa: ANN001 - binary stream
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("query worker closed its pipe")
+    (size,) = struct.unpack(">Q", header)
+    return pickle.loads(stream.read(size))  # our own child process: trusted
+
+
+def serve_worker(db_path: str, stdin, stdout) -> None:  # noqa: ANN001 - binary streams
+    """Worker loop: answer ``(query, max_rows)`` requests until stdin closes."""
     import pyoxigraph as ox
 
     store = ox.Store.read_only(db_path)
     while True:
         try:
-            request = conn.recv()
+            query, max_rows = _recv(stdin)
         except EOFError:
             return
-        query, max_rows = request
         try:
-            conn.send(("ok", execute(store, query, max_rows)))
+            _send(stdout, ("ok", execute(store, query, max_rows)))
         except QueryError as e:
-            conn.send(("error", str(e)))
+            _send(stdout, ("error", str(e)))
         except Exception as e:  # the worker must answer, never die silently
             logger.exception("query worker failed")
-            conn.send(("error", f"query failed: {type(e).__name__}: {e}"))
+            _send(stdout, ("error", f"query failed: {type(e).__name__}: {e}"))
 
 
 class QueryRunner:
     """Runs queries against one store database with a time limit and a row cap.
 
-    Thread-safe: one query at a time per runner.
+    The worker is a separate interpreter (``python -m kg._query_worker``), so
+    it never re-imports the caller's main script, whatever that is (a
+    Streamlit app, a CLI, a test). Thread-safe: one query at a time per runner.
     """
 
     def __init__(self, db_path: str | Path, *, timeout_s: float, max_rows: int) -> None:
@@ -144,27 +164,26 @@ class QueryRunner:
         self.timeout_s = timeout_s
         self.max_rows = max_rows
         self._lock = threading.Lock()
-        self._proc: mp.process.BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._proc: subprocess.Popen | None = None
         self._fresh_worker = False
 
-    def _start(self) -> Connection:
-        ctx = mp.get_context("spawn")
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, self.db_path), daemon=True,
-                           name="abstracta-query-worker")
-        proc.start()
-        child.close()
-        self._proc, self._conn, self._fresh_worker = proc, parent, True
-        return parent
+    def _start(self) -> subprocess.Popen:
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "kg._query_worker", self.db_path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root,
+        )
+        self._fresh_worker = True
+        return self._proc
 
     def _stop(self) -> None:
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.join(timeout=5)
-        if self._conn is not None:
-            self._conn.close()
-        self._proc = self._conn = None
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait(timeout=5)
+            for stream in (proc.stdin, proc.stdout):
+                stream.close()
 
     def close(self) -> None:
         with self._lock:
@@ -181,18 +200,19 @@ class QueryRunner:
         timeout = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
         rows = self.max_rows if max_rows is None else min(max_rows, self.max_rows)
         with self._lock:
-            conn = self._conn if self._proc is not None and self._proc.is_alive() else self._start()
+            proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
             try:
-                conn.send((query, rows))
+                _send(proc.stdin, (query, rows))
                 # The first query also waits for the worker to start.
-                ready = conn.poll(timeout + (5.0 if self._fresh_worker else 0.0))
+                grace = 10.0 if self._fresh_worker else 0.0
+                ready, _, _ = select.select([proc.stdout], [], [], timeout + grace)
                 if not ready:
                     self._stop()
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped; "
                                        f"add a LIMIT or make it more selective")
-                status, payload = conn.recv()
+                status, payload = _recv(proc.stdout)
                 self._fresh_worker = False
-            except (EOFError, OSError, BrokenPipeError) as e:
+            except (EOFError, OSError, pickle.UnpicklingError) as e:
                 self._stop()
                 raise QueryError(f"the query worker stopped unexpectedly ({e}); try again") from e
         if status == "error":

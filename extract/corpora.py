@@ -1,0 +1,421 @@
+"""Readers for the annotated benchmarks in ``/work/shared/data`` (SciERC, SciER, TDMSci).
+
+Every reader returns a :class:`Corpus` of :class:`AnnotatedDoc` built from plain
+frozen dataclasses and tuples (no spaCy types), with one index convention for all
+formats, whatever the file uses:
+
+* tokens are the gold tokens of the file, grouped in sentences;
+* an entity is ``Entity(sent, start, end, label)`` with ``start``/``end`` token
+  indices **within its sentence**, ``end`` **exclusive** (Python slice style);
+* a relation is ``Relation(sent, h_start, h_end, t_start, t_end, label)`` in the
+  same convention (both arguments lie in the same sentence in these benchmarks).
+
+File conventions converted here:
+
+* SciERC ``*.json`` and SciER ``PLM/*.jsonl``: one document per line, ``ner`` and
+  ``relations`` one list per sentence, **document-level inclusive** token offsets.
+* SciER ``LLM/*.jsonl``: one sentence per line, whitespace-tokenised, entities and
+  relations given as surface strings. :func:`read_scier_llm` locates each
+  entity's token span (see :func:`locate_entities`) and reports the ones it
+  could not place in ``Corpus.unlocated``.
+* TDMSci derived ``*.jsonl``: one sentence per line, ``entities`` with
+  **sentence-level inclusive** token indices; labels TASK/DATASET/METRIC kept as is
+  (use :func:`map_labels` to map them onto another scheme).
+
+>>> doc = AnnotatedDoc("d", (("Deep", "nets", "work"),), (Entity(0, 0, 2, "Method"),), ())
+>>> doc.entity_tokens(doc.entities[0])
+('Deep', 'nets')
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path("/work/shared/data")
+
+SCIERC_LABELS: tuple[str, ...] = ("Generic", "Material", "Method", "Metric", "OtherScientificTerm", "Task")
+SCIER_LABELS: tuple[str, ...] = ("Dataset", "Method", "Task")
+TDMSCI_LABELS: tuple[str, ...] = ("DATASET", "METRIC", "TASK")
+# TDMSci -> SciER scheme; METRIC has no SciER label and is dropped by default.
+TDMSCI_TO_SCIER: Mapping[str, str | None] = {"TASK": "Task", "DATASET": "Dataset", "METRIC": None}
+
+
+class Entity(NamedTuple):
+    """A typed token span ``[start, end)`` within sentence ``sent``."""
+
+    sent: int
+    start: int
+    end: int
+    label: str
+
+
+class Relation(NamedTuple):
+    """A directed, typed relation between two spans of sentence ``sent`` (ends exclusive)."""
+
+    sent: int
+    h_start: int
+    h_end: int
+    t_start: int
+    t_end: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatedDoc:
+    """One annotated document: gold sentences of gold tokens, entities and relations."""
+
+    doc_id: str
+    sentences: tuple[tuple[str, ...], ...]
+    entities: tuple[Entity, ...]
+    relations: tuple[Relation, ...] = ()
+
+    def entity_tokens(self, ent: Entity) -> tuple[str, ...]:
+        return self.sentences[ent.sent][ent.start : ent.end]
+
+    @property
+    def n_tokens(self) -> int:
+        return sum(len(s) for s in self.sentences)
+
+
+@dataclass(frozen=True, slots=True)
+class Unlocated:
+    """An entity (or relation argument) of a surface-string format that no token span matched."""
+
+    doc_id: str
+    sent: int
+    surface: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The documents read from one file, plus what could not be placed."""
+
+    name: str
+    docs: tuple[AnnotatedDoc, ...]
+    unlocated: tuple[Unlocated, ...] = ()
+    unlocated_relations: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    def __iter__(self) -> Iterator[AnnotatedDoc]:
+        return iter(self.docs)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @property
+    def n_sentences(self) -> int:
+        return sum(len(d.sentences) for d in self.docs)
+
+    @property
+    def n_entities(self) -> int:
+        return sum(len(d.entities) for d in self.docs)
+
+    @property
+    def n_relations(self) -> int:
+        return sum(len(d.relations) for d in self.docs)
+
+    def label_counts(self) -> Counter[str]:
+        return Counter(e.label for d in self.docs for e in d.entities)
+
+    def summary(self) -> str:
+        labels = ", ".join(f"{k} {v}" for k, v in sorted(self.label_counts().items()))
+        text = (
+            f"{self.name}: {len(self.docs)} docs, {self.n_sentences} sentences, "
+            f"{self.n_entities} entities ({labels}), {self.n_relations} relations"
+        )
+        if self.unlocated or self.unlocated_relations:
+            text += f"; unlocated: {len(self.unlocated)} entities, {self.unlocated_relations} relations"
+        return text
+
+
+# ------------------------------------------------------------------ file helpers
+
+
+def _open_text(path: Path):
+    path = Path(path)
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
+    with _open_text(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{lineno}: not JSON: {exc}") from exc
+
+
+# ------------------------------------------------------------------ document-level inclusive (SciERC, SciER PLM)
+
+
+def _doc_from_dygie(doc_id: str, sentences: list[list[str]], ner: list, relations: list) -> AnnotatedDoc:
+    """Convert a DyGIE/PURE-style record (doc-level inclusive offsets) to sentence-level exclusive."""
+    starts: list[int] = []
+    offset = 0
+    for sent in sentences:
+        starts.append(offset)
+        offset += len(sent)
+    ents: list[Entity] = []
+    rels: list[Relation] = []
+    for i, sent_ner in enumerate(ner or []):
+        base, n = starts[i], len(sentences[i])
+        for start, end, label in sent_ner:
+            s, e = start - base, end - base + 1
+            if not (0 <= s < e <= n):
+                raise ValueError(f"{doc_id}: entity {start}-{end} {label} outside sentence {i}")
+            ents.append(Entity(i, s, e, label))
+    for i, sent_rel in enumerate(relations or []):
+        base, n = starts[i], len(sentences[i])
+        for hs, he, ts, te, label in sent_rel:
+            r = Relation(i, hs - base, he - base + 1, ts - base, te - base + 1, label)
+            if not (0 <= r.h_start < r.h_end <= n and 0 <= r.t_start < r.t_end <= n):
+                raise ValueError(f"{doc_id}: relation {hs}-{he}/{ts}-{te} {label} outside sentence {i}")
+            rels.append(r)
+    return AnnotatedDoc(
+        doc_id=doc_id,
+        sentences=tuple(tuple(s) for s in sentences),
+        entities=tuple(ents),
+        relations=tuple(rels),
+    )
+
+
+def read_scierc(path: str | Path) -> Corpus:
+    """SciERC processed JSON (``train.json``/``dev.json``/``test.json``): one abstract per line."""
+    path = Path(path)
+    docs = tuple(
+        _doc_from_dygie(r["doc_key"], r["sentences"], r.get("ner", []), r.get("relations", []))
+        for r in _json_lines(path)
+    )
+    return Corpus(name=f"scierc:{path.stem}", docs=docs)
+
+
+def read_scier_plm(path: str | Path) -> Corpus:
+    """SciER PLM format (``PLM/{dev,test,test_ood}.jsonl``): one document per line."""
+    path = Path(path)
+    docs = tuple(
+        _doc_from_dygie(r["doc_id"], r["sentences"], r.get("ner", []), r.get("relations", []))
+        for r in _json_lines(path)
+    )
+    return Corpus(name=f"scier-plm:{path.stem}", docs=docs)
+
+
+# ------------------------------------------------------------------ surface strings (SciER LLM)
+
+
+def _occurrences(tokens: tuple[str, ...], target: tuple[str, ...]) -> list[int]:
+    n = len(target)
+    if n == 0:
+        return []
+    first = target[0]
+    return [i for i in range(len(tokens) - n + 1) if tokens[i] == first and tokens[i : i + n] == target]
+
+
+def locate_entities(
+    tokens: tuple[str, ...], mentions: Iterable[tuple[str, str]]
+) -> tuple[list[tuple[int, int, str]], list[tuple[str, str, str]]]:
+    """Place ``(surface, label)`` mentions on a whitespace-tokenised sentence.
+
+    Policy (checked against SciER dev/test, where both formats exist: it
+    reproduces the PLM offsets for all but 1 of 2,234 dev entities outside
+    sentences with whitespace tokens): a surface listed ``k`` times is placed on
+    its first ``k`` occurrences that do not overlap an already placed entity;
+    longer surfaces are placed first so ``"CNNs"`` never lands inside
+    ``"2D CNNs"``. Returns
+    ``(spans, unlocated)``: spans as ``(start, end_exclusive, label)`` sorted, and
+    ``(surface, label, reason)`` for mentions with no free occurrence.
+
+    >>> locate_entities(("2D", "CNNs", "and", "CNNs"), [("CNNs", "Method"), ("2D CNNs", "Method")])
+    ([(0, 2, 'Method'), (3, 4, 'Method')], [])
+    >>> locate_entities(("x", "y", "x"), [("x", "Task")])
+    ([(0, 1, 'Task')], [])
+    >>> locate_entities(("a", "b"), [("c", "Task")])
+    ([], [('c', 'Task', 'not found')])
+    """
+    wanted = Counter((surface, label) for surface, label in mentions)
+    taken = [False] * len(tokens)
+    spans: list[tuple[int, int, str]] = []
+    unlocated: list[tuple[str, str, str]] = []
+    # longest first; ties keep the listing order (Counter preserves first insertion)
+    order = sorted(wanted, key=lambda key: -len(key[0].split()))
+    for surface, label in order:
+        target = tuple(surface.split())
+        hits = _occurrences(tokens, target)
+        free = [i for i in hits if not any(taken[i : i + len(target)])]
+        if not free:
+            reason = "not found" if not hits else "overlaps another entity"
+            unlocated.extend([(surface, label, reason)] * wanted[(surface, label)])
+            continue
+        placed = 0
+        for i in free:
+            if placed == wanted[(surface, label)]:
+                break
+            if any(taken[i : i + len(target)]):  # two hits of the same surface overlap each other
+                continue
+            placed += 1
+            spans.append((i, i + len(target), label))
+            for j in range(i, i + len(target)):
+                taken[j] = True
+    spans.sort()
+    return spans, unlocated
+
+
+def _nearest_pair(
+    heads: list[tuple[int, int]], tails: list[tuple[int, int]]
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    best = None
+    for h in heads:
+        for t in tails:
+            if h == t:
+                continue
+            dist = abs(h[0] - t[0])
+            if best is None or dist < best[0]:
+                best = (dist, h, t)
+    return None if best is None else (best[1], best[2])
+
+
+def read_scier_llm(path: str | Path) -> Corpus:
+    """SciER LLM format (``LLM/*.jsonl``): one sentence per line, surfaces instead of offsets.
+
+    Consecutive lines with the same ``doc_id`` form one document. Relations are
+    placed on the located entity spans of their surfaces (nearest pair when a
+    surface occurs more than once); the ones that cannot be placed are counted in
+    ``Corpus.unlocated_relations``.
+    """
+    path = Path(path)
+    docs: list[AnnotatedDoc] = []
+    unlocated: list[Unlocated] = []
+    bad_rels = 0
+    cur_id: str | None = None
+    sents: list[tuple[str, ...]] = []
+    ents: list[Entity] = []
+    rels: list[Relation] = []
+
+    def flush() -> None:
+        if cur_id is not None:
+            docs.append(AnnotatedDoc(cur_id, tuple(sents), tuple(ents), tuple(rels)))
+
+    for rec in _json_lines(path):
+        if rec["doc_id"] != cur_id:
+            flush()
+            cur_id, sents, ents, rels = rec["doc_id"], [], [], []
+        i = len(sents)
+        tokens = tuple(rec["sentence"].split())
+        sents.append(tokens)
+        spans, missing = locate_entities(tokens, [(s, t) for s, t in rec.get("ner", [])])
+        ents.extend(Entity(i, s, e, lab) for s, e, lab in spans)
+        unlocated.extend(Unlocated(cur_id, i, s, lab, why) for s, lab, why in missing)
+        by_surface: dict[str, list[tuple[int, int]]] = {}
+        for s, e, _ in spans:
+            by_surface.setdefault(" ".join(tokens[s:e]), []).append((s, e))
+        for head, label, tail in rec.get("rel", []):
+            pair = _nearest_pair(by_surface.get(" ".join(head.split()), []), by_surface.get(" ".join(tail.split()), []))
+            if pair is None:
+                bad_rels += 1
+                continue
+            (hs, he), (ts, te) = pair
+            rels.append(Relation(i, hs, he, ts, te, label))
+    flush()
+    if unlocated:
+        log.info("%s: %d entities could not be located", path, len(unlocated))
+    return Corpus(
+        name=f"scier-llm:{path.stem}", docs=tuple(docs), unlocated=tuple(unlocated), unlocated_relations=bad_rels
+    )
+
+
+def read_scier(path: str | Path) -> Corpus:
+    """SciER, either format: ``PLM/`` files (offsets) or ``LLM/`` files (surface strings).
+
+    The format is taken from the first record (``doc_tokens`` means PLM).
+    """
+    path = Path(path)
+    first = next(_json_lines(path), None)
+    if first is not None and "sentences" in first and "doc_tokens" in first:
+        return read_scier_plm(path)
+    return read_scier_llm(path)
+
+
+# ------------------------------------------------------------------ TDMSci (derived jsonl)
+
+
+def read_tdmsci(path: str | Path, *, sentences_per_doc: int | None = None) -> Corpus:
+    """TDMSci derived JSONL (``TDMSci/{train,test}.jsonl``): one sentence per line.
+
+    Each sentence becomes its own document unless ``sentences_per_doc`` groups
+    consecutive sentences. Entity ``start``/``end`` are sentence-level inclusive.
+    """
+    path = Path(path)
+    docs: list[AnnotatedDoc] = []
+    group: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        sents = tuple(tuple(r["tokens"]) for r in group)
+        ents = tuple(
+            Entity(i, e["start"], e["end"] + 1, e["type"]) for i, r in enumerate(group) for e in r.get("entities", [])
+        )
+        for ent in ents:
+            if not (0 <= ent.start < ent.end <= len(sents[ent.sent])):
+                raise ValueError(f"{group[0]['id']}: entity {ent} outside its sentence")
+        docs.append(AnnotatedDoc(str(group[0]["id"]), sents, ents, ()))
+        group.clear()
+
+    for rec in _json_lines(path):
+        group.append(rec)
+        if sentences_per_doc is None or len(group) >= sentences_per_doc:
+            flush()
+    flush()
+    return Corpus(name=f"tdmsci:{path.stem}", docs=tuple(docs))
+
+
+# ------------------------------------------------------------------ transforms
+
+
+def map_labels(corpus: Corpus, mapping: Mapping[str, str | None] | Callable[[str], str | None]) -> Corpus:
+    """A copy of ``corpus`` with entity labels mapped; a label mapped to ``None`` drops the entity.
+
+    Relations whose arguments lost their entity are kept (they refer to spans, not labels).
+    """
+    fn = mapping if callable(mapping) else mapping.get
+    docs = []
+    for d in corpus.docs:
+        ents = tuple(Entity(e.sent, e.start, e.end, lab) for e in d.entities if (lab := fn(e.label)) is not None)
+        docs.append(AnnotatedDoc(d.doc_id, d.sentences, ents, d.relations))
+    return Corpus(corpus.name, tuple(docs), corpus.unlocated, corpus.unlocated_relations, corpus.notes)
+
+
+def standard_paths(data_dir: Path = DATA_DIR) -> dict[str, Path]:
+    """Where each benchmark split lives in the shared data folder."""
+    return {
+        "scierc:train": data_dir / "scierc/train.json",
+        "scierc:dev": data_dir / "scierc/dev.json",
+        "scierc:test": data_dir / "scierc/test.json",
+        "scier:train": data_dir / "scier/LLM/train.jsonl",
+        "scier:dev": data_dir / "scier/PLM/dev.jsonl",
+        "scier:test": data_dir / "scier/PLM/test.jsonl",
+        "scier:test_ood": data_dir / "scier/PLM/test_ood.jsonl",
+        "tdmsci:train": data_dir / "tdmsci/TDMSci/train.jsonl",
+        "tdmsci:test": data_dir / "tdmsci/TDMSci/test.jsonl",
+    }
+
+
+def read_split(key: str, data_dir: Path = DATA_DIR) -> Corpus:
+    """Read a split by key (``"scierc:train"``, ``"scier:dev"``, ``"tdmsci:train"``...)."""
+    path = standard_paths(data_dir)[key]
+    corpus_name = key.split(":", 1)[0]
+    reader = {"scierc": read_scierc, "scier": read_scier, "tdmsci": read_tdmsci}[corpus_name]
+    return reader(path)

@@ -1,0 +1,438 @@
+"""Train and evaluate our spaCy NER models on the annotated benchmarks.
+
+Data flow: :mod:`extract.corpora` readers -> spaCy ``Doc`` objects built from
+the gold tokens (:func:`corpus_to_docs`) -> ``DocBin`` files under the
+git-ignored ``build/corpus/`` (:func:`prepare_corpora`) -> spaCy's own
+training loop (``spacy.cli.train.train``) driven by a committed config in
+``extract/configs/`` (:func:`train_main`) -> :func:`evaluate_ner`, which scores
+the predictions against the *full* gold annotation read by the corpora readers
+(exact span + type, micro-averaged, as the benchmark papers do; gold entities
+that nest inside others, which a spaCy ``doc.ents`` cannot hold, still count
+as misses).
+
+Run ``python -m extract.training --help`` (commands: prepare, train, evaluate, speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin, Span
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+from extract.corpora import (
+    DATA_DIR,
+    TDMSCI_TO_SCIER,
+    AnnotatedDoc,
+    Corpus,
+    map_labels,
+    read_split,
+)
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = REPO_ROOT / "build"
+CORPUS_DIR = BUILD_DIR / "corpus"
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+# Long full-text documents (SciER papers) are cut into chunks of this many
+# sentences, about one abstract's worth, so batches shuffle and stay small.
+DEFAULT_MAX_SENTS = 10
+
+# name of a DocBin under build/corpus/ -> (split key, label mapping or None, sentences per doc)
+DATASETS: dict[str, tuple[str, dict[str, str | None] | None, int | None]] = {
+    "scierc_train": ("scierc:train", None, None),
+    "scierc_dev": ("scierc:dev", None, None),
+    "scier_train": ("scier:train", None, DEFAULT_MAX_SENTS),
+    "scier_dev": ("scier:dev", None, DEFAULT_MAX_SENTS),
+    "tdmsci_train_scier": ("tdmsci:train", dict(TDMSCI_TO_SCIER), None),
+}
+
+
+# ------------------------------------------------------------------ conversion
+
+
+def _chunks(doc: AnnotatedDoc, max_sents: int | None) -> list[AnnotatedDoc]:
+    """Split a document into pieces of at most ``max_sents`` sentences (entities re-indexed)."""
+    if max_sents is None or len(doc.sentences) <= max_sents:
+        return [doc]
+    out = []
+    for k, first in enumerate(range(0, len(doc.sentences), max_sents)):
+        last = first + max_sents
+        ents = tuple(e._replace(sent=e.sent - first) for e in doc.entities if first <= e.sent < last)
+        rels = tuple(r._replace(sent=r.sent - first) for r in doc.relations if first <= r.sent < last)
+        out.append(AnnotatedDoc(f"{doc.doc_id}#{k}", doc.sentences[first:last], ents, rels))
+    return out
+
+
+def tokens_doc(vocab: Vocab, sentences: Sequence[Sequence[str]]) -> Doc:
+    """A ``Doc`` of the gold tokens, one space between tokens, sentence starts set."""
+    words = [w for s in sentences for w in s]
+    spaces = [True] * len(words)
+    if spaces:
+        spaces[-1] = False
+    sent_starts: list[bool] = []
+    for s in sentences:
+        sent_starts.extend([True] + [False] * (len(s) - 1))
+    return Doc(vocab, words=words, spaces=spaces, sent_starts=sent_starts)
+
+
+def _offsets(doc: AnnotatedDoc) -> list[int]:
+    out, n = [], 0
+    for s in doc.sentences:
+        out.append(n)
+        n += len(s)
+    return out
+
+
+def gold_spans(doc: AnnotatedDoc) -> set[tuple[int, int, str]]:
+    """The document's entities as ``(doc_token_start, doc_token_end_exclusive, label)``."""
+    base = _offsets(doc)
+    return {(base[e.sent] + e.start, base[e.sent] + e.end, e.label) for e in doc.entities}
+
+
+def annotated_to_doc(vocab: Vocab, doc: AnnotatedDoc) -> tuple[Doc, int]:
+    """A spaCy ``Doc`` with ``doc.ents`` set; returns it and how many nested entities were dropped.
+
+    Overlapping gold entities cannot all be ``doc.ents``; the longest (then first) are kept.
+    """
+    sdoc = tokens_doc(vocab, doc.sentences)
+    spans = [Span(sdoc, s, e, label=lab) for s, e, lab in sorted(gold_spans(doc))]
+    kept = filter_spans(spans)
+    sdoc.ents = kept
+    sdoc.user_data["doc_id"] = doc.doc_id
+    return sdoc, len(spans) - len(kept)
+
+
+def corpus_to_docs(vocab: Vocab, corpus: Corpus | Iterable[AnnotatedDoc], *, max_sents: int | None = None) -> list[Doc]:
+    docs, dropped = [], 0
+    for ad in corpus:
+        for piece in _chunks(ad, max_sents):
+            sdoc, n = annotated_to_doc(vocab, piece)
+            docs.append(sdoc)
+            dropped += n
+    if dropped:
+        log.info("%s: %d nested entities not representable as doc.ents", getattr(corpus, "name", "corpus"), dropped)
+    return docs
+
+
+def load_dataset(name: str, data_dir: Path = DATA_DIR) -> tuple[Corpus, int | None]:
+    key, mapping, max_sents = DATASETS[name]
+    corpus = read_split(key, data_dir)
+    if mapping is not None:
+        corpus = map_labels(corpus, mapping)
+    return corpus, max_sents
+
+
+def prepare_corpora(out_dir: Path = CORPUS_DIR, data_dir: Path = DATA_DIR, names: Iterable[str] = DATASETS) -> dict:
+    """Write one ``DocBin`` per dataset to ``out_dir``; return a summary per file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vocab = spacy.blank("en").vocab
+    summary = {}
+    for name in names:
+        corpus, max_sents = load_dataset(name, data_dir)
+        docs = corpus_to_docs(vocab, corpus, max_sents=max_sents)
+        DocBin(docs=docs, store_user_data=False).to_disk(out_dir / f"{name}.spacy")
+        summary[name] = {
+            "source": corpus.summary(),
+            "docs": len(docs),
+            "ents_in_docbin": sum(len(d.ents) for d in docs),
+        }
+        log.info("%s: %s", name, summary[name])
+    return summary
+
+
+def merge_docbins(names: Sequence[str], out_path: Path, corpus_dir: Path = CORPUS_DIR) -> Path:
+    """Concatenate prepared DocBins (e.g. SciER train + mapped TDMSci) into one file."""
+    merged = DocBin()
+    for name in names:
+        merged.merge(DocBin().from_disk(corpus_dir / f"{name}.spacy"))
+    merged.to_disk(out_path)
+    return out_path
+
+
+# ------------------------------------------------------------------ training
+
+
+def train_main(argv: Sequence[str] | None = None) -> int:
+    """``train CONFIG OUTPUT --train NAME[+NAME] --dev NAME [--set section.key=value ...]``.
+
+    ``NAME`` is a DocBin prepared by :func:`prepare_corpora`; ``a+b`` merges them.
+    Training runs spaCy's own loop; the config's ``[system] seed`` fixes the run.
+    """
+    p = argparse.ArgumentParser(prog="extract.training train")
+    p.add_argument("config", type=Path)
+    p.add_argument("output", type=Path)
+    p.add_argument("--train", required=True, help="prepared dataset name(s), joined by +")
+    p.add_argument("--dev", required=True)
+    p.add_argument("--init-tok2vec", type=Path, default=None)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (JSON value)")
+    p.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
+    args = p.parse_args(argv)
+
+    from spacy.cli.train import train as spacy_train
+
+    def resolve(spec: str) -> Path:
+        names = spec.split("+")
+        missing = [n for n in names if not (args.corpus_dir / f"{n}.spacy").is_file()]
+        if missing:
+            prepare_corpora(args.corpus_dir, names=[n for n in missing if n in DATASETS])
+        if len(names) == 1:
+            return args.corpus_dir / f"{names[0]}.spacy"
+        return merge_docbins(names, args.corpus_dir / f"{'+'.join(names)}.spacy", args.corpus_dir)
+
+    overrides: dict[str, object] = {"paths.train": str(resolve(args.train)), "paths.dev": str(resolve(args.dev))}
+    if args.init_tok2vec is not None:
+        overrides["paths.init_tok2vec"] = str(args.init_tok2vec)
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    t0 = time.perf_counter()
+    spacy_train(args.config, args.output, overrides=overrides, use_gpu=-1)
+    log.info("trained in %.0f s", time.perf_counter() - t0)
+    (Path(args.output) / "train_info.json").write_text(
+        json.dumps(
+            {"config": str(args.config), "overrides": overrides, "seconds": round(time.perf_counter() - t0, 1)},
+            indent=2,
+        )
+    )
+    return 0
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class PRF:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def p(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def r(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f(self) -> float:
+        return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class NerScores:
+    corpus: str
+    micro: PRF
+    per_label: dict[str, PRF]
+    n_docs: int
+    n_words: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        def row(x: PRF) -> dict:
+            return {**asdict(x), "p": round(100 * x.p, 2), "r": round(100 * x.r, 2), "f": round(100 * x.f, 2)}
+
+        return {
+            "corpus": self.corpus,
+            "micro": row(self.micro),
+            "per_label": {k: row(v) for k, v in sorted(self.per_label.items())},
+            "docs": self.n_docs,
+            "words": self.n_words,
+            "words_per_s": round(self.n_words / self.seconds) if self.seconds else None,
+        }
+
+    def table(self) -> str:
+        lines = [f"{self.corpus}: micro P {100 * self.micro.p:.1f} R {100 * self.micro.r:.1f} F {100 * self.micro.f:.2f}"]
+        for k, v in sorted(self.per_label.items()):
+            lines.append(f"  {k:<20} P {100 * v.p:5.1f} R {100 * v.r:5.1f} F {100 * v.f:5.1f}  (gold {v.tp + v.fn})")
+        return "\n".join(lines)
+
+
+def score_spans(gold: Iterable[set[tuple]], pred: Iterable[set[tuple]]) -> tuple[PRF, dict[str, PRF]]:
+    """Exact-match micro P/R/F over per-document sets of ``(start, end, label)``.
+
+    >>> micro, per = score_spans([{(0, 2, "A"), (3, 4, "B")}], [{(0, 2, "A"), (3, 4, "A")}])
+    >>> (micro.tp, micro.fp, micro.fn), (per["A"].tp, per["A"].fp, per["B"].fn)
+    ((1, 1, 1), (1, 1, 1))
+    """
+    c: Counter[tuple[str, str]] = Counter()
+    for g, p in zip(gold, pred, strict=True):
+        for s in p & g:
+            c[("tp", s[-1])] += 1
+        for s in p - g:
+            c[("fp", s[-1])] += 1
+        for s in g - p:
+            c[("fn", s[-1])] += 1
+    labels = sorted({lab for _, lab in c})
+    per = {lab: PRF(c[("tp", lab)], c[("fp", lab)], c[("fn", lab)]) for lab in labels}
+    micro = PRF(sum(x.tp for x in per.values()), sum(x.fp for x in per.values()), sum(x.fn for x in per.values()))
+    return micro, per
+
+
+def predicted_spans(doc: Doc, spans_key: str | None = None) -> set[tuple[int, int, str]]:
+    spans = doc.ents if spans_key is None else doc.spans.get(spans_key, [])
+    return {(s.start, s.end, s.label_) for s in spans}
+
+
+def evaluate_ner(
+    nlp: Language | str | Path,
+    corpus: Corpus,
+    *,
+    spans_key: str | None = None,
+    label_map: dict[str, str | None] | None = None,
+    batch_size: int = 64,
+) -> NerScores:
+    """Score a pipeline's entities on a corpus read by :mod:`extract.corpora`.
+
+    Each document is built from its gold tokens (so tokenisation never costs a
+    match) and run through the pipeline whole (abstracts; SciER papers are long,
+    but the CNN NER only sees a small window). Predictions come from
+    ``doc.ents``, or ``doc.spans[spans_key]``; ``label_map`` renames or drops
+    predicted labels before matching.
+    """
+    if not isinstance(nlp, Language):
+        nlp = spacy.load(nlp)
+    docs = [tokens_doc(nlp.vocab, d.sentences) for d in corpus]
+    t0 = time.perf_counter()
+    out = list(nlp.pipe(docs, batch_size=batch_size))
+    seconds = time.perf_counter() - t0
+    gold = [gold_spans(d) for d in corpus]
+    pred = []
+    for doc in out:
+        spans = predicted_spans(doc, spans_key)
+        if label_map is not None:
+            spans = {(s, e, label_map.get(lab, lab)) for s, e, lab in spans if label_map.get(lab, lab) is not None}
+        pred.append(spans)
+    micro, per = score_spans(gold, pred)
+    return NerScores(corpus.name, micro, per, len(docs), sum(len(d) for d in docs), seconds)
+
+
+# ------------------------------------------------------------------ throughput
+
+
+def seed_texts(path: Path | None = None) -> list[str]:
+    """Title + abstract texts of the seed papers (``extract.readers.read_file``)."""
+    from extract.readers import read_file
+
+    path = path or REPO_ROOT / "seeds" / "000_1ff9c41d867ee307.txt"
+    return [f"{p.title}\n\n{p.abstract}" for p in read_file(path).papers]
+
+
+def measure_throughput(nlp: Language, texts: Sequence[str], *, repeats: int = 5, batch_size: int = 64) -> dict:
+    """Abstracts/s and words/s of ``nlp.pipe`` over ``texts``, best of ``repeats`` passes (after a warm-up)."""
+    list(nlp.pipe(texts[:8]))
+    best = float("inf")
+    n_words = 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        docs = list(nlp.pipe(texts, batch_size=batch_size))
+        best = min(best, time.perf_counter() - t0)
+        n_words = sum(len(d) for d in docs)
+    return {
+        "texts": len(texts),
+        "tokens": n_words,
+        "seconds": round(best, 4),
+        "abstracts_per_s": round(len(texts) / best, 1),
+        "tokens_per_s": round(n_words / best),
+    }
+
+
+# ------------------------------------------------------------------ command line
+
+
+def _eval_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training evaluate")
+    p.add_argument("model", help="a trained pipeline directory")
+    p.add_argument("split", help="scierc:dev, scier:dev, ... (see extract.corpora.standard_paths)")
+    p.add_argument("--spans-key", default=None)
+    p.add_argument("--json", type=Path, default=None, help="also write the scores here")
+    args = p.parse_args(argv)
+    if args.split.endswith(":test") or args.split.endswith(":test_ood"):
+        log.warning("scoring a TEST split: do this once, after every choice was made on dev")
+    scores = evaluate_ner(args.model, read_split(args.split), spans_key=args.spans_key)
+    print(scores.table())  # noqa: T201
+    print(f"  {scores.as_dict()['words_per_s']} words/s")  # noqa: T201
+    if args.json:
+        args.json.write_text(json.dumps(scores.as_dict(), indent=2))
+    return 0
+
+
+def _speed_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training speed")
+    p.add_argument("models", nargs="*", help="trained pipeline directories (each added after the rule pipeline)")
+    p.add_argument("--no-rules", action="store_true", help="time the NER pipelines alone, without the rule pipeline")
+    args = p.parse_args(argv)
+    texts = seed_texts()
+    results = {"blank-tokenizer": measure_throughput(spacy.blank("en"), texts)}
+    if not args.no_rules:
+        from extract.pipeline import build_pipeline
+
+        results["rules"] = measure_throughput(build_pipeline(), texts)
+    loaded = [spacy.load(m) for m in args.models]
+    for m, nlp in zip(args.models, loaded, strict=True):
+        results[f"ner-only:{m}"] = measure_throughput(nlp, texts)
+    if loaded:
+        results["all-ner-models"] = _time_chain(loaded, texts)
+        if not args.no_rules:
+            results["rules+all-ner-models"] = _time_chain([build_pipeline(), *loaded], texts)
+    print(json.dumps(results, indent=2))  # noqa: T201
+    return 0
+
+
+def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5) -> dict:
+    """Time the first pipeline on the texts, then every further pipeline's components on its docs."""
+
+    class _Chain:
+        def pipe(self, texts, batch_size=64):
+            docs = list(nlps[0].pipe(texts, batch_size=batch_size))
+            for extra in nlps[1:]:
+                for _, proc in extra.pipeline:
+                    docs = list(proc.pipe(docs, batch_size=batch_size))
+            return docs
+
+    return measure_throughput(_Chain(), texts, repeats=repeats)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(__doc__)  # noqa: T201
+        print("commands: prepare | train CONFIG OUTPUT --train NAME --dev NAME | evaluate MODEL SPLIT | speed MODEL...")  # noqa: T201
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "prepare":
+        print(json.dumps(prepare_corpora(), indent=2))  # noqa: T201
+        return 0
+    if cmd == "train":
+        return train_main(rest)
+    if cmd == "evaluate":
+        return _eval_cmd(rest)
+    if cmd == "speed":
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        return _speed_cmd(rest)
+    raise SystemExit(f"unknown command {cmd!r}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

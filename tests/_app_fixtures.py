@@ -1,0 +1,32 @@
+"""Helpers shared by the dashboard tests (test_app.py and test_browser.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+QUERIES_DIR = ROOT / "seeds" / "queries"
+ARTIFACTS = ROOT / "test-artifacts"
+MRL_CODE = "https://github.com/RAIVNLab/MRL"
+STORE_ENV = ("ABSTRACTA_STORE", "ABSTRACTA_MAX_ROWS", "ABSTRACTA_QUERY_TIMEOUT", "ABSTRACTA_BASE_IRI")
+
+
+def walk(node) -> Iterator:  # noqa: ANN001 - an AppTest tree node
+    """Every node of an AppTest element tree, depth first."""
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from walk(child)
+
+
+def iframes(at) -> list[str]:  # noqa: ANN001 - AppTest
+    """The ``srcdoc`` of every ``st.iframe`` on the page (AppTest has no accessor)."""
+    return [n.proto.srcdoc for n in walk(at._tree)
+            if type(n).__name__ == "UnknownElement" and n.type == "iframe"]
+
+
+def element_types(at) -> list[str]:  # noqa: ANN001 - AppTest
+    return [getattr(n, "type", "") for n in walk(at._tree)]

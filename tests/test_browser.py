@@ -1,0 +1,163 @@
+"""The dashboard in a real headless Chromium, against `streamlit run app.py`.
+
+Needs Debian's chromium (``/usr/bin/chromium``) and the playwright package;
+``playwright install`` is not needed. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests._app_fixtures import APP, ARTIFACTS, ROOT, STORE_ENV
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-dev-shm-usage"]
+START_TIMEOUT_S = 60
+OUTSIDE: list[str] = []  # requests that left the machine: the app must work offline
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing on CI; install it with: {INSTALL}")
+        pytest.skip(f"{CHROMIUM} is missing; install it with: {INSTALL}")
+    pytest.importorskip("playwright.sync_api")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(chromium, seed_settings, tmp_path_factory):
+    """`streamlit run app.py` on a free port over the seed store; always stopped afterwards."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in STORE_ENV}
+    env["ABSTRACTA_STORE"] = str(seed_settings.store_dir)
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(chromium, server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=LAUNCH_ARGS)
+        try:
+            pg = browser.new_page(viewport={"width": 1400, "height": 1500})
+            pg.on("request", lambda r: OUTSIDE.append(r.url)
+                  if not r.url.startswith((server, "data:", "blob:", "about:")) else None)
+            pg.set_default_timeout(30_000)
+            pg.goto(server, wait_until="domcontentloaded")
+            pg.get_by_test_id("stSidebar").wait_for()
+            yield pg
+        finally:
+            browser.close()
+
+
+def _goto(pg, name: str) -> None:  # noqa: ANN001 - playwright Page
+    pg.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+    pg.get_by_role("heading", name=re.compile(name)).first.wait_for()
+
+
+def _shot(pg, name: str) -> None:  # noqa: ANN001
+    pg.wait_for_timeout(1500)  # let charts and the network layout settle
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_overview(page):
+    page.get_by_test_id("stMetric").first.wait_for()
+    assert "60" in page.get_by_test_id("stMetric").first.inner_text()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    _shot(page, "overview")
+
+
+def test_explore_draws_the_network(page):
+    _goto(page, "Explore")
+    frame = page.frame_locator("iframe").first
+    frame.locator("#mynetwork canvas").wait_for()
+    assert frame.locator("#mynetwork canvas").count() >= 1
+    page.get_by_test_id("stDataFrame").wait_for()
+    _shot(page, "explore")
+
+
+def test_paper_highlights(page):
+    _goto(page, "Paper")
+    page.locator("mark.abx-span").first.wait_for()
+    assert page.locator("mark.abx-span").count() > 3
+    _shot(page, "paper")
+
+
+def test_sparql_runs_the_example(page):
+    _goto(page, "SPARQL")
+    page.get_by_role("button", name="Run query").click()
+    page.get_by_test_id("stDataFrame").wait_for()
+    caption = page.get_by_text(re.compile(r"\d+ row\(s\) in \d+ ms")).first
+    caption.wait_for()
+    assert int(caption.inner_text().split()[0].replace(",", "")) > 0
+    rows = page.get_by_test_id("stDataFrame").locator('[role="row"]')
+    rows.nth(1).wait_for(state="attached")  # header row + at least one data row in the grid
+    assert rows.count() > 1
+    assert page.get_by_test_id("stException").count() == 0
+    _shot(page, "sparql")
+
+
+def test_export_offers_download(page):
+    _goto(page, "Export")
+    page.get_by_role("button", name="Generate file").click()
+    page.get_by_test_id("stDownloadButton").wait_for()
+    _shot(page, "export")
+
+
+def test_nothing_was_fetched_from_outside(page):
+    assert OUTSIDE == []
