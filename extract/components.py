@@ -109,7 +109,8 @@ class AbbreviationDetector:
             if close is None or close.i == open_tok.i + 1:
                 continue
             inner = doc[open_tok.i + 1 : close.i]
-            pair = self._short_in_parens(doc, sent, open_tok.i, inner) or self._long_in_parens(doc, sent, open_tok.i, inner)
+            pair = (self._short_in_parens(doc, sent, open_tok.i, inner)
+                    or self._long_in_parens(doc, sent, open_tok.i, inner))
             if pair:
                 pairs.append(pair)
         doc._.abx_abbreviations = pairs

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
+from extract import rules
 from extract.components import CANDIDATES, PROPOSED
 from kg.model import (
+    DEFAULT_ROLE,
     Abbreviation,
     Claim,
     CodeLink,
@@ -18,18 +20,10 @@ from kg.model import (
     Section,
     TextSpan,
 )
-from extract import rules
 
 # Lower wins when candidate spans overlap: a proposed name beats an
 # abbreviation's long form, which beats a gazetteer hit, and so on.
 _PRIORITY = {"abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "task-head": 3, "name-shape": 4}
-_ROLE_BY_TYPE = {
-    EntityType.METHOD: Role.USES,
-    EntityType.DATASET: Role.EVALUATES_ON,
-    EntityType.TASK: Role.ADDRESSES,
-    EntityType.METRIC: Role.REPORTS_METRIC,
-    EntityType.CONCEPT: Role.MENTIONS,
-}
 
 
 def _text_span(section: Section, span: Span) -> TextSpan:
@@ -64,7 +58,7 @@ def _mentions(doc: Doc, section: Section, long_forms: dict[str, str]) -> list[Me
     for span, proposed in _resolve_overlaps(doc):
         label = _entity_type(span.label_)
         rule = span.id_ or "unknown"
-        role = Role.PROPOSES if proposed else _ROLE_BY_TYPE[label]
+        role = Role.PROPOSES if proposed else DEFAULT_ROLE[label]
         out.append(Mention(
             span=_text_span(section, span),
             label=label,

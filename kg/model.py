@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass, field
 
 
-class EntityType(str, enum.Enum):
+class EntityType(enum.StrEnum):
     """Kinds of scientific entity the graph knows."""
 
     METHOD = "Method"
@@ -24,7 +24,7 @@ class EntityType(str, enum.Enum):
     CONCEPT = "Concept"
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """How a paper relates to an entity it mentions.
 
     Values are the local names of the graph predicates (see ``kg.vocab``).
@@ -38,7 +38,17 @@ class Role(str, enum.Enum):
     MENTIONS = "mentions"
 
 
-class Section(str, enum.Enum):
+# The link a paper has to an entity it mentions without proposing it.
+DEFAULT_ROLE: dict[EntityType, Role] = {
+    EntityType.METHOD: Role.USES,
+    EntityType.DATASET: Role.EVALUATES_ON,
+    EntityType.TASK: Role.ADDRESSES,
+    EntityType.METRIC: Role.REPORTS_METRIC,
+    EntityType.CONCEPT: Role.MENTIONS,
+}
+
+
+class Section(enum.StrEnum):
     TITLE = "title"
     ABSTRACT = "abstract"
 

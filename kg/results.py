@@ -31,7 +31,7 @@ def to_json(result: QueryResult) -> str:
     if result.kind == "ask":
         return json.dumps({"head": {}, "boolean": result.boolean})
     bindings = [
-        {c: _json_term(t) for c, t in zip(result.columns, row) if t is not None}
+        {c: _json_term(t) for c, t in zip(result.columns, row, strict=True) if t is not None}
         for row in result.rows
     ]
     return json.dumps({"head": {"vars": list(result.columns)}, "results": {"bindings": bindings},
@@ -57,8 +57,8 @@ def to_table(result: QueryResult, *, max_width: int = 60) -> str:
     cells = [[term_text(t) for t in row] for row in result.rows]
     cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(result.columns)]
-    lines = [" | ".join(h.ljust(w) for h, w in zip(result.columns, widths)),
+    lines = [" | ".join(h.ljust(w) for h, w in zip(result.columns, widths, strict=True)),
              "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     note = f"{len(result.rows)} row(s)" + (" (truncated at the row limit)" if result.truncated else "")
     return "\n".join(lines + [note])

@@ -31,7 +31,9 @@ _UPDATE_RE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COP
 _PROLOGUE_RE = re.compile(r"^\s*(?:(?:BASE\s*<[^>]*>)|(?:PREFIX\s+[\w.-]*:\s*<[^>]*>))", re.IGNORECASE)
 _SERVICE_RE = re.compile(r"(?<![?$:\w-])SERVICE\s+(?:SILENT\s+)?(?:<|\?|\$|[\w-]*:)", re.IGNORECASE)
 # What can hide a keyword without being one: comments, strings and IRIs.
-_NOISE_RE = re.compile(r"#[^\n]*|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|<[^<>\s]*>")
+_NOISE_RE = re.compile(
+    r"#[^\n]*|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|<[^<>\s]*>"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 
 from kg import iri
 from kg.canon import EntityTable
-from kg.model import EntityType, Extraction, Mention, Role, TextSpan
+from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Role, TextSpan
 from kg.vocab import ABX, bind_prefixes
 
 logger = logging.getLogger(__name__)
@@ -29,13 +29,6 @@ _CLASS = {
     EntityType.TASK: ABX.Task,
     EntityType.METRIC: ABX.Metric,
     EntityType.CONCEPT: ABX.Concept,
-}
-_ROLE_BY_TYPE = {
-    EntityType.METHOD: Role.USES,
-    EntityType.DATASET: Role.EVALUATES_ON,
-    EntityType.TASK: Role.ADDRESSES,
-    EntityType.METRIC: Role.REPORTS_METRIC,
-    EntityType.CONCEPT: Role.MENTIONS,
 }
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SAFE_IRI_RE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
@@ -104,7 +97,7 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
         entity = table.entities[key]
         e = URIRef(iri.entity_iri(base, key))
         proposed = any(m.role is Role.PROPOSES for m in mentions)
-        role = Role.PROPOSES if proposed else _ROLE_BY_TYPE[entity.type]
+        role = Role.PROPOSES if proposed else DEFAULT_ROLE[entity.type]
         predicate = ABX[role.value]
         yield p, predicate, e
         for m in mentions:

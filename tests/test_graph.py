@@ -8,7 +8,7 @@ from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
 
 from kg import iri
 from kg.canon import EntityTable
-from kg.model import (Abbreviation, EntityType, Extraction, Mention, Paper, Role, Section, TextSpan)
+from kg.model import Abbreviation, EntityType, Extraction, Mention, Paper, Role, Section, TextSpan
 from kg.triples import graph_triples, to_graph
 from kg.vocab import ABX
 
