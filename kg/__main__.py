@@ -1,4 +1,4 @@
-"""``python -m kg build|export|query|stats``."""
+"""``python -m kg build|export|query|serve|stats``."""
 
 from kg.cli import main
 

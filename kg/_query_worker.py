@@ -1,8 +1,20 @@
-"""Entry point of the query worker process started by ``kg.sparql.QueryRunner``."""
+"""Entry point of the worker processes started by ``kg.sparql``.
+
+``python -m kg._query_worker DB``: answer queries read from stdin (``QueryRunner``).
+``python -m kg._query_worker --update DB``: apply one update read from stdin (``run_update``).
+"""
 
 import sys
 
-from kg.sparql import serve_worker
+from kg.errors import QueryError
+from kg.sparql import apply_update_in_worker, serve_worker
 
 if __name__ == "__main__":
-    serve_worker(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+    if sys.argv[1] == "--update":
+        try:
+            print(apply_update_in_worker(sys.argv[2], sys.stdin.read()))
+        except QueryError as e:
+            print(str(e).replace("\n", " "), file=sys.stderr)
+            raise SystemExit(2) from None
+    else:
+        serve_worker(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)

@@ -101,6 +101,38 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import ipaddress
+
+    import uvicorn
+
+    from kg.endpoint import EndpointOptions, create_app
+    from kg.sparql import QueryService
+    from kg.store import open_current_generation
+
+    if args.allow_update and not args.token:
+        raise ConfigError("--allow-update needs --token TOKEN (clients send 'Authorization: Bearer TOKEN')")
+    open_current_generation(settings.store_dir)  # fail now, not on the first request
+    try:
+        public = not ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        public = args.host != "localhost"
+    if public:
+        logger.warning("serving on %s: reachable from other machines", args.host)
+    service = QueryService(settings.store_dir, timeout_s=args.timeout or settings.query_timeout_s,
+                           max_rows=args.max_rows or settings.max_rows, workers=args.workers)
+    options = EndpointOptions(allow_update=args.allow_update, update_token=args.token,
+                              cors_origins=tuple(args.cors_origin), max_request_bytes=settings.max_request_bytes,
+                              examples_dir=settings.seeds_dir / "queries")
+    print(f"SPARQL endpoint: http://{args.host}:{args.port}/sparql  (query page: http://{args.host}:{args.port}/)",
+          file=sys.stderr)
+    try:
+        uvicorn.run(create_app(service, options), host=args.host, port=args.port, log_level="warning")
+    finally:
+        service.close()
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from kg.export import FORMATS
 
@@ -127,6 +159,18 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--file", metavar="F", help="read the query from a file")
     q.add_argument("--format", default="table", choices=("table", "csv", "json"))
     q.set_defaults(func=cmd_query)
+
+    v = with_store(sub.add_parser("serve", help="serve the graph over the SPARQL 1.1 Protocol"))
+    v.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    v.add_argument("--port", type=int, default=7878)
+    v.add_argument("--timeout", type=float, help="per-query time limit in seconds (default 10)")
+    v.add_argument("--max-rows", type=int, help="result row cap (default 10000)")
+    v.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+    v.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow browser pages from ORIGIN (repeatable; default: none)")
+    v.add_argument("--allow-update", action="store_true", help="accept SPARQL updates (needs --token)")
+    v.add_argument("--token", help="bearer token required for updates")
+    v.set_defaults(func=cmd_serve)
 
     s = with_store(sub.add_parser("stats", help="counts of what the graph holds"))
     s.add_argument("--json", action="store_true", help="print JSON")

@@ -20,6 +20,10 @@ DEFAULT_QUERY_TIMEOUT_S: float = 10.0
 DEFAULT_MAX_ROWS: int = 10_000
 # An abstract is a few kB; anything past this is not an abstract.
 DEFAULT_MAX_ABSTRACT_CHARS: int = 20_000
+DEFAULT_HOST: str = "127.0.0.1"
+DEFAULT_PORT: int = 7878
+DEFAULT_QUERY_WORKERS: int = 2
+DEFAULT_MAX_REQUEST_BYTES: int = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,10 @@ class Settings:
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
     max_rows: int = DEFAULT_MAX_ROWS
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    query_workers: int = DEFAULT_QUERY_WORKERS
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):

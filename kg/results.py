@@ -1,12 +1,22 @@
-"""Render query results: text table, CSV, and SPARQL 1.1 JSON results."""
+"""Render query results: text table, and the W3C formats.
+
+SELECT/ASK: SPARQL 1.1 Query Results JSON, XML, CSV and TSV.
+CONSTRUCT/DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML (through pyoxigraph).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
 
 from kg.sparql import QueryResult, Term
+from kg.vocab import PREFIXES
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def term_text(term: Term | None) -> str:
@@ -21,7 +31,7 @@ def _json_term(term: Term) -> dict:
     out: dict = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype and term.datatype != "http://www.w3.org/2001/XMLSchema#string":
+    elif term.datatype and term.datatype != XSD_STRING:
         out["datatype"] = term.datatype
     return out
 
@@ -36,6 +46,71 @@ def to_json(result: QueryResult) -> str:
     ]
     return json.dumps({"head": {"vars": list(result.columns)}, "results": {"bindings": bindings},
                        "truncated": result.truncated}, ensure_ascii=False)
+
+
+def to_xml(result: QueryResult) -> str:
+    """SPARQL Query Results XML Format (W3C)."""
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    out.append("<head>" + "".join(f"<variable name={quoteattr(c)}/>" for c in result.columns) + "</head>")
+    if result.kind == "ask":
+        out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in result.rows:
+            cells = []
+            for c, t in zip(result.columns, row, strict=True):
+                if t is None:
+                    continue
+                if t.kind == "iri":
+                    inner = f"<uri>{escape(t.value)}</uri>"
+                elif t.kind == "bnode":
+                    inner = f"<bnode>{escape(t.value)}</bnode>"
+                elif t.language:
+                    inner = f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
+                elif t.datatype and t.datatype != XSD_STRING:
+                    inner = f"<literal datatype={quoteattr(t.datatype)}>{escape(t.value)}</literal>"
+                else:
+                    inner = f"<literal>{escape(t.value)}</literal>"
+                cells.append(f"<binding name={quoteattr(c)}>{inner}</binding>")
+            out.append("<result>" + "".join(cells) + "</result>")
+        out.append("</results>")
+    out.append("</sparql>\n")
+    return "\n".join(out)
+
+
+def _ox_term(t: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if t.kind == "iri":
+        return ox.NamedNode(t.value)
+    if t.kind == "bnode":
+        return ox.BlankNode(t.value)
+    if t.language:
+        return ox.Literal(t.value, language=t.language)
+    return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype) if t.datatype else None)
+
+
+def to_tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 TSV: terms in Turtle/N-Triples syntax."""
+    if result.kind == "ask":
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join("?" + c for c in result.columns)]
+    lines += ["\t".join("" if t is None else str(_ox_term(t)) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def to_rdf(result: QueryResult, media_type: str) -> bytes:
+    """A CONSTRUCT/DESCRIBE result serialised as ``media_type`` (a key of GRAPH_FORMATS)."""
+    fmt = GRAPH_FORMATS[media_type]
+    triples = [ox.Triple(*(_ox_term(t) for t in row)) for row in result.rows]
+    kwargs = {"prefixes": PREFIXES} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
+    return ox.serialize(triples, format=fmt, **kwargs)
 
 
 def to_csv(result: QueryResult) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import queue
 import re
 import select
 import struct
@@ -56,6 +57,20 @@ class QueryResult:
     elapsed_s: float
 
 
+def _bare(text: str) -> tuple[str, str]:
+    """``text`` with comments, strings and IRIs blanked, and the same after its prologue."""
+    bare = _NOISE_RE.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", text)
+    body = bare
+    while (m := _PROLOGUE_RE.match(body)) is not None:
+        body = body[m.end():]
+    return bare, body
+
+
+def is_update(text: str) -> bool:
+    """Is ``text`` a SPARQL update (INSERT, DELETE, LOAD, ...) rather than a query?"""
+    return bool(_UPDATE_RE.match(_bare(text)[1]))
+
+
 def check_query(query: str) -> str:
     """Refuse what a read-only public endpoint must never run.
 
@@ -66,10 +81,7 @@ def check_query(query: str) -> str:
         raise QueryError("the query is empty; write a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(query):,} characters, over the {MAX_QUERY_CHARS:,} limit")
-    bare = _NOISE_RE.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", query)
-    body = bare
-    while (m := _PROLOGUE_RE.match(body)) is not None:
-        body = body[m.end():]
+    bare, body = _bare(query)
     if _UPDATE_RE.match(body):
         raise QueryError("SPARQL updates are not allowed: the graph is read-only; use python -m kg build to change it")
     if _SERVICE_RE.search(bare):
@@ -226,3 +238,139 @@ class QueryRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class QueryService:
+    """Read-only queries on a store directory's published graph, through a pool of workers.
+
+    Each worker runs one query at a time; a rebuild (a new generation) is
+    picked up on the next query, and workers of the old one are retired as
+    they finish. Requests wait for a free worker at most ``timeout_s``.
+    """
+
+    def __init__(self, root: str | Path, *, timeout_s: float, max_rows: int, workers: int = 2) -> None:
+        if workers < 1:
+            raise QueryError(f"workers={workers} must be at least 1")
+        self.root = Path(root)
+        self.timeout_s = timeout_s
+        self.max_rows = max_rows
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._idle: queue.LifoQueue[QueryRunner] = queue.LifoQueue()
+        self._closed = False
+
+    def generation(self):  # noqa: ANN201 - kg.store.Generation
+        from kg.store import open_current_generation
+
+        return open_current_generation(self.root)
+
+    def _checkout(self) -> tuple[QueryRunner, str]:
+        gen = self.generation()
+        with self._lock:
+            if self._closed:
+                raise QueryError("the query service is shut down")
+            if gen.name != self._generation:
+                old, self._idle = self._idle, queue.LifoQueue()
+                self._generation = gen.name
+                for _ in range(self.workers):
+                    self._idle.put(QueryRunner(gen.db_path, timeout_s=self.timeout_s, max_rows=self.max_rows))
+                _drain(old)
+            pool, name = self._idle, gen.name
+        try:
+            return pool.get(timeout=self.timeout_s), name
+        except queue.Empty:
+            raise QueryTimeout(f"all {self.workers} query workers stayed busy for {self.timeout_s:g} s; "
+                               f"try again shortly") from None
+
+    def run(self, query: str, *, timeout_s: float | None = None, max_rows: int | None = None) -> QueryResult:
+        """Run a read-only query (see ``QueryRunner.run`` for the errors raised)."""
+        check_query(query)
+        runner, name = self._checkout()
+        try:
+            return runner.run(query, timeout_s=timeout_s, max_rows=max_rows)
+        finally:
+            with self._lock:
+                if name == self._generation and not self._closed:
+                    self._idle.put(runner)
+                else:
+                    runner.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            _drain(self._idle)
+
+
+def _drain(pool: queue.Queue) -> None:
+    while True:
+        try:
+            pool.get_nowait().close()
+        except queue.Empty:
+            return
+
+
+_LOAD_RE = re.compile(r"(?<![?$:\w-])LOAD\b", re.IGNORECASE)
+
+
+def check_update(update: str) -> str:
+    """Refuse updates that reach other hosts (LOAD, SERVICE) or are not updates.
+
+    Raises:
+        QueryError: empty, oversized, a query rather than an update, LOAD or SERVICE.
+    """
+    if not update or not update.strip():
+        raise QueryError("the update is empty; write an INSERT DATA, DELETE DATA, DELETE/INSERT WHERE, ... request")
+    if len(update) > MAX_QUERY_CHARS:
+        raise QueryError(f"the update is {len(update):,} characters, over the {MAX_QUERY_CHARS:,} limit")
+    bare, body = _bare(update)
+    if not _UPDATE_RE.match(body):
+        raise QueryError("this is a query, not an update; send it as `query`, not `update`")
+    if _LOAD_RE.search(bare) or _SERVICE_RE.search(bare):
+        raise QueryError("LOAD and SERVICE are refused: this endpoint makes no requests to other hosts")
+    return update
+
+
+def run_update(root: str | Path, update: str, *, timeout_s: float) -> int:
+    """Apply a SPARQL update to a copy of the published graph and publish the copy.
+
+    The update runs in its own process so that a runaway one can be stopped;
+    the graph changes all at once or not at all. Returns the new triple count.
+
+    Raises:
+        QueryError: the update is refused or malformed.
+        QueryTimeout: it ran past ``timeout_s`` (nothing was changed).
+        StoreError: no graph, or a build or another update holds the store.
+    """
+    from kg.store import fork_generation
+
+    check_update(update)
+    root_dir = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root_dir, os.environ.get("PYTHONPATH")]))}
+    with fork_generation(root) as gen:
+        try:
+            done = subprocess.run([sys.executable, "-m", "kg._query_worker", "--update", str(gen.db_path)],
+                                  input=update.encode("utf-8"), capture_output=True, timeout=timeout_s,
+                                  env=env, cwd=root_dir)
+        except subprocess.TimeoutExpired as e:
+            raise QueryTimeout(f"the update ran longer than {timeout_s:g} s and was stopped; "
+                               f"nothing was changed") from e
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["unknown error"]
+            raise QueryError(message[-1])
+        return int(done.stdout.decode().strip() or 0)
+
+
+def apply_update_in_worker(db_path: str, update: str) -> int:
+    """Worker side of ``run_update``: apply and flush; returns the triple count."""
+    import pyoxigraph as ox
+
+    store = ox.Store(db_path)
+    try:
+        store.update(update, prefixes=PREFIXES)
+    except SyntaxError as e:
+        raise QueryError(f"SPARQL syntax error: {e}") from e
+    except (OSError, ValueError, RuntimeError) as e:
+        raise QueryError(f"update failed: {e}") from e
+    store.flush()
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))

@@ -78,8 +78,8 @@ def current_generation(root: str | Path) -> Generation | None:
     return gen
 
 
-def open_current(root: str | Path) -> tuple[Generation, ox.Store]:
-    """Open the published graph of ``root`` read-only.
+def open_current_generation(root: str | Path) -> Generation:
+    """The published generation of ``root``.
 
     Raises:
         StoreError: nothing has been built in ``root`` yet, or it is unreadable.
@@ -87,6 +87,16 @@ def open_current(root: str | Path) -> tuple[Generation, ox.Store]:
     gen = current_generation(root)
     if gen is None:
         raise StoreError(f"no graph in {root}; build one with `python -m kg build --store {root}`")
+    return gen
+
+
+def open_current(root: str | Path) -> tuple[Generation, ox.Store]:
+    """Open the published graph of ``root`` read-only.
+
+    Raises:
+        StoreError: nothing has been built in ``root`` yet, or it is unreadable.
+    """
+    gen = open_current_generation(root)
     try:
         return gen, ox.Store.read_only(str(gen.db_path))
     except OSError as e:
@@ -122,6 +132,26 @@ def _remove_stale(root: Path, keep: set[str]) -> None:
             logger.info("removed old generation %s", child)
 
 
+def _new_generation(root: Path) -> Generation:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    return Generation(root, f"gen-{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}")
+
+
+def _point_current(root: Path, gen: Generation, summary: dict) -> None:
+    """Write the summary, then atomically make ``gen`` the published generation."""
+    (gen.path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
+    tmp = root / (_CURRENT + ".tmp")
+    tmp.write_text(gen.name + "\n", encoding="utf-8")
+    with open(tmp) as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / _CURRENT)
+    _fsync_dir(root)
+
+
+def _count_default_graph(store: ox.Store) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
 def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict) -> Generation:
     """Load ``quads`` (plus the ontology) into a new generation and publish it.
 
@@ -134,10 +164,8 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict) -> Genera
     root = Path(root)
     with _build_lock(root):
         previous = current_generation(root) if (root / _CURRENT).exists() else None
-        keep = {previous.name} if previous else set()
-        _remove_stale(root, keep)
-        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-        gen = Generation(root, name)
+        _remove_stale(root, {previous.name} if previous else set())
+        gen = _new_generation(root)
         try:
             gen.db_path.mkdir(parents=True)
             store = ox.Store(str(gen.db_path))
@@ -145,21 +173,39 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict) -> Genera
             store.bulk_load(path=str(ONTOLOGY_PATH), format=ox.RdfFormat.TURTLE,
                             to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
             store.flush()
-            triples = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            triples = _count_default_graph(store)
             del store
-            (gen.path / "summary.json").write_text(
-                json.dumps({**summary, "triples": triples}, indent=2, sort_keys=True), encoding="utf-8")
-            tmp = root / (_CURRENT + ".tmp")
-            tmp.write_text(name + "\n", encoding="utf-8")
-            with open(tmp) as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, root / _CURRENT)
-            _fsync_dir(root)
+            _point_current(root, gen, {**summary, "triples": triples})
         except BaseException:
             shutil.rmtree(gen.path, ignore_errors=True)
             raise
         logger.info("published %s (%d triples)", gen.path, triples)
         return gen
+
+
+@contextlib.contextmanager
+def fork_generation(root: str | Path) -> Iterator[Generation]:
+    """A writable copy of the published generation, published if the block succeeds.
+
+    The copy is a RocksDB checkpoint (hard links), so forking is cheap; readers
+    keep using the old generation until the new one is complete. On any error
+    the copy is removed and the published graph is unchanged.
+    """
+    root = Path(root)
+    with _build_lock(root):
+        current = open_current_generation(root)
+        _remove_stale(root, {current.name})
+        gen = _new_generation(root)
+        try:
+            gen.path.mkdir(parents=True)
+            ox.Store.read_only(str(current.db_path)).backup(str(gen.db_path))
+            yield gen
+            triples = _count_default_graph(ox.Store.read_only(str(gen.db_path)))
+            _point_current(root, gen, {**current.summary(), "triples": triples, "updated_from": current.name})
+        except BaseException:
+            shutil.rmtree(gen.path, ignore_errors=True)
+            raise
+        logger.info("published update %s (%d triples)", gen.path, triples)
 
 
 def dump(store: ox.Store, path: str | Path, fmt: ox.RdfFormat) -> None:
