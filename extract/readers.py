@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gzip
 import io
 import json
 import logging
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,6 +270,8 @@ def _decode(path: Path) -> str:
             raise InputError(f"{path} is {size:,} bytes, over the {_MAX_FILE_BYTES:,} "
                              "limit; split it into smaller files")
         data = path.read_bytes()
+        if path.suffix.lower() == ".gz":
+            data = _gunzip(path, data)
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}; check its permissions") from e
     if b"\x00" in data:
@@ -280,6 +284,18 @@ def _decode(path: Path) -> str:
     if not text.strip():
         raise InputError(f"{path} is empty; {_EXPECTED}")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    """The decompressed content of a ``.gz`` input, with the same size limit as plain files."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            out = fh.read(_MAX_FILE_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as e:
+        raise InputError(f"{path} is not a readable gzip file ({e}); re-compress it or pass it uncompressed") from e
+    if len(out) > _MAX_FILE_BYTES:
+        raise InputError(f"{path} decompresses to over {_MAX_FILE_BYTES:,} bytes; split it into smaller files")
+    return out
 
 
 def _sniff(text: str) -> str:
@@ -305,6 +321,11 @@ def _dedupe(papers: Iterable[Paper], seen: dict[str, Paper]) -> tuple[list[Paper
     return kept, skipped
 
 
+def _format_suffix(path: Path) -> str:
+    """The suffix naming the format: ``papers.jsonl.gz`` -> ``.jsonl``."""
+    return (path.with_suffix("") if path.suffix.lower() == ".gz" else path).suffix.lower()
+
+
 def read_file(path: str | Path, *, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS) -> ReadResult:
     """Read one file; the format comes from its suffix, else is sniffed from its content."""
     limit = max_abstract_chars
@@ -312,7 +333,8 @@ def read_file(path: str | Path, *, max_abstract_chars: int = DEFAULT_MAX_ABSTRAC
         raise ConfigError(f"max_abstract_chars={limit!r} must be a positive integer")
     path = Path(path)
     text = _decode(path)
-    source, suffix = path.name, path.suffix.lower()
+    source = path.name
+    suffix = _format_suffix(path)
     sniffed = suffix not in SUPPORTED_SUFFIXES
     if sniffed and text.lstrip().startswith("["):
         raise InputError(f"{path} looks like a JSON array; write one object per line (.jsonl)")
@@ -346,7 +368,7 @@ def _expand(paths: list[str | Path]) -> list[Path]:
             children = sorted(p.iterdir(), key=lambda c: c.name)
         except OSError as e:
             raise InputError(f"cannot list directory {p}: {e.strerror or e}") from e
-        files.extend(c for c in children if c.suffix.lower() in SUPPORTED_SUFFIXES
+        files.extend(c for c in children if _format_suffix(c) in SUPPORTED_SUFFIXES
                      and c.is_file() and not c.name.startswith("."))
     unique: dict[Path, Path] = {}  # a file named twice (directly and via its folder) is read once
     for f in files:

@@ -432,3 +432,15 @@ def test_arbitrary_content_raises_only_input_error(
         assert str(e) and "\n" not in str(e)
     else:
         assert all(p.title and p.abstract and p.source == path.name for p in result.papers)
+
+
+def test_gzip_inputs_are_read_by_their_inner_suffix(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "papers.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"title": "Zipped", "abstract": "An abstract that was compressed."}\n'))
+    (paper,) = read_inputs([tmp_path]).papers
+    assert (paper.title, paper.source) == ("Zipped", "papers.jsonl.gz")
+    (tmp_path / "broken.jsonl.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(InputError, match="broken.jsonl.gz is not a readable gzip file"):
+        read_file(tmp_path / "broken.jsonl.gz")

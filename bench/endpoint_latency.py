@@ -1,0 +1,138 @@
+"""Benchmark: SPARQL latency over HTTP (our endpoint) against a plain rdflib in-memory graph.
+
+Usage:
+    python bench/endpoint_latency.py                      # the seed corpus
+    python bench/endpoint_latency.py PAPERS.jsonl.gz --limit 6000   # a graph of ~1M triples
+
+Builds a store from the input, starts ``python -m kg serve`` on a free
+loopback port, runs five typical queries N times each over HTTP, then runs
+the same queries on an rdflib ``Graph()`` loaded from the same triples, and
+prints p50/p95 per query and the ratio. The input is never copied anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rdflib import Graph  # noqa: E402
+
+from extract import Extractor, read_inputs  # noqa: E402
+from kg.build import build_store  # noqa: E402
+from kg.config import SEEDS_DIR, Settings  # noqa: E402
+from kg.export import export  # noqa: E402
+from kg.store import open_current  # noqa: E402
+from kg.vocab import PREFIXES  # noqa: E402
+
+QUERIES = {
+    "entity lookup": 'SELECT ?e ?type WHERE { ?e skos:prefLabel|skos:altLabel "BERT" ; a ?type }',
+    "papers using a dataset": 'SELECT ?p ?t WHERE { ?d skos:prefLabel "ImageNet" . '
+                              '?p abx:evaluatesOn ?d ; dcterms:title ?t }',
+    "counts per method": "SELECT ?m ?l (COUNT(?p) AS ?n) WHERE { ?m a abx:Method ; skos:prefLabel ?l . "
+                         "?p abx:uses|abx:proposes ?m } GROUP BY ?m ?l ORDER BY DESC(?n) LIMIT 20",
+    "2-hop neighbourhood": 'SELECT ?o ?l (COUNT(DISTINCT ?p) AS ?n) WHERE { ?m skos:prefLabel "Transformer" . '
+                           "?p ?r ?m . ?p ?r2 ?o . ?o a skos:Concept ; skos:prefLabel ?l FILTER(?o != ?m) } "
+                           "GROUP BY ?o ?l ORDER BY DESC(?n) LIMIT 50",
+    "claims with numbers": 'SELECT ?t ?text ?v WHERE { ?p abx:hasClaim ?c ; dcterms:title ?t . '
+                           '?c abx:sentenceText ?text ; abx:hasQuantity ?q . ?q schema:value ?v ; '
+                           'schema:unitText "%" } LIMIT 100',
+}
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _http_times(port: int, query: str, runs: int) -> tuple[list[float], int]:
+    url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": query})
+    req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    times, size = [], 0
+    for _ in range(runs + 1):  # the first run warms the worker
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=120) as r:
+            size = len(r.read())
+        times.append(time.perf_counter() - t0)
+    return times[1:], size
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("inputs", nargs="*", default=[str(SEEDS_DIR / "000_1ff9c41d867ee307.txt")])
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N papers")
+    ap.add_argument("--runs", type=int, default=30, help="HTTP runs per query")
+    ap.add_argument("--rdflib-runs", type=int, default=10, help="rdflib runs per query")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(store_dir=Path(tmp) / "store")
+        papers = read_inputs(args.inputs).papers
+        papers = papers[: args.limit] if args.limit else papers
+        t0 = time.perf_counter()
+        summary = build_store(papers, Extractor().extract_many, settings)
+        build_s = time.perf_counter() - t0
+        _, store = open_current(settings.store_dir)
+        nt = export(store, "ntriples", Path(tmp) / "kg.nt")
+        del store
+
+        port = _free_port()
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        server = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(settings.store_dir),
+                                   "--port", str(port), "--timeout", "120"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            http = {name: _http_times(port, q, args.runs) for name, q in QUERIES.items()}
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+        t0 = time.perf_counter()
+        g = Graph()
+        g.parse(nt, format="nt")
+        rdflib_load_s = time.perf_counter() - t0
+        g.query("ASK { ?s ?p ?o }")  # rdflib's SPARQL plugin import, once
+        local = {}
+        for name, q in QUERIES.items():
+            times = []
+            for _ in range(args.rdflib_runs):
+                t0 = time.perf_counter()
+                rows = list(g.query(q, initNs=PREFIXES))
+                times.append(time.perf_counter() - t0)
+            local[name] = (times, len(rows))
+
+    print(f"graph: {summary.papers:,} papers, {summary.triples:,} triples; build {build_s:.1f} s; "
+          f"rdflib load {rdflib_load_s:.1f} s\n")
+    print("| query | HTTP p50 ms | HTTP p95 ms | rdflib p50 ms | rdflib p95 ms | rdflib p50 / HTTP p50 |")
+    print("|---|---|---|---|---|---|")
+    for name in QUERIES:
+        h, r = http[name][0], local[name][0]
+        print(f"| {name} ({local[name][1]} rows) | {_pct(h, .5):.1f} | {_pct(h, .95):.1f} | {_pct(r, .5):.1f} | "
+              f"{_pct(r, .95):.1f} | {statistics.median(r) / statistics.median(h):.1f}x |")
+
+
+if __name__ == "__main__":
+    main()
