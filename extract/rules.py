@@ -12,7 +12,7 @@ from dataclasses import dataclass
 # ----------------------------------------------------------------- URLs
 
 _URL_RE = re.compile(
-    r"(?:https?://|(?<![\w@/.])(?:www\.|github\.com/|gitlab\.com/|huggingface\.co/))[^\s<>\"'`]+",
+    r"(?:https?://|(?<![\w@/.])(?:www\.|github\.com/|gitlab\.com/|huggingface\.co/))[^\s<>\"'`{}|\\^]+",
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?"

@@ -16,6 +16,8 @@ from extract import rules
     ("wiki https://en.wikipedia.org/wiki/Foo_(bar).", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
     ("at github.com/facebookresearch/SIE;", ["https://github.com/facebookresearch/SIE"]),
     ("no link here, e.g. a.b", []),
+    (r"\href{https://github.com/ZJUHJ/TRPN}{https://github.com/ZJUHJ/TRPN}",
+     ["https://github.com/ZJUHJ/TRPN", "https://github.com/ZJUHJ/TRPN"]),
 ])
 def test_find_urls_strips_trailing_punctuation(text, expected):
     assert [f.value for f in rules.find_urls(text)] == expected
