@@ -248,3 +248,12 @@ def test_updates_need_the_flag_and_the_token(seed_settings, tmp_path):
         assert b"SPARQL11Update" in sd
     finally:
         srv.stop()
+
+
+def test_describe_returns_rdf(server):
+    _, _, body = server.request(query="SELECT ?p WHERE { ?p a abx:Paper } LIMIT 1", accept="text/csv")
+    paper = body.decode().splitlines()[1]
+    status, headers, out = server.request(query=f"DESCRIBE <{paper}>", accept="application/n-triples")
+    g = Graph().parse(data=out, format="nt")
+    assert status == 200 and headers["content-type"].startswith("application/n-triples")
+    assert any(str(s) == paper for s in g.subjects())
