@@ -31,7 +31,17 @@ _CLASS = {
     EntityType.CONCEPT: ABX.Concept,
 }
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SAFE_IRI_RE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def valid_iri(text: str) -> bool:
+    """Is ``text`` an absolute http(s) IRI the store accepts? (Oxigraph's parser decides.)"""
+    if not text.lower().startswith(("http://", "https://")):
+        return False
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _span_triples(node: URIRef, span: TextSpan) -> Iterator[Triple]:
@@ -57,10 +67,10 @@ def _paper_triples(p: URIRef, ex: Extraction) -> Iterator[Triple]:
         yield p, SDO.datePublished, Literal(str(paper.year), datatype=XSD.gYear)
     for author in paper.authors:
         yield p, DCTERMS.creator, Literal(author)
-    if paper.url and _SAFE_IRI_RE.fullmatch(paper.url):
+    if paper.url and valid_iri(paper.url):
         yield p, SDO.url, URIRef(paper.url)
-    for link in {lk.url for lk in ex.code_links}:
-        if _SAFE_IRI_RE.fullmatch(link):
+    for link in sorted({lk.url for lk in ex.code_links}):
+        if valid_iri(link):
             yield p, SDO.codeRepository, URIRef(link)
         else:
             logger.warning("%s: code link %r is not a valid IRI; left out", paper.source, link)

@@ -86,3 +86,16 @@ def test_rebuilding_gives_an_isomorphic_graph(extractor):
     assert len(first) > 500
     assert isomorphic(first, second)
     assert set(first) == set(second)  # no blank nodes: the very same triples
+
+
+def test_invalid_urls_are_left_out_not_fatal():
+    from kg.model import CodeLink
+    from kg.triples import to_oxigraph, valid_iri
+
+    paper = Paper(key="p1", title="T", abstract="a", url="https://x.org/a[1]")
+    links = (CodeLink("https://github.com/a/b]c", _span("x")), CodeLink("https://github.com/ok/repo", _span("y")))
+    ex = Extraction(paper, "rules", "1", code_links=links)
+    quads = list(to_oxigraph(graph_triples([ex], BASE)))  # must not raise
+    objects = {q.object.value for q in quads if q.predicate.value == str(SDO.codeRepository)}
+    assert objects == {"https://github.com/ok/repo"}
+    assert not valid_iri("https://x.org/a b") and not valid_iri("ftp://x.org") and valid_iri("https://x.org/ü")
