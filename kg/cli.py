@@ -133,6 +133,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.store import open_current
+    from kg.validate import validate_store
+
+    _, store = open_current(settings.store_dir)
+    result = validate_store(store)
+    if result.conforms:
+        print("conforms: 0 violations of kg/shapes.ttl")
+        return 0
+    print(result.report)
+    print(f"{result.violations} violation(s) of kg/shapes.ttl", file=sys.stderr)
+    return 1
+
+
 def _parser() -> argparse.ArgumentParser:
     from kg.export import FORMATS
 
@@ -171,6 +185,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--allow-update", action="store_true", help="accept SPARQL updates (needs --token)")
     v.add_argument("--token", help="bearer token required for updates")
     v.set_defaults(func=cmd_serve)
+
+    c = with_store(sub.add_parser("validate", help="check the graph against the SHACL shapes we ship"))
+    c.set_defaults(func=cmd_validate)
 
     s = with_store(sub.add_parser("stats", help="counts of what the graph holds"))
     s.add_argument("--json", action="store_true", help="print JSON")
