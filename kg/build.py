@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from kg import store, triples
-from kg.canon import EntityTable
+from kg.canon import EntityTable, load_variant_rules
 from kg.config import Settings
 from kg.errors import InputError
 from kg.model import Extraction, Paper, Skipped
@@ -68,7 +68,8 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         extractions.append(ex)
         if progress:
             progress(n, len(papers))
-    table = EntityTable(extractions)
+    variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
+    table = EntityTable(extractions, variants)
     entity_counts = Counter(e.type.value for e in table.entities.values())
     summary = {
         "papers": len(extractions),
@@ -77,7 +78,7 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
         "skipped": len(skipped),
     }
-    quads = triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri))
+    quads = triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, variants))
     gen = store.publish(settings.store_dir, quads, summary)
     seconds = time.perf_counter() - started
     result = BuildSummary(

@@ -8,10 +8,13 @@ long form there, and elsewhere the long form it is most often defined as.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from kg.errors import ConfigError
 from kg.iri import entity_key
 from kg.model import EntityType, Extraction, Mention
 
@@ -20,6 +23,38 @@ from kg.model import EntityType, Extraction, Mention
 _RULE_WEIGHT = {"gazetteer": 3, "dataset-cue": 3, "naming": 3, "propose-cue": 3, "appositive": 3,
                 "title-prefix": 3, "abbreviation": 2, "task-head": 2, "name-shape": 1}
 _TYPE_ORDER = [EntityType.METHOD, EntityType.DATASET, EntityType.TASK, EntityType.METRIC, EntityType.CONCEPT]
+
+
+@dataclass(frozen=True, slots=True)
+class VariantRules:
+    """Which trailing tokens make a name a variant of a shorter one (see seeds/patterns/variants.json)."""
+
+    words: frozenset[str] = frozenset()
+    units: frozenset[str] = frozenset()
+    max_suffix_tokens: int = 4
+
+    def is_variant_suffix(self, tokens: list[str]) -> bool:
+        if not tokens or len(tokens) > self.max_suffix_tokens:
+            return False
+        previous_number = False
+        for tok in tokens:
+            if tok.isdigit():
+                previous_number = True
+                continue
+            if tok in self.words or (previous_number and tok in self.units):
+                previous_number = False
+                continue
+            return False
+        return True
+
+
+def load_variant_rules(path: str | Path) -> VariantRules:
+    """Read ``seeds/patterns/variants.json``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return VariantRules(frozenset(data["words"]), frozenset(data["units"]), int(data["max_suffix_tokens"]))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ConfigError(f"cannot read variant rules {path}: {e}; restore it from git") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +74,9 @@ def _is_short(text: str) -> bool:
 class EntityTable:
     """Maps mentions of each paper to canonical entity keys, and describes entities."""
 
-    def __init__(self, extractions: Iterable[Extraction]) -> None:
+    def __init__(self, extractions: Iterable[Extraction], variants: VariantRules | None = None) -> None:
         self._extractions = list(extractions)
+        self._variant_rules = variants or VariantRules()
         self._local: dict[str, dict[str, str]] = {}
         global_defs: dict[str, Counter[str]] = defaultdict(Counter)
         for ex in self._extractions:
@@ -55,6 +91,7 @@ class EntityTable:
         # long form so that the choice does not depend on input order.
         self._global = {s: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for s, c in global_defs.items()}
         self.entities = self._describe()
+        self.variants = self._variants()
 
     def key_of(self, paper_key: str, mention: Mention) -> str:
         """The canonical key of ``mention`` as read in paper ``paper_key``."""
@@ -98,3 +135,20 @@ class EntityTable:
                 paper_count=len(papers[key]),
             )
         return entities
+
+    def _variants(self) -> dict[str, str]:
+        """variant key -> key of the entity it varies ("imagenet 1 k" -> "imagenet").
+
+        The base is the longest shorter key of the same type; types must agree
+        so that "BERT" the method is never the base of "BERT 2019" the dataset.
+        """
+        out = {}
+        for key, entity in self.entities.items():
+            tokens = key.split(" ")
+            for cut in range(len(tokens) - 1, 0, -1):
+                base = self.entities.get(" ".join(tokens[:cut]))
+                if base is not None and base.type is entity.type \
+                        and self._variant_rules.is_variant_suffix(tokens[cut:]):
+                    out[key] = base.key
+                    break
+        return out

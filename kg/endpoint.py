@@ -125,14 +125,18 @@ class _Endpoint:
     async def _body(self, request: Request) -> bytes | Response:
         limit = self.options.max_request_bytes
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            return _error(413, f"request body of {int(declared):,} bytes is over the {limit:,}-byte limit")
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
-            if size > limit:
-                return _error(413, f"request body is over the {limit:,}-byte limit")
-            chunks.append(chunk)
+            if size <= limit:
+                chunks.append(chunk)
+            elif size > 16 * limit:
+                break  # stop reading a hostile upload; the connection closes with the answer
+        if size > limit:
+            # Most of the body was read and dropped rather than closing at once, so
+            # that clients which write the whole body first still see the answer.
+            shown = int(declared) if declared and declared.isdigit() else size
+            return _error(413, f"request body of {shown:,} bytes is over the {limit:,}-byte limit")
         return b"".join(chunks)
 
     async def sparql(self, request: Request) -> Response:

@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 
 from kg import iri
-from kg.canon import EntityTable
+from kg.canon import EntityTable, VariantRules
 from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Role, TextSpan
 from kg.vocab import ABX, bind_prefixes
 
@@ -140,9 +140,9 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
                 yield qn, ABX.qualifier, Literal(q.qualifier)
 
 
-def entity_triples(table: EntityTable, base: str) -> Iterator[Triple]:
+def entity_triples(table: EntityTable, base_iri: str) -> Iterator[Triple]:
     for key, entity in sorted(table.entities.items()):
-        e = URIRef(iri.entity_iri(base, key))
+        e = URIRef(iri.entity_iri(base_iri, key))
         yield e, RDF.type, _CLASS[entity.type]
         yield e, RDF.type, SKOS.Concept
         yield e, SKOS.prefLabel, Literal(entity.pref_label)
@@ -150,6 +150,11 @@ def entity_triples(table: EntityTable, base: str) -> Iterator[Triple]:
             yield e, SKOS.altLabel, Literal(alt)
         yield e, ABX.canonicalKey, Literal(key)
         yield e, ABX.paperCount, Literal(entity.paper_count)
+        base = table.variants.get(key)
+        if base is not None:
+            b = URIRef(iri.entity_iri(base_iri, base))
+            yield e, ABX.variantOf, b
+            yield e, SKOS.broader, b
 
 
 def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[Triple]:
@@ -161,10 +166,11 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
         yield agent, SDO.softwareVersion, Literal(version)
 
 
-def graph_triples(extractions: Iterable[Extraction], base: str) -> Iterator[Triple]:
+def graph_triples(extractions: Iterable[Extraction], base: str,
+                  variants: VariantRules | None = None) -> Iterator[Triple]:
     """Every triple of the knowledge graph built from ``extractions``."""
     exs = list(extractions)
-    table = EntityTable(exs)
+    table = EntityTable(exs, variants)
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
     for ex in exs:

@@ -59,6 +59,7 @@ class ABX(DefinedNamespace):
     # entities
     canonicalKey: URIRef
     paperCount: URIRef
+    variantOf: URIRef
 
 
 PREFIXES: dict[str, str] = {

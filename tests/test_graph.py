@@ -99,3 +99,20 @@ def test_invalid_urls_are_left_out_not_fatal():
     objects = {q.object.value for q in quads if q.predicate.value == str(SDO.codeRepository)}
     assert objects == {"https://github.com/ok/repo"}
     assert not valid_iri("https://x.org/a b") and not valid_iri("ftp://x.org") and valid_iri("https://x.org/ü")
+
+
+def test_variants_are_related_not_merged():
+    from kg.canon import load_variant_rules
+    from kg.config import SEEDS_DIR
+
+    rules = load_variant_rules(SEEDS_DIR / "patterns" / "variants.json")
+    ds = EntityType.DATASET
+    table = EntityTable([
+        _ex("p1", [_mention("ImageNet", label=ds), _mention("ImageNet-1K", label=ds, start=20),
+                   _mention("LLaMA", start=40), _mention("LLaMA-13B", start=50),
+                   _mention("BERT", start=60), _mention("BERT pretraining", label=ds, start=70)]),
+    ], rules)
+    assert table.variants == {"imagenet 1 k": "imagenet", "llama 13 b": "llama"}
+    assert {"imagenet", "imagenet 1 k", "llama", "llama 13 b"} <= set(table.entities)
+    assert rules.is_variant_suffix(["v", "2"]) and rules.is_variant_suffix(["70", "b"])
+    assert not rules.is_variant_suffix(["b"]) and not rules.is_variant_suffix(["pretraining"])

@@ -48,6 +48,13 @@ def test_mrl_and_its_long_form_are_labels_of_one_node(seed_graph):
     assert len(list(seed_graph.objects(node, SKOS.prefLabel))) == 1
 
 
+def test_imagenet_1k_is_a_variant_of_imagenet_not_the_same_node(seed_graph):
+    (variant,) = set(seed_graph.subjects(SKOS.prefLabel, Literal("ImageNet-1K")))
+    (base,) = set(seed_graph.subjects(SKOS.prefLabel, Literal("ImageNet")))
+    assert variant != base
+    assert (variant, ABX.variantOf, base) in seed_graph and (variant, SKOS.broader, base) in seed_graph
+
+
 def test_every_entity_has_exactly_one_preflabel(seed_graph):
     entities = set(seed_graph.subjects(RDF.type, SKOS.Concept))
     assert len(entities) > 50
