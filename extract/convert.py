@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from spacy.tokens import Doc, Span
 
 from extract import rules
+from extract.results import extract_results
 from extract.components import CANDIDATES, PROPOSED
 from kg.model import (
     DEFAULT_ROLE,
@@ -81,6 +84,13 @@ def _claims(doc: Doc, section: Section) -> list[Claim]:
     return out
 
 
+def _with_results(claim: Claim, mentions: list[Mention], proposed: str | None) -> Claim:
+    s = claim.sentence
+    inside = [m for m in mentions if m.span.section is s.section and s.start <= m.span.start < s.end]
+    results = extract_results(s.text, s.start, claim.quantities, inside, proposed)
+    return replace(claim, results=results) if results else claim
+
+
 def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, version: str) -> Extraction:
     """Domain objects for one paper from its processed title and abstract."""
     docs = ((Section.TITLE, title), (Section.ABSTRACT, abstract))
@@ -95,6 +105,9 @@ def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, ve
         mentions += _mentions(doc, section, long_forms)
         if section is Section.ABSTRACT:  # a title states a topic, not a result
             claims += _claims(doc, section)
+    proposed = next((m.span.text for m in mentions if m.role is Role.PROPOSES), None)
+    claims = [_with_results(c, mentions, proposed) for c in claims]
+    for section, doc in docs:
         links += [CodeLink(f.value, TextSpan(section, f.start, f.end, doc.text[f.start:f.end]))
                   for f in doc._.abx_urls or []]
         sentences += [_text_span(section, s) for s in doc.sents]

@@ -97,11 +97,15 @@ class EntityTable:
         """The canonical key of ``mention`` as read in paper ``paper_key``."""
         if mention.long_form:
             return entity_key(mention.long_form)
-        key = entity_key(mention.span.text)
+        return self.key_for_text(paper_key, mention.span.text)
+
+    def key_for_text(self, paper_key: str, text: str) -> str:
+        """The canonical key of a name written in paper ``paper_key``."""
+        key = entity_key(text)
         local = self._local.get(paper_key, {})
         if key in local:
             return local[key]
-        if key in self._global and _is_short(mention.span.text):
+        if key in self._global and _is_short(text):
             return self._global[key]
         return key
 

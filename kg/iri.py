@@ -119,6 +119,10 @@ def quantity_iri(claim: str, start: int, end: int) -> str:
     return f"{claim}/quantity-{start}-{end}"
 
 
+def result_iri(claim: str, start: int, end: int) -> str:
+    return f"{claim}/result-{start}-{end}"
+
+
 def evidence_iri(paper: str, role: str, entity: str, section: str, start: int, end: int) -> str:
     entity_slug = entity.rsplit("/", 1)[-1]
     return f"{paper}/evidence/{role}/{entity_slug}/{section}-{start}-{end}"

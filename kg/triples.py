@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 
 from kg import iri
 from kg.canon import EntityTable, VariantRules
-from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Role, TextSpan
+from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Result, Role, TextSpan
 from kg.vocab import ABX, bind_prefixes
 
 logger = logging.getLogger(__name__)
@@ -130,14 +130,42 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
             qn = URIRef(iri.quantity_iri(str(c), q.start, q.end))
             yield c, ABX.hasQuantity, qn
             yield qn, RDF.type, ABX.Quantity
-            yield qn, SDO.value, Literal(repr(q.value) if q.value != int(q.value) else str(int(q.value)),
-                                         datatype=XSD.decimal)
+            yield qn, SDO.value, _decimal(q.value)
             yield qn, SDO.unitText, Literal(q.unit)
             yield qn, ABX.surfaceForm, Literal(q.text)
             yield qn, ABX.charStart, Literal(q.start)
             yield qn, ABX.charEnd, Literal(q.end)
             if q.qualifier:
                 yield qn, ABX.qualifier, Literal(q.qualifier)
+        for result in claim.results:
+            yield from _result_triples(c, result, ex.paper.key, table, base)
+
+
+def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTable, base: str) -> Iterator[Triple]:
+    q = result.quantity
+    r = URIRef(iri.result_iri(str(c), q.start, q.end))
+    yield c, ABX.hasResult, r
+    yield r, RDF.type, ABX.Result
+    yield r, SDO.value, _decimal(q.value)
+    yield r, SDO.unitText, Literal(q.unit)
+    if q.qualifier:
+        yield r, ABX.qualifier, Literal(q.qualifier)
+    if result.direction:
+        yield r, ABX.direction, Literal(result.direction)
+    for prop, text in ((ABX.resultMethod, result.method), (ABX.resultDataset, result.dataset),
+                       (ABX.resultMetric, result.metric), (ABX.baseline, result.baseline),
+                       (ABX.condition, result.condition)):
+        if not text:
+            continue
+        key = table.key_for_text(paper_key, text)
+        if key in table.entities:
+            yield r, prop, URIRef(iri.entity_iri(base, key))
+        elif prop == ABX.baseline:
+            yield r, ABX.baselineText, Literal(text)
+
+
+def _decimal(value: float) -> Literal:
+    return Literal(repr(value) if value != int(value) else str(int(value)), datatype=XSD.decimal)
 
 
 def entity_triples(table: EntityTable, base_iri: str) -> Iterator[Triple]:

@@ -29,6 +29,7 @@ class ABX(DefinedNamespace):
     Concept: URIRef
     Claim: URIRef
     Quantity: URIRef
+    Result: URIRef
     Evidence: URIRef
     Extractor: URIRef
 
@@ -46,6 +47,14 @@ class ABX(DefinedNamespace):
     cue: URIRef
     hasQuantity: URIRef
     qualifier: URIRef
+    hasResult: URIRef
+    resultMethod: URIRef
+    resultDataset: URIRef
+    resultMetric: URIRef
+    baseline: URIRef
+    baselineText: URIRef
+    condition: URIRef
+    direction: URIRef
 
     # evidence
     hasEvidence: URIRef

@@ -99,3 +99,16 @@ def test_rebuild_is_idempotent(tmp_path, seed_graph):
     rebuilt = Graph().parse(export(store, "ntriples", tmp_path / "again.nt"), format="nt")
     assert isomorphic(rebuilt, seed_graph)
     assert set(rebuilt) == set(seed_graph)
+
+
+def test_noisyquant_claim_yields_structured_results(seed_store):
+    q = sparql_prefixes() + """
+    SELECT ?method ?dataset ?metric ?value ?unit WHERE {
+      ?r a abx:Result ; schema:value ?value ; schema:unitText ?unit ;
+         abx:resultMethod/skos:prefLabel ?method ; abx:resultDataset/skos:prefLabel ?dataset ;
+         abx:resultMetric/skos:prefLabel ?metric .
+      FILTER(?method = "NoisyQuant")
+    }"""
+    rows = {(r["dataset"].value, r["metric"].value, float(r["value"].value), r["unit"].value)
+            for r in seed_store.query(q)}
+    assert rows == {("ImageNet", "top-1 accuracy", v, "%") for v in (1.7, 1.1, 0.5)}

@@ -1,0 +1,75 @@
+"""Structured results from claim sentences: method, dataset, metric, value, baseline.
+
+Works on plain data (the claim's quantities and the typed mentions of its
+sentence), so it is independent of spaCy and testable on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.model import EntityType, Mention, Quantity, Result, Role
+
+_BASELINE_CUES = re.compile(r"\b(?:than|over|outperform\w*|surpass\w*|beat\w*|compared (?:to|with)|against|versus|vs\.?)\s*$",
+                            re.IGNORECASE)
+_DECREASE = re.compile(r"\b(?:reduc\w*|lower\w*|smaller|fewer|less|decreas\w*|cut\w*|sav\w*|drop\w*)\b", re.IGNORECASE)
+_INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|higher|better|boost\w*|gain\w*|outperform\w*|surpass\w*|faster|"
+                       r"speed-?ups?|exceed\w*|up to)\b", re.IGNORECASE)
+_OWN = re.compile(r"\b(?:we|our|the proposed|this (?:method|approach|model|framework))\b", re.IGNORECASE)
+# Numbers that state a setting rather than a result ("6-bit", "4K", years) carry no unit of ours.
+_RESULT_UNITS = {"%", "x", "pp", "points", "db", ""}
+
+
+def _nearest(mentions: list[Mention], pos: int) -> Mention | None:
+    return min(mentions, key=lambda m: abs(m.span.start - pos)) if mentions else None
+
+
+def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], mentions: list[Mention],
+                    proposed: str | None) -> tuple[Result, ...]:
+    """Results of one claim sentence.
+
+    Args:
+        text: the sentence; ``offset`` its start in the section, which is
+            where quantity and mention offsets point.
+        mentions: typed mentions inside the sentence.
+        proposed: the name the paper proposes, if any (the subject of "our method ...").
+    """
+    values = [q for q in quantities if q.unit in _RESULT_UNITS and (q.unit or q.qualifier)]
+    if not values:
+        return ()
+    by_type = {t: [m for m in mentions if m.label is t] for t in EntityType}
+    methods = by_type[EntityType.METHOD]
+    first_value = min(q.start for q in values)
+    # the subject: a method named before the first number, else the paper's own method
+    before = [m for m in methods if m.span.end <= first_value and not _BASELINE_CUES.search(
+        text[: m.span.start - offset])]
+    own = [m for m in before if m.role is Role.PROPOSES]
+    subject = (own or before or [None])[0]
+    method = subject.span.text if subject else (proposed if _OWN.search(text) else None)
+    baseline = None
+    for m in methods:
+        if m is not subject and _BASELINE_CUES.search(text[: m.span.start - offset]):
+            baseline = m.span.text
+            break
+    if baseline is None and re.search(r"\b(?:SOTA|state[- ]of[- ]the[- ]art)\b", text, re.IGNORECASE):
+        baseline = "state of the art"
+    conditions: list[str | None] = [None] * len(values)
+    if re.search(r"\brespectively\b", text, re.IGNORECASE):
+        after = [m.span.text for m in methods if m.span.start > max(q.end for q in values)]
+        if len(after) == len(values):
+            conditions = list(after)
+    decrease = _DECREASE.search(text) and not _INCREASE.search(text)
+    results = []
+    for q, condition in zip(values, conditions, strict=True):
+        metric = _nearest(by_type[EntityType.METRIC], q.start)
+        dataset = _nearest(by_type[EntityType.DATASET], q.start)
+        results.append(Result(
+            quantity=q,
+            method=method,
+            dataset=dataset.span.text if dataset else None,
+            metric=metric.span.text if metric else None,
+            baseline=baseline,
+            condition=condition,
+            direction="decrease" if decrease else "increase" if _INCREASE.search(text) else None,
+        ))
+    return tuple(results)

@@ -1,0 +1,47 @@
+"""Structured results from claim sentences, on crafted mentions and numbers."""
+
+from __future__ import annotations
+
+from extract.results import extract_results
+from extract.rules import find_numbers
+from kg.model import EntityType, Mention, Quantity, Role, Section, TextSpan
+
+SENTENCE = ("NoisyQuant improves SOTA top-1 accuracy on ImageNet by up to 1.7%, 1.1% and 0.5% "
+            "for ViT, DeiT, and Swin respectively.")
+
+
+def _mention(text: str, label: EntityType, role: Role = Role.USES, nth: int = 0) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = SENTENCE.index(text, start + 1)
+    span = TextSpan(Section.ABSTRACT, start, start + len(text), text)
+    return Mention(span, label, role, TextSpan(Section.ABSTRACT, 0, len(SENTENCE), SENTENCE), "test")
+
+
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    return tuple(Quantity(n.value, n.unit, n.text, n.start, n.end, n.qualifier) for n in find_numbers(text))
+
+
+def test_respectively_pairs_values_with_settings():
+    mentions = [_mention("NoisyQuant", EntityType.METHOD, Role.PROPOSES),
+                _mention("top-1 accuracy", EntityType.METRIC), _mention("ImageNet", EntityType.DATASET),
+                _mention("ViT", EntityType.METHOD), _mention("DeiT", EntityType.METHOD),
+                _mention("Swin", EntityType.METHOD)]
+    results = extract_results(SENTENCE, 0, _quantities(SENTENCE), mentions, proposed="NoisyQuant")
+    assert [(r.quantity.value, r.quantity.unit, r.condition) for r in results] == [
+        (1.7, "%", "ViT"), (1.1, "%", "DeiT"), (0.5, "%", "Swin")]
+    assert {(r.method, r.dataset, r.metric, r.baseline, r.direction) for r in results} == {
+        ("NoisyQuant", "ImageNet", "top-1 accuracy", "state of the art", "increase")}
+
+
+def test_our_method_and_a_named_baseline():
+    text = "Our approach reduces memory by 40% compared to LoRA."
+    lora = TextSpan(Section.ABSTRACT, text.index("LoRA"), text.index("LoRA") + 4, "LoRA")
+    mention = Mention(lora, EntityType.METHOD, Role.USES, TextSpan(Section.ABSTRACT, 0, len(text), text), "t")
+    (r,) = extract_results(text, 0, _quantities(text), [mention], proposed="QLoRA-X")
+    assert (r.method, r.baseline, r.direction, r.quantity.value) == ("QLoRA-X", "LoRA", "decrease", 40.0)
+
+
+def test_settings_are_not_results():
+    text = "We use 6-bit quantization on 8 GPUs."
+    assert extract_results(text, 0, _quantities(text), [], proposed=None) == ()
