@@ -9,6 +9,7 @@ from spacy.tokens import Doc, Span
 from extract import rules
 from extract.results import extract_results
 from extract.components import CANDIDATES, PROPOSED
+from extract.scoring import Priors
 from kg.model import (
     DEFAULT_ROLE,
     Abbreviation,
@@ -22,6 +23,7 @@ from kg.model import (
     Role,
     Section,
     TextSpan,
+    noisy_or,
 )
 
 # Lower wins when candidate spans overlap: a proposed name beats an
@@ -33,19 +35,26 @@ def _text_span(section: Section, span: Span) -> TextSpan:
     return TextSpan(section, span.start_char, span.end_char, span.text)
 
 
-def _resolve_overlaps(doc: Doc) -> list[tuple[Span, bool]]:
-    """Non-overlapping spans, each flagged True when the paper proposes it."""
+def _resolve_overlaps(doc: Doc) -> list[tuple[Span, bool, tuple[str, ...]]]:
+    """Non-overlapping spans, each flagged True when the paper proposes it, with every
+    rule that found exactly that span (the winner's first)."""
     ranked: list[tuple[int, int, int, Span, bool]] = []
     for s in doc.spans.get(PROPOSED, []):
         ranked.append((0, -len(s), s.start, s, True))
     for s in doc.spans.get(CANDIDATES, []):
         ranked.append((_PRIORITY.get(s.id_, 5), -len(s), s.start, s, False))
+    ranked.sort(key=lambda r: r[:3])
+    rules_at: dict[tuple[int, int], list[str]] = {}
+    for _, _, _, span, _ in ranked:
+        found = rules_at.setdefault((span.start, span.end), [])
+        if (span.id_ or "unknown") not in found:
+            found.append(span.id_ or "unknown")
     taken: set[int] = set()
-    kept: list[tuple[Span, bool]] = []
-    for _, _, _, span, proposed in sorted(ranked, key=lambda r: r[:3]):
+    kept: list[tuple[Span, bool, tuple[str, ...]]] = []
+    for _, _, _, span, proposed in ranked:
         if taken.isdisjoint(range(span.start, span.end)):
             taken.update(range(span.start, span.end))
-            kept.append((span, proposed))
+            kept.append((span, proposed, tuple(rules_at[(span.start, span.end)])))
     return sorted(kept, key=lambda k: k[0].start)
 
 
@@ -56,31 +65,32 @@ def _entity_type(label: str) -> EntityType:
         return EntityType.CONCEPT
 
 
-def _mentions(doc: Doc, section: Section, long_forms: dict[str, str]) -> list[Mention]:
+def _mentions(doc: Doc, section: Section, long_forms: dict[str, str], priors: Priors) -> list[Mention]:
     out = []
-    for span, proposed in _resolve_overlaps(doc):
+    for span, proposed, rules in _resolve_overlaps(doc):
         label = _entity_type(span.label_)
-        rule = span.id_ or "unknown"
         role = Role.PROPOSES if proposed else DEFAULT_ROLE[label]
         out.append(Mention(
             span=_text_span(section, span),
             label=label,
             role=role,
             sentence=_text_span(section, span.sent),
-            rule=rule,
+            rule=rules[0],
             long_form=long_forms.get(span.text) or long_forms.get(span.text.rstrip("s")),
+            score=round(noisy_or(priors.rule(r) for r in rules), 4),
+            agreeing=rules[1:],
         ))
     return out
 
 
-def _claims(doc: Doc, section: Section) -> list[Claim]:
+def _claims(doc: Doc, section: Section, priors: Priors) -> list[Claim]:
     out = []
     for sent, kind, cue in doc._.abx_claims or []:
         quantities = tuple(
             Quantity(n.value, n.unit, n.text, sent.start_char + n.start, sent.start_char + n.end, n.qualifier)
             for n in rules.find_numbers(sent.text)
         )
-        out.append(Claim(_text_span(section, sent), kind, cue, quantities))
+        out.append(Claim(_text_span(section, sent), kind, cue, quantities, score=priors.claim(kind)))
     return out
 
 
@@ -91,8 +101,10 @@ def _with_results(claim: Claim, mentions: list[Mention], proposed: str | None) -
     return replace(claim, results=results) if results else claim
 
 
-def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, version: str) -> Extraction:
+def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, version: str,
+                  priors: Priors | None = None) -> Extraction:
     """Domain objects for one paper from its processed title and abstract."""
+    priors = priors or Priors()
     docs = ((Section.TITLE, title), (Section.ABSTRACT, abstract))
     abbreviations = [
         Abbreviation(_text_span(section, short), _text_span(section, long))
@@ -102,9 +114,9 @@ def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, ve
     long_forms = {a.short.text: a.long.text for a in abbreviations}
     mentions, claims, links, sentences = [], [], [], []
     for section, doc in docs:
-        mentions += _mentions(doc, section, long_forms)
+        mentions += _mentions(doc, section, long_forms, priors)
         if section is Section.ABSTRACT:  # a title states a topic, not a result
-            claims += _claims(doc, section)
+            claims += _claims(doc, section, priors)
     proposed = next((m.span.text for m in mentions if m.role is Role.PROPOSES), None)
     claims = [_with_results(c, mentions, proposed) for c in claims]
     for section, doc in docs:

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from extract.convert import to_extraction
-from extract.pipeline import EXTRACTOR_NAME, EXTRACTOR_VERSION, build_pipeline, rules_fingerprint
+from extract.pipeline import EXTRACTOR_NAME, EXTRACTOR_VERSION, build_pipeline, rule_paths, rules_fingerprint
+from extract.scoring import Priors
 from kg.config import SEEDS_DIR
 from kg.model import Extraction, Paper
 
@@ -25,6 +26,7 @@ class Extractor:
         self.nlp = build_pipeline(seeds_dir)
         self.name = EXTRACTOR_NAME
         self.version = f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}"
+        self.priors = Priors.load(rule_paths(seeds_dir)["scores"])
 
     def extract(self, paper: Paper) -> Extraction:
         return next(self.extract_many([paper]))
@@ -50,4 +52,4 @@ class Extractor:
         processed = list(self.nlp.pipe(docs))
         for i, paper in enumerate(papers):
             yield to_extraction(paper, processed[2 * i], processed[2 * i + 1],
-                                extractor=self.name, version=self.version)
+                                extractor=self.name, version=self.version, priors=self.priors)

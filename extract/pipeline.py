@@ -28,6 +28,7 @@ _RULE_FILES = {
     "proposals": "patterns/proposals.json",
     "claims": "patterns/claims.json",
     "stop_names": "patterns/stop_names.txt",
+    "scores": "patterns/scores.json",
     "terms": "gazetteer/terms.tsv",
     "stoplist": "gazetteer/stoplist.txt",
 }

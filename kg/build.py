@@ -6,6 +6,7 @@ NLP layer; ``kg.orchestrate`` wires in the real one.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from kg import store, triples
 from kg.canon import EntityTable, load_variant_rules
 from kg.config import Settings
-from kg.errors import InputError
+from kg.errors import ConfigError, InputError
 from kg.model import Extraction, Paper, Skipped
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,13 @@ class BuildSummary:
         }
 
 
+def _support_per_paper(path) -> float:  # noqa: ANN001 - Path
+    try:
+        return float(json.loads(path.read_text(encoding="utf-8"))["support_per_paper"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ConfigError(f"cannot read support_per_paper from {path}: {e}; restore it from git") from e
+
+
 def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Settings, *,
                 skipped: Sequence[Skipped] = (), progress: Progress | None = None) -> BuildSummary:
     """Extract ``papers``, build the graph and publish it as the store's new generation.
@@ -78,7 +86,8 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
         "skipped": len(skipped),
     }
-    quads = triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, variants))
+    support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
+    quads = triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, variants, support))
     gen = store.publish(settings.store_dir, quads, summary)
     seconds = time.perf_counter() - started
     result = BuildSummary(

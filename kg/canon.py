@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg.errors import ConfigError
 from kg.iri import entity_key
-from kg.model import EntityType, Extraction, Mention
+from kg.model import EntityType, Extraction, Mention, noisy_or
 
 # How much one mention's label counts towards its entity's type: a gazetteer
 # hit or an explicit proposal is better evidence than a capitalised token.
@@ -64,6 +64,7 @@ class Entity:
     pref_label: str
     alt_labels: tuple[str, ...]
     paper_count: int
+    confidence: float = 1.0
 
 
 def _is_short(text: str) -> bool:
@@ -114,6 +115,7 @@ class EntityTable:
         long_surfaces: dict[str, Counter[str]] = defaultdict(Counter)
         votes: dict[str, Counter[EntityType]] = defaultdict(Counter)
         papers: dict[str, set[str]] = defaultdict(set)
+        best: dict[str, dict[str, float]] = defaultdict(dict)  # key -> paper -> best mention score
         for ex in self._extractions:
             for m in ex.mentions:
                 key = self.key_of(ex.paper.key, m)
@@ -125,6 +127,7 @@ class EntityTable:
                     long_surfaces[key][text] += 1
                 votes[key][m.label] += _RULE_WEIGHT.get(m.rule, 1)
                 papers[key].add(ex.paper.key)
+                best[key][ex.paper.key] = max(best[key].get(ex.paper.key, 0.0), m.score)
         entities = {}
         for key, forms in surfaces.items():
             preferred_pool = long_surfaces[key] or forms
@@ -137,6 +140,7 @@ class EntityTable:
                 pref_label=pref,
                 alt_labels=tuple(sorted(f for f in forms if f != pref)),
                 paper_count=len(papers[key]),
+                confidence=noisy_or(best[key].values()),
             )
         return entities
 

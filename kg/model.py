@@ -11,6 +11,7 @@ All character offsets are into the text of one ``section`` of a paper
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -84,7 +85,8 @@ class Mention:
     """A surface form of an entity found in a paper.
 
     ``sentence`` is the enclosing sentence, kept as evidence. ``rule`` names
-    the component or pattern that found it.
+    the component or pattern that found it; ``score`` in [0, 1] is the
+    extractor's confidence, combined over every rule in ``agreeing`` too.
     """
 
     span: TextSpan
@@ -93,6 +95,8 @@ class Mention:
     sentence: TextSpan
     rule: str
     long_form: str | None = None
+    score: float = 1.0
+    agreeing: tuple[str, ...] = ()  # other rules or models that found exactly this span
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,7 @@ class Claim:
     cue: str
     quantities: tuple[Quantity, ...] = ()
     results: tuple[Result, ...] = ()
+    score: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,3 +176,15 @@ class Skipped:
     source: str
     line: int
     reason: str
+
+
+def noisy_or(scores: Iterable[float]) -> float:
+    """Probability that at least one of several independent signals is right.
+
+    >>> round(noisy_or([0.5, 0.5]), 2)
+    0.75
+    """
+    miss = 1.0
+    for s in scores:
+        miss *= 1.0 - min(1.0, max(0.0, s))
+    return 1.0 - miss

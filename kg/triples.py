@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 
 from kg import iri
 from kg.canon import EntityTable, VariantRules
-from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Result, Role, TextSpan
+from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Result, Role, Section, TextSpan, noisy_or
 from kg.vocab import ABX, bind_prefixes
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _paper_triples(p: URIRef, ex: Extraction) -> Iterator[Triple]:
 
 
 def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Mention,
-                     agent: URIRef) -> Iterator[Triple]:
+                     agent: URIRef, confidence: float) -> Iterator[Triple]:
     ev = URIRef(iri.evidence_iri(str(p), role.value, str(e), m.span.section.value, m.span.start, m.span.end))
     yield p, ABX.hasEvidence, ev
     yield ev, RDF.type, ABX.Evidence
@@ -86,12 +86,16 @@ def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Men
     yield ev, RDF.object, e
     yield ev, ABX.surfaceForm, Literal(m.span.text)
     yield ev, ABX.sentenceText, Literal(m.sentence.text)
-    yield ev, ABX.rule, Literal(m.rule)
+    for rule in (m.rule, *m.agreeing):
+        yield ev, ABX.rule, Literal(rule)
+    yield ev, ABX.score, _decimal(m.score)
+    yield ev, ABX.confidence, _decimal(confidence)
     yield ev, PROV.wasAttributedTo, agent
     yield from _span_triples(ev, m.span)
 
 
-def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterator[Triple]:
+def extraction_triples(ex: Extraction, table: EntityTable, base: str,
+                       support_per_paper: float = 0.1) -> Iterator[Triple]:
     """All triples of one paper: the paper, its entity links with evidence, its claims."""
     p = URIRef(iri.paper_iri(base, ex.paper.key))
     agent = URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
@@ -110,8 +114,9 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
         role = Role.PROPOSES if proposed else DEFAULT_ROLE[entity.type]
         predicate = ABX[role.value]
         yield p, predicate, e
+        confidence = link_confidence(mentions, entity.paper_count, support_per_paper)
         for m in mentions:
-            yield from _mention_triples(p, e, predicate, role, m, agent)
+            yield from _mention_triples(p, e, predicate, role, m, agent, confidence)
             sentence_entities.setdefault((m.sentence.section.value, m.sentence.start), set()).add(e)
 
     for claim in ex.claims:
@@ -122,6 +127,7 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
         yield c, ABX.sentenceText, Literal(s.text)
         yield c, ABX.claimKind, Literal(claim.kind)
         yield c, ABX.cue, Literal(claim.cue)
+        yield c, ABX.confidence, _decimal(claim.score)
         yield c, PROV.wasAttributedTo, agent
         yield from _span_triples(c, s)
         for e in sorted(sentence_entities.get((s.section.value, s.start), ())):
@@ -138,14 +144,18 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
             if q.qualifier:
                 yield qn, ABX.qualifier, Literal(q.qualifier)
         for result in claim.results:
-            yield from _result_triples(c, result, ex.paper.key, table, base)
+            yield from _result_triples(c, result, ex.paper.key, table, base, claim.score)
 
 
-def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTable, base: str) -> Iterator[Triple]:
+def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTable, base: str,
+                    claim_score: float) -> Iterator[Triple]:
     q = result.quantity
     r = URIRef(iri.result_iri(str(c), q.start, q.end))
     yield c, ABX.hasResult, r
     yield r, RDF.type, ABX.Result
+    # a result is as good as its claim, and worth less the more of it is missing
+    filled = sum(1 for x in (result.method, result.dataset, result.metric) if x)
+    yield r, ABX.confidence, _decimal(claim_score * (0.4 + 0.2 * filled))
     yield r, SDO.value, _decimal(q.value)
     yield r, SDO.unitText, Literal(q.unit)
     if q.qualifier:
@@ -165,7 +175,21 @@ def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTabl
 
 
 def _decimal(value: float) -> Literal:
+    value = round(value, 4)
     return Literal(repr(value) if value != int(value) else str(int(value)), datatype=XSD.decimal)
+
+
+def link_confidence(mentions: list[Mention], paper_count: int, support_per_paper: float) -> float:
+    """Confidence in a paper-entity link: its mentions in the paper, then support from other papers.
+
+    >>> m = Mention(TextSpan(Section.ABSTRACT, 0, 1, "x"), EntityType.METHOD, Role.USES,
+    ...             TextSpan(Section.ABSTRACT, 0, 1, "x"), "name-shape", score=0.5)
+    >>> round(link_confidence([m], 1, 0.1), 3), round(link_confidence([m, m], 1, 0.1), 3)
+    (0.5, 0.75)
+    >>> round(link_confidence([m], 3, 0.1), 3)
+    0.595
+    """
+    return noisy_or([noisy_or(m.score for m in mentions), *([support_per_paper] * max(0, paper_count - 1))])
 
 
 def entity_triples(table: EntityTable, base_iri: str) -> Iterator[Triple]:
@@ -178,6 +202,7 @@ def entity_triples(table: EntityTable, base_iri: str) -> Iterator[Triple]:
             yield e, SKOS.altLabel, Literal(alt)
         yield e, ABX.canonicalKey, Literal(key)
         yield e, ABX.paperCount, Literal(entity.paper_count)
+        yield e, ABX.confidence, _decimal(entity.confidence)
         base = table.variants.get(key)
         if base is not None:
             b = URIRef(iri.entity_iri(base_iri, base))
@@ -195,14 +220,14 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
 
 
 def graph_triples(extractions: Iterable[Extraction], base: str,
-                  variants: VariantRules | None = None) -> Iterator[Triple]:
+                  variants: VariantRules | None = None, support_per_paper: float = 0.1) -> Iterator[Triple]:
     """Every triple of the knowledge graph built from ``extractions``."""
     exs = list(extractions)
     table = EntityTable(exs, variants)
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
     for ex in exs:
-        yield from extraction_triples(ex, table, base)
+        yield from extraction_triples(ex, table, base, support_per_paper)
 
 
 def to_graph(triples: Iterable[Triple]) -> Graph:

@@ -64,6 +64,8 @@ class ABX(DefinedNamespace):
     charEnd: URIRef
     surfaceForm: URIRef
     rule: URIRef
+    score: URIRef
+    confidence: URIRef
 
     # entities
     canonicalKey: URIRef

@@ -105,3 +105,12 @@ def test_offsets_always_point_at_the_text(run):
 
 def test_extractor_version_names_the_rules(extractor):
     assert extractor.version.startswith("1.0+rules.")
+
+
+def test_agreeing_rules_raise_the_score(run):
+    ex = run("We fine-tune BERT and a model called FooNet on the data.")
+    (bert,) = _mentions(ex, "BERT")
+    (foo,) = [m for m in _mentions(ex, "FooNet") if m.rule == "naming"]
+    assert bert.agreeing and bert.score > 0.9  # gazetteer and name shape agree
+    assert "name-shape" in foo.agreeing and foo.score > 0.8
+    assert all(0 <= m.score <= 1 for m in ex.mentions)

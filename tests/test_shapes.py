@@ -40,9 +40,10 @@ def _breakages(g: Graph):
     yield "span ends before it starts", [(evidence, ABX.charEnd, Literal(0))], [(evidence, ABX.charEnd, None)]
     yield "unknown claim kind", [(claim, ABX.claimKind, Literal("vibes"))], [(claim, ABX.claimKind, None)]
     yield "code link as a literal", [(paper, URIRef("https://schema.org/codeRepository"), Literal("github"))], []
+    yield "confidence above 1", [(evidence, ABX.confidence, Literal(1.5))], [(evidence, ABX.confidence, None)]
 
 
-@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("case", range(7))
 def test_broken_graphs_yield_violations(seed_graph, case):
     name, add, remove = list(_breakages(seed_graph))[case]
     broken = _copy(seed_graph)
