@@ -12,8 +12,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from kg import store, triples
+from kg import corrections, store, triples
 from kg.canon import EntityTable, load_variant_rules
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
@@ -59,7 +60,8 @@ def _support_per_paper(path) -> float:  # noqa: ANN001 - Path
 
 
 def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Settings, *,
-                skipped: Sequence[Skipped] = (), progress: Progress | None = None) -> BuildSummary:
+                skipped: Sequence[Skipped] = (), progress: Progress | None = None,
+                inputs: Sequence[str] = ()) -> BuildSummary:
     """Extract ``papers``, build the graph and publish it as the store's new generation.
 
     The previous generation stays published until the new one is complete.
@@ -77,7 +79,8 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         if progress:
             progress(n, len(papers))
     variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
-    table = EntityTable(extractions, variants)
+    fixes = corrections.load(settings.corrections_file)
+    table = EntityTable(extractions, variants, fixes)
     entity_counts = Counter(e.type.value for e in table.entities.values())
     summary = {
         "papers": len(extractions),
@@ -85,9 +88,11 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         "claims": sum(len(ex.claims) for ex in extractions),
         "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
         "skipped": len(skipped),
+        "corrections": str(settings.corrections_file) if fixes else None,
+        "inputs": [str(Path(i).resolve()) for i in inputs],
     }
     support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
-    quads = triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, variants, support))
+    quads = triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, variants, support, fixes))
     gen = store.publish(settings.store_dir, quads, summary)
     seconds = time.perf_counter() - started
     result = BuildSummary(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.corrections import Corrections
 from kg.errors import ConfigError
 from kg.iri import entity_key
 from kg.model import EntityType, Extraction, Mention, noisy_or
@@ -75,9 +76,12 @@ def _is_short(text: str) -> bool:
 class EntityTable:
     """Maps mentions of each paper to canonical entity keys, and describes entities."""
 
-    def __init__(self, extractions: Iterable[Extraction], variants: VariantRules | None = None) -> None:
+    def __init__(self, extractions: Iterable[Extraction], variants: VariantRules | None = None,
+                 corrections: Corrections | None = None) -> None:
         self._extractions = list(extractions)
         self._variant_rules = variants or VariantRules()
+        self._corrections = corrections or Corrections()
+        self._merged = _merge_map(self._corrections.merges)
         self._local: dict[str, dict[str, str]] = {}
         global_defs: dict[str, Counter[str]] = defaultdict(Counter)
         for ex in self._extractions:
@@ -95,20 +99,26 @@ class EntityTable:
         self.variants = self._variants()
 
     def key_of(self, paper_key: str, mention: Mention) -> str:
-        """The canonical key of ``mention`` as read in paper ``paper_key``."""
-        if mention.long_form:
-            return entity_key(mention.long_form)
+        """The canonical key of ``mention`` as read in paper ``paper_key`` ("" if rejected)."""
+        if mention.long_form and entity_key(mention.span.text) not in self._corrections.splits:
+            return self._corrected(entity_key(mention.long_form))
         return self.key_for_text(paper_key, mention.span.text)
 
     def key_for_text(self, paper_key: str, text: str) -> str:
-        """The canonical key of a name written in paper ``paper_key``."""
+        """The canonical key of a name written in paper ``paper_key`` ("" if rejected)."""
         key = entity_key(text)
+        if key in self._corrections.splits:
+            return self._corrected(key)
         local = self._local.get(paper_key, {})
         if key in local:
-            return local[key]
-        if key in self._global and _is_short(text):
-            return self._global[key]
-        return key
+            key = local[key]
+        elif key in self._global and _is_short(text):
+            key = self._global[key]
+        return self._corrected(key)
+
+    def _corrected(self, key: str) -> str:
+        key = self._merged.get(key, key)
+        return "" if key in self._corrections.rejects else key
 
     def _describe(self) -> dict[str, Entity]:
         surfaces: dict[str, Counter[str]] = defaultdict(Counter)
@@ -134,6 +144,8 @@ class EntityTable:
             pref = min(preferred_pool.items(), key=lambda kv: (_is_short(kv[0]), -kv[1], kv[0]))[0]
             vote = votes[key]
             etype = min(vote, key=lambda t: (-vote[t], _TYPE_ORDER.index(t)))
+            etype = self._corrections.retypes.get(key, etype)
+            pref = self._corrections.renames.get(key, pref)
             entities[key] = Entity(
                 key=key,
                 type=etype,
@@ -160,3 +172,21 @@ class EntityTable:
                     out[key] = base.key
                     break
         return out
+
+
+def _merge_map(merges: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """key -> the key it was merged into, following chains (a<-b, b<-c gives c -> a)."""
+    parent: dict[str, str] = {}
+
+    def root(k: str) -> str:
+        seen = set()
+        while k in parent and k not in seen:
+            seen.add(k)
+            k = parent[k]
+        return k
+
+    for kept, merged in merges:
+        a, b = root(kept), root(merged)
+        if a != b:
+            parent[b] = a
+    return {k: root(k) for k in parent}

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from kg.config import Settings
@@ -160,6 +161,8 @@ def _parser() -> argparse.ArgumentParser:
 
     b = with_store(sub.add_parser("build", help="extract papers and (re)build the graph"))
     b.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders (default: seeds/)")
+    b.add_argument("--corrections", metavar="FILE",
+                   help="corrections file (default: corrections.tsv beside the store directory)")
     b.set_defaults(func=cmd_build)
 
     e = with_store(sub.add_parser("export", help="write the graph to a file"))
@@ -201,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env().with_store(args.store)
+        if getattr(args, "corrections", None):
+            settings = replace(settings, corrections_path=Path(args.corrections))
         return args.func(args, settings)
     except AbstractaError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -38,6 +38,12 @@ class Settings:
     port: int = DEFAULT_PORT
     query_workers: int = DEFAULT_QUERY_WORKERS
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    corrections_path: Path | None = None  # None: corrections.tsv beside the store directory
+
+    @property
+    def corrections_file(self) -> Path:
+        """Where corrections are read from and written to."""
+        return self.corrections_path or self.store_dir.parent / "corrections.tsv"
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
@@ -62,6 +68,8 @@ class Settings:
         kwargs: dict[str, object] = {}
         if "ABSTRACTA_STORE" in env:
             kwargs["store_dir"] = Path(env["ABSTRACTA_STORE"])
+        if "ABSTRACTA_CORRECTIONS" in env:
+            kwargs["corrections_path"] = Path(env["ABSTRACTA_CORRECTIONS"])
         if "ABSTRACTA_BASE_IRI" in env:
             kwargs["base_iri"] = env["ABSTRACTA_BASE_IRI"]
         for name, key, conv in (

@@ -28,8 +28,10 @@ def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *,
     """
     from extract import Extractor, read_inputs
 
-    read = read_inputs(inputs or [settings.seeds_dir], max_abstract_chars=settings.max_abstract_chars)
+    inputs = list(inputs) or [settings.seeds_dir]
+    read = read_inputs(inputs, max_abstract_chars=settings.max_abstract_chars)
     for s in read.skipped:
         logger.warning("%s:%d: skipped: %s", s.source, s.line, s.reason)
     extractor = Extractor(settings.seeds_dir)
-    return build_store(read.papers, extractor.extract_many, settings, skipped=read.skipped, progress=progress)
+    return build_store(read.papers, extractor.extract_many, settings, skipped=read.skipped, progress=progress,
+                       inputs=[str(i) for i in inputs])
