@@ -34,10 +34,13 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
         mentions: typed mentions inside the sentence.
         proposed: the name the paper proposes, if any (the subject of "our method ...").
     """
-    values = [q for q in quantities if q.unit in _RESULT_UNITS and (q.unit or q.qualifier)]
+    by_type = {t: [m for m in mentions if m.label is t] for t in EntityType}
+    # A bare decimal is a score only beside a metric ("BLEU of 28.4", "1.27 bits per character");
+    # bare integers are mostly settings ("6-bit", "8 GPUs").
+    values = [q for q in quantities if q.unit in _RESULT_UNITS
+              and (q.unit or q.qualifier or ("." in q.text and by_type[EntityType.METRIC]))]
     if not values:
         return ()
-    by_type = {t: [m for m in mentions if m.label is t] for t in EntityType}
     methods = by_type[EntityType.METHOD]
     first_value = min(q.start for q in values)
     # the subject: a method named before the first number, else the paper's own method
