@@ -42,10 +42,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
+    from extract.aliases import derive_aliases
     from extract.gazetteer import derive_gazetteer
 
     counts = derive_gazetteer(Path(args.data), Path(args.out))
-    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    aliases = derive_aliases(Path(args.data), Path(args.out))
+    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
+          f"; aliases: {aliases['same']} same, {aliases['variant']} variant")
     return 0
 
 

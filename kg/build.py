@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import corrections, store, triples
-from kg.canon import EntityTable, load_variant_rules
+from kg.canon import EntityTable, load_aliases, load_variant_rules
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
 from kg.model import Extraction, Paper, Skipped
@@ -80,7 +80,8 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
             progress(n, len(papers))
     variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
     fixes = corrections.load(settings.corrections_file)
-    table = EntityTable(extractions, variants, fixes)
+    aliases = load_aliases(settings.seeds_dir / "gazetteer" / "aliases.tsv")
+    table = EntityTable(extractions, variants, fixes, aliases)
     entity_counts = Counter(e.type.value for e in table.entities.values())
     summary = {
         "papers": len(extractions),
@@ -92,7 +93,8 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         "inputs": [str(Path(i).resolve()) for i in inputs],
     }
     support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
-    quads = triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, variants, support, fixes))
+    quads = triples.to_oxigraph(
+        triples.graph_triples(extractions, settings.base_iri, variants, support, fixes, aliases))
     gen = store.publish(settings.store_dir, quads, summary)
     seconds = time.perf_counter() - started
     result = BuildSummary(

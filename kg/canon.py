@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.corrections import Corrections
@@ -59,6 +59,36 @@ def load_variant_rules(path: str | Path) -> VariantRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Aliases:
+    """Seed alias table (seeds/gazetteer/aliases.tsv, from Papers with Code names)."""
+
+    same: tuple[tuple[str, str], ...] = ()  # (canonical key, alias key)
+    variants: dict[str, str] = field(default_factory=dict)  # variant key -> base key
+
+
+def load_aliases(path: str | Path) -> Aliases:
+    """Read the alias table; a missing file means no aliases."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()[1:]
+    except FileNotFoundError:
+        return Aliases()
+    except OSError as e:
+        raise ConfigError(f"cannot read alias table {path}: {e}; restore it from git") from e
+    same, variants = [], {}
+    for n, line in enumerate(lines, start=2):
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[2] not in ("same", "variant"):
+            raise ConfigError(f"{path}:{n}: expected 'name<TAB>canonical<TAB>same|variant', got {line!r}")
+        name, canonical = entity_key(parts[0]), entity_key(parts[1])
+        if name and canonical and name != canonical:
+            if parts[2] == "same":
+                same.append((canonical, name))
+            else:
+                variants[name] = canonical
+    return Aliases(tuple(same), variants)
+
+
+@dataclass(frozen=True, slots=True)
 class Entity:
     key: str
     type: EntityType
@@ -77,11 +107,13 @@ class EntityTable:
     """Maps mentions of each paper to canonical entity keys, and describes entities."""
 
     def __init__(self, extractions: Iterable[Extraction], variants: VariantRules | None = None,
-                 corrections: Corrections | None = None) -> None:
+                 corrections: Corrections | None = None, aliases: Aliases | None = None) -> None:
         self._extractions = list(extractions)
         self._variant_rules = variants or VariantRules()
         self._corrections = corrections or Corrections()
-        self._merged = _merge_map(self._corrections.merges)
+        self._aliases = aliases or Aliases()
+        # seed aliases first, so that a user's merge can still join their groups
+        self._merged = _merge_map(self._aliases.same + self._corrections.merges)
         self._local: dict[str, dict[str, str]] = {}
         global_defs: dict[str, Counter[str]] = defaultdict(Counter)
         for ex in self._extractions:
@@ -164,6 +196,10 @@ class EntityTable:
         """
         out = {}
         for key, entity in self.entities.items():
+            listed = self._merged.get(self._aliases.variants.get(key, ""), self._aliases.variants.get(key))
+            if listed in self.entities and listed != key:
+                out[key] = listed
+                continue
             tokens = key.split(" ")
             for cut in range(len(tokens) - 1, 0, -1):
                 base = self.entities.get(" ".join(tokens[:cut]))

@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 
 from kg import iri
-from kg.canon import EntityTable, VariantRules
+from kg.canon import Aliases, EntityTable, VariantRules
 from kg.corrections import Corrections
 from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Result, Role, Section, TextSpan, noisy_or
 from kg.vocab import ABX, bind_prefixes
@@ -221,10 +221,11 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
 
 
 def graph_triples(extractions: Iterable[Extraction], base: str, variants: VariantRules | None = None,
-                  support_per_paper: float = 0.1, corrections: Corrections | None = None) -> Iterator[Triple]:
+                  support_per_paper: float = 0.1, corrections: Corrections | None = None,
+                  aliases: Aliases | None = None) -> Iterator[Triple]:
     """Every triple of the knowledge graph built from ``extractions``."""
     exs = list(extractions)
-    table = EntityTable(exs, variants, corrections)
+    table = EntityTable(exs, variants, corrections, aliases)
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
     for ex in exs:

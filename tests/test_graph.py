@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
 
 from kg import iri
 from kg.canon import EntityTable
+from kg.errors import ConfigError
 from kg.model import Abbreviation, EntityType, Extraction, Mention, Paper, Role, Section, TextSpan
 from kg.triples import graph_triples, to_graph
 from kg.vocab import ABX
@@ -116,3 +118,22 @@ def test_variants_are_related_not_merged():
     assert {"imagenet", "imagenet 1 k", "llama", "llama 13 b"} <= set(table.entities)
     assert rules.is_variant_suffix(["v", "2"]) and rules.is_variant_suffix(["70", "b"])
     assert not rules.is_variant_suffix(["b"]) and not rules.is_variant_suffix(["pretraining"])
+
+
+def test_seed_alias_table_merges_and_relates(tmp_path):
+    from kg.canon import load_aliases
+    from kg.config import SEEDS_DIR
+
+    shipped = load_aliases(SEEDS_DIR / "gazetteer" / "aliases.tsv")
+    assert ("ball collision dataset", "abcd") in shipped.same and shipped.variants["300 w full"] == "300 w"
+    table = EntityTable([_ex("p1", [_mention("ABCD", label=EntityType.DATASET),
+                                    _mention("A Ball Collision Dataset", label=EntityType.DATASET, start=10),
+                                    _mention("300W", label=EntityType.DATASET, start=40),
+                                    _mention("300W (Full)", label=EntityType.DATASET, start=50)])],
+                        aliases=shipped)
+    assert table.entities["ball collision dataset"].alt_labels == ("ABCD",)
+    assert table.variants == {"300 w full": "300 w"}
+    bad = tmp_path / "aliases.tsv"
+    bad.write_text("name\tcanonical\trelation\nA\tB\tcousin\n")
+    with pytest.raises(ConfigError, match=r"aliases.tsv:2: expected"):
+        load_aliases(bad)
