@@ -15,6 +15,11 @@ from kg.model import Extraction, Paper
 logger = logging.getLogger(__name__)
 
 
+def extractor_version(seeds_dir: Path = SEEDS_DIR) -> str:
+    """The version an Extractor built from ``seeds_dir`` would stamp on its output (cheap)."""
+    return f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}"
+
+
 class Extractor:
     """The rule-based extraction pipeline, built once and reused.
 
@@ -25,7 +30,7 @@ class Extractor:
     def __init__(self, seeds_dir: Path = SEEDS_DIR) -> None:
         self.nlp = build_pipeline(seeds_dir)
         self.name = EXTRACTOR_NAME
-        self.version = f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}"
+        self.version = extractor_version(seeds_dir)
         self.priors = Priors.load(rule_paths(seeds_dir)["scores"])
 
     def extract(self, paper: Paper) -> Extraction:

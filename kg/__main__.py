@@ -1,4 +1,4 @@
-"""``python -m kg build|export|query|serve|stats``."""
+"""``python -m kg build|export|query|serve|stats|validate|fetch``."""
 
 from kg.cli import main
 

@@ -6,8 +6,11 @@ NLP layer; ``kg.orchestrate`` wires in the real one.
 
 from __future__ import annotations
 
+import datetime
+import itertools
 import json
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import corrections, store, triples
+from kg.cache import FILE as CACHE_FILE
+from kg.cache import ExtractionCache
+from kg.codec import content_hash
 from kg.canon import EntityTable, load_aliases, load_variant_rules
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
@@ -37,6 +43,7 @@ class BuildSummary:
     store: str
     generation: str
     skipped: tuple[Skipped, ...] = field(default=())
+    changes: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -49,6 +56,7 @@ class BuildSummary:
             "seconds": round(self.seconds, 2),
             "store": self.store,
             "generation": self.generation,
+            "changes": dict(self.changes),
         }
 
 
@@ -59,11 +67,44 @@ def _support_per_paper(path) -> float:  # noqa: ANN001 - Path
         raise ConfigError(f"cannot read support_per_paper from {path}: {e}; restore it from git") from e
 
 
-def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Settings, *,
-                skipped: Sequence[Skipped] = (), progress: Progress | None = None,
-                inputs: Sequence[str] = ()) -> BuildSummary:
-    """Extract ``papers``, build the graph and publish it as the store's new generation.
+def _extract_changed(papers: Sequence[Paper], cache: ExtractionCache, extract_many: ExtractMany, version: str,
+                     prune: bool, progress: Progress | None) -> tuple[list[Extraction], dict[str, int]]:
+    """Every paper's extraction: cached where unchanged, fresh where new or changed."""
+    index = cache.index()
+    todo: list[Paper] = []
+    added = changed = 0
+    for p in papers:
+        old = index.get(p.key)
+        if old != (content_hash(p), version):
+            todo.append(p)
+            added += old is None
+            changed += old is not None
+    input_keys = {p.key for p in papers}
+    removed = sorted(k for k in index if k not in input_keys) if prune else []
+    cache.remove(removed)
+    fresh: list[Extraction] = []
+    for n, ex in enumerate(extract_many(todo), start=1):
+        fresh.append(ex)
+        if progress:
+            progress(n, len(todo))
+    cache.put(fresh)
+    fresh_keys = {ex.paper.key for ex in fresh}
+    kept = sorted(k for k in index if k not in fresh_keys and k not in removed)
+    extractions = sorted([*cache.load(kept), *fresh], key=lambda ex: ex.paper.key)
+    changes = {"added": added, "changed": changed, "unchanged": len(papers) - len(todo),
+               "kept": len(kept) - (len(papers) - len(todo)), "removed": len(removed), "extracted": len(fresh)}
+    return extractions, changes
 
+
+def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Settings, *,
+                version: str = "", skipped: Sequence[Skipped] = (), progress: Progress | None = None,
+                inputs: Sequence[str] = (), prune: bool = False) -> BuildSummary:
+    """Add ``papers`` to the store's graph and publish the result as a new generation.
+
+    Papers already in the graph with the same content and extractor ``version``
+    are not extracted again; a changed paper replaces exactly its own facts;
+    papers missing from ``papers`` stay unless ``prune``. The whole graph is then
+    regenerated from the extractions, so entity support and confidence follow.
     The previous generation stays published until the new one is complete.
 
     Raises:
@@ -72,35 +113,54 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
     """
     if not papers:
         raise InputError("no papers to build from; the existing graph was left unchanged")
+    started_at = datetime.datetime.now(datetime.UTC)
     started = time.perf_counter()
-    extractions: list[Extraction] = []
-    for n, ex in enumerate(extract_many(papers), start=1):
-        extractions.append(ex)
-        if progress:
-            progress(n, len(papers))
-    variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
-    fixes = corrections.load(settings.corrections_file)
-    aliases = load_aliases(settings.seeds_dir / "gazetteer" / "aliases.tsv")
-    table = EntityTable(extractions, variants, fixes, aliases)
-    entity_counts = Counter(e.type.value for e in table.entities.values())
-    summary = {
-        "papers": len(extractions),
-        "entities": dict(sorted(entity_counts.items())),
-        "claims": sum(len(ex.claims) for ex in extractions),
-        "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
-        "skipped": len(skipped),
-        "corrections": str(settings.corrections_file) if fixes else None,
-        "inputs": [str(Path(i).resolve()) for i in inputs],
-    }
-    support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
-    quads = triples.to_oxigraph(
-        triples.graph_triples(extractions, settings.base_iri, variants, support, fixes, aliases))
-    gen = store.publish(settings.store_dir, quads, summary)
+    root = Path(settings.store_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    previous = store.current_generation(root)
+    cache = ExtractionCache(root / f".cache-{os.getpid()}.sqlite",
+                            copy_from=previous.path / CACHE_FILE if previous else None)
+    try:
+        extractions, changes = _extract_changed(papers, cache, extract_many, version, prune, progress)
+        variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
+        fixes = corrections.load(settings.corrections_file)
+        aliases = load_aliases(settings.seeds_dir / "gazetteer" / "aliases.tsv")
+        table = EntityTable(extractions, variants, fixes, aliases)
+        before = cache.entity_keys()
+        changes["entities_created"] = sum(1 for k in table.entities if k not in before)
+        changes["entities_removed"] = sum(1 for k in before if k not in table.entities)
+        cache.set_entity_keys(table.entities)
+        entity_counts = Counter(e.type.value for e in table.entities.values())
+        summary = {
+            "papers": len(extractions),
+            "entities": dict(sorted(entity_counts.items())),
+            "claims": sum(len(ex.claims) for ex in extractions),
+            "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
+            "skipped": len(skipped),
+            "changes": changes,
+            "corrections": str(settings.corrections_file) if fixes else None,
+            "inputs": [str(Path(i).resolve()) for i in inputs],
+        }
+        name = store.new_generation_name()
+        record = {**changes, "started": started_at.isoformat(timespec="seconds"),
+                  "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                  "inputs": [Path(i).name for i in inputs]}
+        cache.add_build(name, record)
+        support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
+        quads = itertools.chain(
+            triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, support_per_paper=support,
+                                                      table=table)),
+            triples.to_oxigraph(triples.build_triples(cache.builds(), settings.base_iri),
+                                graph=store.BUILDS_GRAPH))
+        cache.close()
+        gen = store.publish(root, quads, summary, name=name, attach={CACHE_FILE: cache.path})
+    finally:
+        cache.path.unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     result = BuildSummary(
         papers=summary["papers"], entities=summary["entities"], claims=summary["claims"],
         code_links=summary["code_links"], triples=gen.summary().get("triples", 0), seconds=seconds,
-        store=str(settings.store_dir), generation=gen.name, skipped=tuple(skipped),
+        store=str(settings.store_dir), generation=gen.name, skipped=tuple(skipped), changes=changes,
     )
     logger.info("built %s", result.as_dict())
     return result

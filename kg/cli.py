@@ -39,12 +39,17 @@ def _progress_bar(total_hint: str):  # noqa: ANN202 - returns a progress callbac
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from kg.orchestrate import build_from_inputs
 
-    summary = build_from_inputs(args.inputs, settings, progress=_progress_bar("extracting"))
+    summary = build_from_inputs(args.inputs, settings, progress=_progress_bar("extracting"),
+                                prune=args.prune, workers=args.workers)
     s = summary.as_dict()
     ents = ", ".join(f"{k} {v}" for k, v in s["entities"].items()) or "none"
     print(f"papers: {s['papers']}\nentities: {sum(s['entities'].values())} ({ents})\n"
           f"claims: {s['claims']}\ncode links: {s['code_links']}\ntriples: {s['triples']}\n"
           f"skipped records: {s['skipped']}\ntime: {s['seconds']:.1f} s\nstore: {s['store']}")
+    c = s["changes"]
+    print(f"changes: {c['added']} added, {c['changed']} changed, {c['unchanged']} unchanged (not re-extracted), "
+          f"{c['kept']} kept from earlier builds, {c['removed']} removed; entities: {c['entities_created']} created, "
+          f"{c['entities_removed']} removed")
     for sk in summary.skipped[:20]:
         print(f"  skipped {sk.source}:{sk.line}: {sk.reason}")
     if len(summary.skipped) > 20:
@@ -134,6 +139,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.feeds import fetch_main
+
+    counts = fetch_main(args.source, query=args.query, ids=args.ids or (), date=args.date, out=args.out,
+                        max_results=args.max_results)
+    print(f"{args.out}: {counts.new} new, {counts.duplicate} already there")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from kg.store import open_current
     from kg.validate import validate_store
@@ -161,6 +175,9 @@ def _parser() -> argparse.ArgumentParser:
 
     b = with_store(sub.add_parser("build", help="extract papers and (re)build the graph"))
     b.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders (default: seeds/)")
+    b.add_argument("--prune", action="store_true",
+                   help="drop papers that are not in the inputs (default: keep them; builds add papers)")
+    b.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
     b.add_argument("--corrections", metavar="FILE",
                    help="corrections file (default: corrections.tsv beside the store directory)")
     b.set_defaults(func=cmd_build)
@@ -188,6 +205,22 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--allow-update", action="store_true", help="accept SPARQL updates (needs --token)")
     v.add_argument("--token", help="bearer token required for updates")
     v.set_defaults(func=cmd_serve)
+
+    f = sub.add_parser("fetch", help="add new papers from arXiv or Hugging Face daily papers to a JSON Lines file")
+    f.set_defaults(func=cmd_fetch, store=None)  # main() reads args.store; fetch needs no store
+    feeds = f.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    fa = feeds.add_parser("arxiv", help="search the arXiv API (at most one request every 3 s)")
+    what = fa.add_mutually_exclusive_group(required=True)
+    what.add_argument("--query", metavar="Q", help="arXiv search query, e.g. 'cat:cs.LG AND ti:diffusion'")
+    what.add_argument("--ids", nargs="+", metavar="ID", help="arXiv identifiers, e.g. 2205.13147 2106.09685")
+    fa.add_argument("--max", dest="max_results", type=int, default=100, metavar="N",
+                    help="most papers to fetch (default 100)")
+    fa.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines file to add the papers to")
+    fa.set_defaults(date=None)
+    fh = feeds.add_parser("hf-daily", help="the Hugging Face daily papers list")
+    fh.add_argument("--date", metavar="YYYY-MM-DD", help="the list of that day (default: the latest)")
+    fh.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines file to add the papers to")
+    fh.set_defaults(query=None, ids=None, max_results=100)
 
     c = with_store(sub.add_parser("validate", help="check the graph against the SHACL shapes we ship"))
     c.set_defaults(func=cmd_validate)

@@ -14,6 +14,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import StoreError
+from kg.iri import entity_key
 from kg.store import Generation
 from kg.vocab import PREFIXES
 
@@ -35,6 +36,7 @@ class Span:
     label: str
     type: str
     predicate: str
+    confidence: float = 0.0  # of the paper-entity link the span supports
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class Claim:
     start: int
     end: int
     quantities: tuple[dict, ...] = ()  # value, unit, qualifier, text
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +61,48 @@ class PaperDetail:
     code: tuple[str, ...] = ()
     spans: tuple[Span, ...] = ()
     claims: tuple[Claim, ...] = ()
-    entities: tuple[dict, ...] = ()  # iri, label, type, predicate
+    entities: tuple[dict, ...] = ()  # iri, label, type, predicate, confidence (of the link), entity_confidence
+    hidden: int = 0  # spans, claims and entities left out for being below the confidence threshold
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One evidence record of a paper-entity link: where and how the link was read."""
+
+    paper: str
+    entity: str
+    predicate: str
+    section: str
+    start: int  # character offsets of the span in the section text
+    end: int
+    surface: str
+    sentence: str
+    mark: tuple[int, int] | None  # the span's offsets within ``sentence`` (None: not found in it)
+    rules: tuple[str, ...]
+    score: float | None
+    confidence: float
 
 
 def _local(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _conf(value: str | None) -> float:
+    """A stored confidence as a float; a missing one counts as 0 (shown only with no threshold)."""
+    return float(value) if value not in (None, "") else 0.0
+
+
+def passes(confidence: float, threshold: float) -> bool:
+    """``confidence >= threshold``, forgiving the float noise of a slider (0.1 + 0.2 and so on)."""
+    return confidence + 1e-9 >= threshold
+
+
+def _iris(values) -> str:  # noqa: ANN001 - iterable of IRI strings
+    """IRIs as SPARQL terms, each validated by pyoxigraph."""
+    try:
+        return " ".join(str(ox.NamedNode(v)) for v in values)
+    except ValueError as e:
+        raise StoreError(f"not a valid IRI: {e}") from e
 
 
 def _rows(store: ox.Store, query: str, p: str | None = None) -> list[dict[str, str | None]]:
@@ -101,18 +141,22 @@ def papers(store: ox.Store) -> list[dict]:
 _HEAD = """SELECT ?title ?abstract WHERE { $PAPER a abx:Paper ; dcterms:title ?title .
     OPTIONAL { $PAPER dcterms:abstract ?abstract } } LIMIT 1"""
 _CODE = "SELECT ?c WHERE { $PAPER schema:codeRepository ?c }"
-_SPANS = f"""SELECT ?section ?start ?end ?e ?label ?type ?pred WHERE {{
+_SPANS = f"""SELECT ?section ?start ?end ?e ?label ?type ?pred ?conf WHERE {{
     $PAPER abx:hasEvidence ?ev . ?ev rdf:predicate ?pred ; rdf:object ?e ; abx:section ?section ;
         abx:charStart ?start ; abx:charEnd ?end .
+    OPTIONAL {{ ?ev abx:confidence ?conf }}
     OPTIONAL {{ ?e skos:prefLabel ?label }} OPTIONAL {{ ?e a ?type {_TYPED} }} }}"""
 _QUANTITIES = """SELECT ?c ?v ?u ?q ?t ?s WHERE { $PAPER abx:hasClaim ?c . ?c abx:hasQuantity ?n .
     ?n schema:value ?v . OPTIONAL { ?n schema:unitText ?u } OPTIONAL { ?n abx:qualifier ?q }
     OPTIONAL { ?n abx:surfaceForm ?t } OPTIONAL { ?n abx:charStart ?s } }"""
-_CLAIMS = """SELECT ?c ?text ?kind ?start ?end WHERE { $PAPER abx:hasClaim ?c .
-    ?c abx:sentenceText ?text ; abx:claimKind ?kind ; abx:charStart ?start ; abx:charEnd ?end }"""
-_ENTITIES = f"""SELECT ?e ?label ?type ?pred WHERE {{ $PAPER ?pred ?e .
-    FILTER(?pred IN ({", ".join("abx:" + p for p in LINK_PREDICATES)}))
-    ?e a ?type ; skos:prefLabel ?label . {_TYPED} }}"""
+_CLAIMS = """SELECT ?c ?text ?kind ?start ?end ?conf WHERE { $PAPER abx:hasClaim ?c .
+    ?c abx:sentenceText ?text ; abx:claimKind ?kind ; abx:charStart ?start ; abx:charEnd ?end .
+    OPTIONAL { ?c abx:confidence ?conf } }"""
+_LINK_FILTER = f"FILTER(?pred IN ({', '.join('abx:' + p for p in LINK_PREDICATES)}))"
+_ENTITIES = f"""SELECT ?e ?label ?type ?pred ?econf (MAX(?c) AS ?conf) WHERE {{ $PAPER ?pred ?e . {_LINK_FILTER}
+    ?e a ?type ; skos:prefLabel ?label . {_TYPED} OPTIONAL {{ ?e abx:confidence ?econf }}
+    OPTIONAL {{ $PAPER abx:hasEvidence ?ev . ?ev rdf:object ?e ; abx:confidence ?c }}
+}} GROUP BY ?e ?label ?type ?pred ?econf"""
 
 
 def _claims(store: ox.Store, paper_iri: str) -> tuple[Claim, ...]:
@@ -121,39 +165,54 @@ def _claims(store: ox.Store, paper_iri: str) -> tuple[Claim, ...]:
         quantities.setdefault(r["c"], []).append((int(r["s"] or 0), {
             "value": r["v"], "unit": r["u"] or "", "qualifier": r["q"] or "", "text": r["t"] or r["v"]}))
     claims = [Claim(r["text"], r["kind"], int(r["start"]), int(r["end"]),
-                    tuple(q for _, q in sorted(quantities.get(r["c"], []), key=lambda x: x[0])))
+                    tuple(q for _, q in sorted(quantities.get(r["c"], []), key=lambda x: x[0])), _conf(r["conf"]))
               for r in _rows(store, _CLAIMS, paper_iri)]
     return tuple(sorted(claims, key=lambda c: c.start))
 
 
-def paper_detail(store: ox.Store, paper_iri: str) -> PaperDetail | None:
+def paper_detail(store: ox.Store, paper_iri: str, min_confidence: float = 0.0) -> PaperDetail | None:
     """Title, abstract, code links, evidence spans, claims and linked entities of a paper.
 
-    None when there is no such paper. Raises StoreError when ``paper_iri`` is not an IRI.
+    Spans, claims and entities whose confidence is below ``min_confidence`` are
+    left out (``hidden`` counts them). None when there is no such paper.
+    Raises StoreError when ``paper_iri`` is not an IRI.
     """
     head = _rows(store, _HEAD, paper_iri)
     if not head:
         return None
     spans = sorted((Span(r["section"], int(r["start"]), int(r["end"]), r["e"], r["label"] or _local(r["e"]),
-                         _local(r["type"]) if r["type"] else "Concept", _local(r["pred"]))
+                         _local(r["type"]) if r["type"] else "Concept", _local(r["pred"]), _conf(r["conf"]))
                     for r in _rows(store, _SPANS, paper_iri)),
                    key=lambda s: (s.section != "title", s.start, s.end, s.label))
-    entities = sorted(({"iri": r["e"], "label": r["label"], "type": _local(r["type"]), "predicate": _local(r["pred"])}
+    entities = sorted(({"iri": r["e"], "label": r["label"], "type": _local(r["type"]), "predicate": _local(r["pred"]),
+                        "confidence": _conf(r["conf"]), "entity_confidence": _conf(r["econf"])}
                        for r in _rows(store, _ENTITIES, paper_iri)),
                       key=lambda e: (LINK_PREDICATES.index(e["predicate"]), e["type"], e["label"].casefold()))
+    claims = _claims(store, paper_iri)
+    kept = ([s for s in spans if passes(s.confidence, min_confidence)],
+            [c for c in claims if passes(c.confidence, min_confidence)],
+            [e for e in entities if passes(e["confidence"], min_confidence)])
+    hidden = len(spans) + len(claims) + len(entities) - sum(map(len, kept))
     return PaperDetail(
         paper_iri, head[0]["title"] or "", head[0]["abstract"] or "",
-        code=tuple(sorted({r["c"] for r in _rows(store, _CODE, paper_iri)})), spans=tuple(spans),
-        claims=_claims(store, paper_iri), entities=tuple(entities))
+        code=tuple(sorted({r["c"] for r in _rows(store, _CODE, paper_iri)})), spans=tuple(kept[0]),
+        claims=tuple(kept[1]), entities=tuple(kept[2]), hidden=hidden)
 
 
-def top_entities(store: ox.Store, type_name: str, n: int = 10) -> list[dict]:
-    """The ``n`` entities of ``type_name`` (e.g. "Method") in most papers: {label, iri, papers}."""
+def top_entities(source: nx.DiGraph | ox.Store, type_name: str, n: int = 10,
+                 min_confidence: float = 0.0) -> list[dict]:
+    """The ``n`` entities of ``type_name`` (e.g. "Method") in most papers: {label, iri, papers}.
+
+    Only links of confidence ``min_confidence`` or more count. ``source`` is a
+    graph from ``link_graph`` (already filtered or not) or a store.
+    """
     if type_name not in ENTITY_TYPES:
         raise ValueError(f"unknown entity type {type_name!r}; choose one of {', '.join(ENTITY_TYPES)}")
-    rows = _rows(store, f"""SELECT ?iri ?label ?count WHERE {{ ?iri a abx:{type_name} ;
-        skos:prefLabel ?label ; abx:paperCount ?count }} ORDER BY DESC(?count) LCASE(STR(?label)) LIMIT {int(n)}""")
-    return [{"label": r["label"], "iri": r["iri"], "papers": int(r["count"])} for r in rows]
+    g = link_graph(source) if isinstance(source, ox.Store) else source
+    g = at_confidence(g, min_confidence)
+    top = sorted(((d["label"], node, g.in_degree(node)) for node, d in g.nodes(data=True) if d["kind"] == type_name),
+                 key=lambda t: (-t[2], t[0].casefold(), t[1]))
+    return [{"label": label, "iri": iri, "papers": count} for label, iri, count in top[: max(0, int(n))]]
 
 
 _SEARCH = f"""SELECT ?e ?label ?type ?count ?alt WHERE {{ ?e a ?type ; skos:prefLabel ?label ;
@@ -226,3 +285,251 @@ def segments(text: str, spans: list[Span] | tuple[Span, ...]) -> list[tuple[str,
     cuts = sorted({0, len(text), *(s.start for s in valid), *(s.end for s in valid)})
     return [(text[a:b], tuple(s for s in valid if s.start <= a and b <= s.end))
             for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+# ------------------------------------------------------ confidence-weighted projection
+
+_LINKS = f"""SELECT ?paper ?pred ?e WHERE {{ ?paper a abx:Paper ; ?pred ?e . {_LINK_FILTER}
+    ?e a ?type . {_TYPED} }}"""
+_LINK_SUPPORT = """SELECT ?paper ?e (MAX(?c) AS ?conf) (COUNT(DISTINCT ?ev) AS ?n)
+    (GROUP_CONCAT(DISTINCT ?rule; separator="|") AS ?rules) WHERE {
+    ?paper abx:hasEvidence ?ev . ?ev rdf:object ?e .
+    OPTIONAL { ?ev abx:confidence ?c } OPTIONAL { ?ev abx:rule ?rule } } GROUP BY ?paper ?e"""
+_ENTITY_NODES = f"""SELECT ?e ?label ?type ?count ?conf ?key WHERE {{ ?e a ?type ; skos:prefLabel ?label . {_TYPED}
+    OPTIONAL {{ ?e abx:paperCount ?count }} OPTIONAL {{ ?e abx:confidence ?conf }}
+    OPTIONAL {{ ?e abx:canonicalKey ?key }} }}"""
+_ALT_LABELS = "SELECT ?e ?alt WHERE { ?e skos:altLabel ?alt }"
+_VARIANTS = "SELECT ?e ?base ?label WHERE { ?e abx:variantOf ?base . OPTIONAL { ?base skos:prefLabel ?label } }"
+
+
+def link_graph(store: ox.Store) -> nx.DiGraph:
+    """Papers and entities, one edge per typed paper-entity link, with what backs each link.
+
+    Node attributes as in ``kg.analytics.paper_entity_graph`` (``label``,
+    ``kind``, ``papers``); entities also get ``confidence``, ``alt`` (other
+    surface forms), ``variant_of`` (labels of the entities they vary) and
+    ``key`` (canonical key). Edge attributes: ``predicate``, ``confidence``
+    (the highest over the link's evidence; 0 when none is recorded),
+    ``evidence`` (how many records) and ``rules`` (the extractor rules behind them).
+    """
+    g = nx.DiGraph()
+    for r in _rows(store, "SELECT ?p ?title WHERE { ?p a abx:Paper ; dcterms:title ?title }"):
+        g.add_node(r["p"], label=r["title"], kind="Paper", papers=1)
+    alt: dict[str, list[str]] = {}
+    for r in _rows(store, _ALT_LABELS):
+        alt.setdefault(r["e"], []).append(r["alt"])
+    variant_of: dict[str, list[str]] = {}
+    for r in _rows(store, _VARIANTS):
+        variant_of.setdefault(r["e"], []).append(r["label"] or _local(r["base"]))
+    for r in _rows(store, _ENTITY_NODES):
+        if r["e"] in g:  # an entity with two entity types: the first row wins, as in the projection
+            continue
+        g.add_node(r["e"], label=r["label"], kind=_local(r["type"]), papers=int(r["count"] or 0),
+                   confidence=_conf(r["conf"]), key=r["key"] or "",
+                   alt=tuple(sorted(set(alt.get(r["e"], ())), key=str.casefold)),
+                   variant_of=tuple(sorted(set(variant_of.get(r["e"], ())), key=str.casefold)))
+    support = {(r["paper"], r["e"]): r for r in _rows(store, _LINK_SUPPORT)}
+    for r in _rows(store, _LINKS):
+        if r["paper"] not in g or r["e"] not in g:
+            continue
+        s = support.get((r["paper"], r["e"]), {})
+        g.add_edge(r["paper"], r["e"], predicate=_local(r["pred"]), confidence=_conf(s.get("conf")),
+                   evidence=int(s.get("n") or 0),
+                   rules=tuple(sorted(x for x in (s.get("rules") or "").split("|") if x)))
+    return g
+
+
+def at_confidence(g: nx.DiGraph, threshold: float) -> nx.DiGraph:
+    """``g`` without the links below ``threshold``, nor the entities left with no link.
+
+    Each entity's ``papers`` becomes the number of papers still linked to it
+    (``papers_all`` keeps the count at any confidence). Papers always stay.
+    ``g`` itself is returned, unchanged, when ``threshold`` is 0 or less.
+    """
+    if threshold <= 0:
+        return g
+    h = nx.DiGraph()
+    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True))
+    h.add_edges_from((u, v, dict(d)) for u, v, d in g.edges(data=True)
+                     if passes(d.get("confidence", 0.0), threshold))
+    for node in [n for n, d in h.nodes(data=True) if d.get("kind") != "Paper"]:
+        degree = h.in_degree(node)
+        if not degree and not h.out_degree(node):
+            h.remove_node(node)
+            continue
+        h.nodes[node]["papers_all"] = h.nodes[node].get("papers", degree)
+        h.nodes[node]["papers"] = degree
+    return h
+
+
+def confidence_counts(store: ox.Store, threshold: float) -> dict[str, int]:
+    """How many evidence records, claims and results have confidence ``threshold`` or more."""
+    t = f"{max(0.0, float(threshold)) - 1e-9:.10f}"
+    out = {}
+    for name, cls in (("evidence", "Evidence"), ("claims", "Claim"), ("results", "Result")):
+        rows = _rows(store, f"""SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a abx:{cls} .
+            OPTIONAL {{ ?x abx:confidence ?c }} FILTER(COALESCE(?c, 0) >= {t}) }}""")
+        out[name] = int(rows[0]["n"]) if rows else 0
+    return out
+
+
+def link_table(g: nx.DiGraph, sub: nx.DiGraph, centre: str | None = None) -> list[dict]:
+    """One row per link of ``sub``: paper, predicate, entity, type, confidence, evidence, rules, and the IRIs.
+
+    Links of the centre come first, then by confidence (highest first).
+    """
+    rows = []
+    for u, v, d in sub.edges(data=True):
+        rows.append({"paper": g.nodes[u]["label"], "predicate": d.get("predicate", ""),
+                     "entity": g.nodes[v]["label"], "type": g.nodes[v].get("kind", ""),
+                     "confidence": round(float(d.get("confidence", 0.0)), 4), "evidence": int(d.get("evidence", 0)),
+                     "rules": ", ".join(d.get("rules", ())), "paper_iri": u, "entity_iri": v})
+    rows.sort(key=lambda r: (centre not in (r["paper_iri"], r["entity_iri"]), -r["confidence"],
+                             r["entity"].casefold(), r["paper"].casefold()))
+    return rows
+
+
+# ------------------------------------------------------------------ evidence
+
+_EVIDENCE = """SELECT ?paper ?e ?ev ?pred ?section ?start ?end ?surface ?sentence ?score ?conf ?rule WHERE {
+    VALUES (?paper ?e) { %s }
+    ?paper abx:hasEvidence ?ev . ?ev rdf:object ?e .
+    OPTIONAL { ?ev rdf:predicate ?pred } OPTIONAL { ?ev abx:section ?section }
+    OPTIONAL { ?ev abx:charStart ?start } OPTIONAL { ?ev abx:charEnd ?end }
+    OPTIONAL { ?ev abx:surfaceForm ?surface } OPTIONAL { ?ev abx:sentenceText ?sentence }
+    OPTIONAL { ?ev abx:score ?score } OPTIONAL { ?ev abx:confidence ?conf } OPTIONAL { ?ev abx:rule ?rule } }"""
+_TEXTS = """SELECT ?paper ?title ?abstract WHERE { VALUES ?paper { %s } ?paper dcterms:title ?title .
+    OPTIONAL { ?paper dcterms:abstract ?abstract } }"""
+_MAX_VALUES = 400  # links per VALUES block
+
+
+def _mark(section_text: str | None, sentence: str, start: int, end: int, surface: str) -> tuple[int, int] | None:
+    """Where the span [start, end) of the section text falls in ``sentence`` (None if it does not)."""
+    if section_text:
+        pos = section_text.find(sentence) if sentence else -1
+        while pos >= 0:
+            if pos <= start and end <= pos + len(sentence):
+                return start - pos, end - pos
+            pos = section_text.find(sentence, pos + 1)
+    at = sentence.find(surface) if surface else -1
+    return (at, at + len(surface)) if at >= 0 else None
+
+
+def link_evidence(store: ox.Store, links: list[tuple[str, str]] | tuple[tuple[str, str], ...]
+                  ) -> dict[tuple[str, str], list[Evidence]]:
+    """The evidence records of each (paper IRI, entity IRI) link, title first, then in text order.
+
+    Raises StoreError when an IRI is invalid.
+    """
+    links = list(dict.fromkeys(links))
+    records: dict[str, dict] = {}
+    texts: dict[str, tuple[str, str]] = {}
+    for i in range(0, len(links), _MAX_VALUES):
+        chunk = links[i:i + _MAX_VALUES]
+        for r in _rows(store, _EVIDENCE % " ".join(f"({_iris([p])} {_iris([e])})" for p, e in chunk)):
+            rec = records.setdefault(r["ev"], {**r, "rules": set()})
+            if r["rule"]:
+                rec["rules"].add(r["rule"])
+        for r in _rows(store, _TEXTS % _iris(sorted({p for p, _ in chunk}))):
+            texts[r["paper"]] = (r["title"] or "", r["abstract"] or "")
+    out: dict[tuple[str, str], list[Evidence]] = {link: [] for link in links}
+    for r in records.values():
+        start, end = int(r["start"] or 0), int(r["end"] or 0)
+        title, abstract = texts.get(r["paper"], ("", ""))
+        sentence, surface = r["sentence"] or "", r["surface"] or ""
+        out[(r["paper"], r["e"])].append(Evidence(
+            r["paper"], r["e"], _local(r["pred"] or ""), r["section"] or "", start, end, surface, sentence,
+            _mark(title if r["section"] == "title" else abstract, sentence, start, end, surface),
+            tuple(sorted(r["rules"])), float(r["score"]) if r["score"] else None, _conf(r["conf"])))
+    for found in out.values():
+        found.sort(key=lambda ev: (ev.section != "title", ev.start, ev.end))
+    return out
+
+
+# -------------------------------------------------------------- curation
+
+
+def correction_name(label: str, alt: tuple[str, ...] | list[str], key: str) -> str:
+    """The name to write in the corrections file so that it means this entity.
+
+    Corrections compare names by canonical key, so the preferred label is used
+    when it normalises to the entity's key (it usually does), else a surface
+    form that does, else the key itself.
+    """
+    if not key:
+        return label
+    for name in (label, *alt, key):
+        if entity_key(name) == key:
+            return name
+    return label
+
+
+def entity_catalogue(g: nx.DiGraph) -> list[dict]:
+    """Every entity of a ``link_graph``: iri, label, type, papers, confidence, alt, name (for corrections).
+
+    Sorted by label, case-insensitively.
+    """
+    rows = [{"iri": n, "label": d["label"], "type": d["kind"], "papers": int(d.get("papers", 0)),
+             "confidence": d.get("confidence", 0.0), "alt": tuple(d.get("alt", ())),
+             "name": correction_name(d["label"], d.get("alt", ()), d.get("key", ""))}
+            for n, d in g.nodes(data=True) if d.get("kind") in ENTITY_TYPES]
+    return sorted(rows, key=lambda r: (r["label"].casefold(), r["type"], r["iri"]))
+
+
+# ----------------------------------------------------------------- results
+
+_RESULTS = """SELECT ?r ?paper ?title ?sentence ?value ?unit ?qualifier ?direction ?conf ?btext WHERE {
+    ?paper abx:hasClaim ?c ; dcterms:title ?title . ?c abx:hasResult ?r . ?r schema:value ?value .
+    OPTIONAL { ?c abx:sentenceText ?sentence } OPTIONAL { ?r schema:unitText ?unit }
+    OPTIONAL { ?r abx:qualifier ?qualifier } OPTIONAL { ?r abx:direction ?direction }
+    OPTIONAL { ?r abx:confidence ?conf } OPTIONAL { ?r abx:baselineText ?btext } }"""
+_RESULT_ROLES = """SELECT ?r ?role ?label WHERE { ?r a abx:Result ; ?role ?x .
+    FILTER(?role IN (abx:resultMethod, abx:resultDataset, abx:resultMetric, abx:baseline, abx:condition))
+    ?x skos:prefLabel ?label }"""
+_ROLES = {"resultMethod": "method", "resultDataset": "dataset", "resultMetric": "metric",
+          "baseline": "baseline", "condition": "condition"}
+RESULT_COLUMNS = ("metric", "value", "unit", "qualifier", "method", "dataset", "condition", "baseline",
+                  "direction", "confidence", "paper", "claim")
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def results(store: ox.Store, min_confidence: float = 0.0, *, dataset: str | None = None,
+            metric: str | None = None) -> list[dict]:
+    """Structured results (``abx:Result``) as leaderboard rows, confidence ``min_confidence`` or more.
+
+    Each row has the ``RESULT_COLUMNS`` (several entities of one role are
+    joined by ", "; ``baseline`` falls back to the baseline text) plus
+    ``paper_iri``. ``dataset`` and ``metric`` keep the rows naming that entity
+    label. Sorted by metric (rows without one last), then value, highest first.
+    """
+    roles: dict[str, dict[str, set[str]]] = {}
+    for r in _rows(store, _RESULT_ROLES):
+        roles.setdefault(r["r"], {}).setdefault(_ROLES[_local(r["role"])], set()).add(r["label"])
+    rows = []
+    for r in {r["r"]: r for r in _rows(store, _RESULTS)}.values():
+        conf = _conf(r["conf"])
+        found = roles.get(r["r"], {})
+        if not passes(conf, min_confidence) or (dataset and dataset not in found.get("dataset", ())) \
+                or (metric and metric not in found.get("metric", ())):
+            continue
+        joined = {role: ", ".join(sorted(found.get(role, ()), key=str.casefold)) for role in _ROLES.values()}
+        rows.append({**joined, "baseline": joined["baseline"] or (r["btext"] or ""),
+                     "value": _number(r["value"]), "unit": r["unit"] or "", "qualifier": r["qualifier"] or "",
+                     "direction": r["direction"] or "", "confidence": round(conf, 4), "paper": r["title"] or "",
+                     "claim": r["sentence"] or "", "paper_iri": r["paper"]})
+    rows.sort(key=lambda x: (not x["metric"], x["metric"].casefold(),
+                             -x["value"] if x["value"] == x["value"] else float("inf"),
+                             x["paper"].casefold(), x["condition"].casefold()))
+    return [{k: row[k] for k in (*RESULT_COLUMNS, "paper_iri")} for row in rows]
+
+
+def result_facets(rows: list[dict]) -> dict[str, list[str]]:
+    """The datasets and metrics named by leaderboard rows, sorted: {"dataset": [...], "metric": [...]}."""
+    return {role: sorted({name for row in rows for name in row[role].split(", ") if name}, key=str.casefold)
+            for role in ("dataset", "metric")}

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 ONTOLOGY_PATH = Path(__file__).with_name("ontology.ttl")
 ONTOLOGY_GRAPH = "https://w3id.org/abstracta/ontology"
+BUILDS_GRAPH = "https://w3id.org/abstracta/builds"
 _CURRENT = "CURRENT"
 
 
@@ -132,9 +133,13 @@ def _remove_stale(root: Path, keep: set[str]) -> None:
             logger.info("removed old generation %s", child)
 
 
-def _new_generation(root: Path) -> Generation:
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    return Generation(root, f"gen-{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}")
+def new_generation_name() -> str:
+    """A fresh, sortable generation name."""
+    return f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+
+
+def _new_generation(root: Path, name: str | None = None) -> Generation:
+    return Generation(root, name or new_generation_name())
 
 
 def _point_current(root: Path, gen: Generation, summary: dict) -> None:
@@ -152,11 +157,13 @@ def _count_default_graph(store: ox.Store) -> int:
     return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
-def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict) -> Generation:
+def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: str | None = None,
+            attach: dict[str, Path] | None = None) -> Generation:
     """Load ``quads`` (plus the ontology) into a new generation and publish it.
 
     The ontology goes into the named graph ``ONTOLOGY_GRAPH``; the knowledge
-    graph itself is the default graph.
+    graph itself is the default graph. ``attach`` maps file names to files
+    that are moved into the generation (the extraction cache).
 
     Raises:
         StoreError: the directory is locked by another build or not writable.
@@ -165,7 +172,7 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict) -> Genera
     with _build_lock(root):
         previous = current_generation(root) if (root / _CURRENT).exists() else None
         _remove_stale(root, {previous.name} if previous else set())
-        gen = _new_generation(root)
+        gen = _new_generation(root, name)
         try:
             gen.db_path.mkdir(parents=True)
             store = ox.Store(str(gen.db_path))
@@ -175,6 +182,8 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict) -> Genera
             store.flush()
             triples = _count_default_graph(store)
             del store
+            for file_name, source in (attach or {}).items():
+                shutil.move(str(source), gen.path / file_name)
             _point_current(root, gen, {**summary, "triples": triples})
         except BaseException:
             shutil.rmtree(gen.path, ignore_errors=True)
@@ -199,6 +208,8 @@ def fork_generation(root: str | Path) -> Iterator[Generation]:
         try:
             gen.path.mkdir(parents=True)
             ox.Store.read_only(str(current.db_path)).backup(str(gen.db_path))
+            for extra in current.path.glob("*.sqlite"):
+                shutil.copyfile(extra, gen.path / extra.name)
             yield gen
             triples = _count_default_graph(ox.Store.read_only(str(gen.db_path)))
             _point_current(root, gen, {**current.summary(), "triples": triples, "updated_from": current.name})

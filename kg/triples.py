@@ -222,14 +222,34 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
 
 def graph_triples(extractions: Iterable[Extraction], base: str, variants: VariantRules | None = None,
                   support_per_paper: float = 0.1, corrections: Corrections | None = None,
-                  aliases: Aliases | None = None) -> Iterator[Triple]:
-    """Every triple of the knowledge graph built from ``extractions``."""
+                  aliases: Aliases | None = None, table: EntityTable | None = None) -> Iterator[Triple]:
+    """Every triple of the knowledge graph built from ``extractions`` (``table`` if already resolved)."""
     exs = list(extractions)
-    table = EntityTable(exs, variants, corrections, aliases)
+    table = table or EntityTable(exs, variants, corrections, aliases)
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
     for ex in exs:
         yield from extraction_triples(ex, table, base, support_per_paper)
+
+
+_BUILD_COUNTS = {"added": ABX.papersAdded, "changed": ABX.papersChanged, "unchanged": ABX.papersUnchanged,
+                 "removed": ABX.papersRemoved, "entities_created": ABX.entitiesCreated,
+                 "entities_removed": ABX.entitiesRemoved}
+
+
+def build_triples(builds: Iterable[tuple[str, dict]], base: str) -> Iterator[Triple]:
+    """Provenance of every build of the store so far (kept out of the default graph)."""
+    for name, record in builds:
+        b = URIRef(f"{base}build/{iri.slug(name)}")
+        yield b, RDF.type, ABX.Build
+        yield b, RDF.type, PROV.Activity
+        yield b, PROV.startedAtTime, Literal(record["started"], datatype=XSD.dateTime)
+        yield b, PROV.endedAtTime, Literal(record["ended"], datatype=XSD.dateTime)
+        for source in record.get("inputs", []):
+            yield b, DCTERMS.source, Literal(source)
+        for key, prop in _BUILD_COUNTS.items():
+            if key in record:
+                yield b, prop, Literal(record[key])
 
 
 def to_graph(triples: Iterable[Triple]) -> Graph:
@@ -240,9 +260,10 @@ def to_graph(triples: Iterable[Triple]) -> Graph:
     return g
 
 
-def to_oxigraph(triples: Iterable[Triple]) -> Iterator[ox.Quad]:
-    """pyoxigraph quads in the default graph, for bulk loading into the store."""
+def to_oxigraph(triples: Iterable[Triple], graph: str | None = None) -> Iterator[ox.Quad]:
+    """pyoxigraph quads (in the default graph, or the named ``graph``) for bulk loading."""
     cache: dict[str, ox.NamedNode] = {}
+    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
 
     def node(term: URIRef) -> ox.NamedNode:
         found = cache.get(term)
@@ -258,4 +279,4 @@ def to_oxigraph(triples: Iterable[Triple]) -> Iterator[ox.Quad]:
                 obj = ox.Literal(str(o), datatype=node(o.datatype) if o.datatype else None)
         else:
             obj = node(o)
-        yield ox.Quad(node(s), node(p), obj, ox.DefaultGraph())
+        yield ox.Quad(node(s), node(p), obj, target)

@@ -25,9 +25,33 @@ _REMOTE_TAG_RE = re.compile(
 )
 
 
+# vis-network shows a string tooltip as plain text; these turn each ``title``
+# (markup built from escaped text by the caller) into an element, and let the
+# tooltip wrap instead of running off the canvas.
+_TIP_CSS = """<style>
+.vis-tooltip{white-space:normal!important;max-width:460px;font-family:system-ui,-apple-system,"Segoe UI",
+  sans-serif!important;font-size:12.5px!important;line-height:1.4;color:#222!important;padding:7px 9px!important}
+.abx-tip b{font-weight:600} .abx-tip .muted{color:#666}
+.abx-tip mark{background:#ffe08a;padding:0 1px;border-radius:2px}
+.abx-tip ul{margin:4px 0 0 0;padding-left:16px} .abx-tip li{margin-bottom:3px}
+</style>
+"""
+_TIP_JS = """
+                  function abxTip(markup) { var d = document.createElement("div"); d.className = "abx-tip";
+                      d.innerHTML = markup; return d; }
+                  [nodes, edges].forEach(function (set) {
+                      set.update(set.get().filter(function (x) { return typeof x.title === "string"; })
+                                          .map(function (x) { return {id: x.id, title: abxTip(x.title)}; }));
+                  });
+                  network = new vis.Network(container, data, options);"""
+
+
 def network_html(g: nx.DiGraph, *, centre: str | None = None, height_px: int = 620) -> str:
     """Render ``g`` (nodes with ``label``/``kind``, edges with ``predicate``) as HTML.
 
+    A node or edge attribute ``tip`` is its tooltip, as markup whose text the
+    caller has escaped; without one the tooltip is the kind and label (nodes)
+    or the predicate (edges). An edge ``confidence`` sets its width.
     The vis.js library is embedded in the page, so it works with no network.
     """
     net = Network(height=f"{height_px}px", width="100%", directed=True, cdn_resources="in_line",
@@ -49,14 +73,19 @@ def network_html(g: nx.DiGraph, *, centre: str | None = None, height_px: int = 6
         limit = 28 if kind == "Paper" else 40  # titles are long; the tooltip has them whole
         short = label if len(label) <= limit else label[: limit - 1] + "…"
         net.add_node(
-            node, label=short, title=f"{kind}: {label}", color=COLOURS.get(kind, "#444444"),
+            node, label=short, title=data.get("tip") or html.escape(f"{kind}: {label}"),
+            color=COLOURS.get(kind, "#444444"),
             size=28 if node == centre else 12 + min(16, 2 * g.degree(node)),
             shape="dot" if kind != "Paper" else "square",
         )
     for u, v, data in g.edges(data=True):
-        net.add_edge(u, v, title=data.get("predicate", ""), color="#b0b0b0")
-    page = net.generate_html(notebook=False)
-    return _REMOTE_TAG_RE.sub("", page)
+        confidence = data.get("confidence")
+        width = 1 + 3 * max(0.0, min(1.0, confidence)) if confidence is not None else 1
+        net.add_edge(u, v, title=data.get("tip") or html.escape(data.get("predicate", "")), color="#b0b0b0",
+                     width=round(width, 2))
+    page = _REMOTE_TAG_RE.sub("", net.generate_html(notebook=False))
+    page = page.replace("</head>", _TIP_CSS + "</head>", 1)
+    return page.replace("network = new vis.Network(container, data, options);", _TIP_JS.strip(), 1)
 
 
 def legend_html() -> str:
@@ -67,3 +96,78 @@ def legend_html() -> str:
         for k, c in COLOURS.items()
     )
     return f'<div style="font-size:0.9em">{items}</div>'
+
+
+# ------------------------------------------------------------- tooltips and evidence
+# Everything below returns markup built from escaped text only.
+
+TIP_SENTENCES = 3  # evidence sentences shown in a link's tooltip
+
+
+def marked(sentence: str, mark: tuple[int, int] | None, *, window: int | None = None) -> str:
+    """``sentence`` escaped, with ``mark`` (offsets into it) in ``<mark>``; cut to ``window`` characters each side."""
+    if not mark or not 0 <= mark[0] < mark[1] <= len(sentence):
+        return html.escape(sentence if window is None or len(sentence) <= 2 * window
+                           else sentence[: 2 * window].rstrip() + "…")
+    a, b = mark
+    before, inner, after = sentence[:a], sentence[a:b], sentence[b:]
+    if window is not None:
+        if len(before) > window:
+            before = "…" + before[len(before) - window:].lstrip()
+        if len(after) > window:
+            after = after[:window].rstrip() + "…"
+    return f"{html.escape(before)}<mark>{html.escape(inner)}</mark>{html.escape(after)}"
+
+
+def _names(values) -> str:  # noqa: ANN001 - iterable of str
+    return ", ".join(html.escape(v) for v in values)
+
+
+def node_tip(data: dict, links_shown: int = 0) -> str:
+    """Tooltip of a node of ``kg.queries.link_graph``: type, confidence, papers, alt labels, variant of."""
+    kind, label = data.get("kind", "Concept"), data.get("label", "")
+    if kind == "Paper":
+        return (f'<b>{html.escape(label)}</b><br><span class="muted">Paper · {links_shown} link(s) shown</span>')
+    papers = data.get("papers", 0)
+    total = data.get("papers_all", papers)
+    lines = [f"<b>{html.escape(label)}</b> <span class=\"muted\">({html.escape(kind)})</span>",
+             f"confidence {data.get('confidence', 0.0):.2f} · {papers} paper(s)"
+             + (f" ({total} at any confidence)" if total != papers else "")]
+    if data.get("alt"):
+        lines.append(f"also written: {_names(data['alt'][:12])}" + (" …" if len(data["alt"]) > 12 else ""))
+    if data.get("variant_of"):
+        lines.append(f"variant of: {_names(data['variant_of'])}")
+    return "<br>".join(lines)
+
+
+def link_tip(paper: str, entity: str, data: dict, evidence: list) -> str:
+    """Tooltip of a paper -> entity link: predicate, confidence, rules and a few marked evidence sentences.
+
+    ``evidence`` holds ``kg.queries.Evidence`` records of the link.
+    """
+    head = (f"<b>{html.escape(paper)}</b> → <i>{html.escape(data.get('predicate', ''))}</i> → "
+            f"<b>{html.escape(entity)}</b>")
+    facts = (f"confidence {data.get('confidence', 0.0):.2f} · rule(s): {_names(data.get('rules', ())) or '—'}"
+             f" · {len(evidence)} evidence record(s)")
+    items = "".join(f"<li>{marked(ev.sentence, ev.mark, window=110)} "
+                    f'<span class="muted">({html.escape(ev.section)})</span></li>'
+                    for ev in evidence[:TIP_SENTENCES])
+    more = (f'<span class="muted">{len(evidence) - TIP_SENTENCES} more in the links table below</span>'
+            if len(evidence) > TIP_SENTENCES else "")
+    return f"{head}<br>{facts}" + (f"<ul>{items}</ul>" if items else "") + more
+
+
+def evidence_table(evidence: list) -> str:
+    """An HTML table of evidence records: sentence (span marked), section, span, rules, score, confidence."""
+    cell = 'style="padding:4px 8px;border-bottom:1px solid #e6e6e6;vertical-align:top"'
+    head = "".join(f'<th {cell.replace("vertical-align:top", "text-align:left")}>{h}</th>'
+                   for h in ("#", "Sentence", "Section", "Span", "Rule(s)", "Score", "Confidence"))
+    rows = "".join(
+        f"<tr><td {cell}>{i}</td><td {cell}>{marked(ev.sentence, ev.mark)}</td>"
+        f"<td {cell}>{html.escape(ev.section)}</td>"
+        f"<td {cell}><code>{ev.start}–{ev.end}</code> “{html.escape(ev.surface)}”</td>"
+        f"<td {cell}>{_names(ev.rules) or '—'}</td>"
+        f"<td {cell}>{'' if ev.score is None else f'{ev.score:.2f}'}</td><td {cell}>{ev.confidence:.2f}</td></tr>"
+        for i, ev in enumerate(evidence, start=1))
+    return (f'<table class="abx-evidence" style="border-collapse:collapse;width:100%;font-size:0.92rem">'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")

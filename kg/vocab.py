@@ -32,6 +32,7 @@ class ABX(DefinedNamespace):
     Result: URIRef
     Evidence: URIRef
     Extractor: URIRef
+    Build: URIRef
 
     # paper -> entity links
     mentions: URIRef
@@ -71,6 +72,14 @@ class ABX(DefinedNamespace):
     canonicalKey: URIRef
     paperCount: URIRef
     variantOf: URIRef
+
+    # build provenance
+    papersAdded: URIRef
+    papersChanged: URIRef
+    papersUnchanged: URIRef
+    papersRemoved: URIRef
+    entitiesCreated: URIRef
+    entitiesRemoved: URIRef
 
 
 PREFIXES: dict[str, str] = {

@@ -1,0 +1,608 @@
+"""Tests for kg.feeds: parsing both feeds, the polite HTTP client, paging and the JSONL writer.
+
+Nothing here touches the network or really sleeps: the client gets a fake
+opener (a function returning canned answers) and a fake clock whose ``sleep``
+only moves time forward. Fixture formats and their sources are described in
+``tests/fixtures/feeds/README.md``.
+"""
+
+from __future__ import annotations
+
+import email.message
+import http.client
+import io
+import json
+import logging
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extract.readers import read_file
+from kg import feeds
+from kg.errors import ConfigError, InputError
+from kg.feeds import (
+    ARXIV_API_URL,
+    ARXIV_MIN_INTERVAL_S,
+    HF_DAILY_URL,
+    FeedError,
+    HttpClient,
+    WriteCounts,
+    fetch_arxiv,
+    fetch_hf_daily,
+    fetch_main,
+    parse_arxiv_atom,
+    parse_hf_daily,
+    write_jsonl,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+ARXIV_ATOM = (FIXTURES / "arxiv_query.atom").read_bytes()
+ARXIV_ERROR = (FIXTURES / "arxiv_error.atom").read_bytes()
+HF_JSON = (FIXTURES / "hf_daily.json").read_bytes()
+
+
+# ------------------------------------------------------------------ fakes
+
+
+class FakeTime:
+    """A monotonic clock whose sleep records the wait and moves time on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class FakeResponse:
+    def __init__(self, body: bytes) -> None:
+        self._body = io.BytesIO(body)
+        self.status = 200
+        self.closed = False
+
+    def read(self, amt: int | None = None) -> bytes:
+        return self._body.read(amt)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+Answer = bytes | BaseException | Callable[[urllib.request.Request], bytes]
+
+
+class FakeServer:
+    """An opener that gives the queued answers in order and records each request and when it came."""
+
+    def __init__(self, *answers: Answer, time: FakeTime | None = None) -> None:
+        self.answers = list(answers)
+        self.time = time
+        self.requests: list[urllib.request.Request] = []
+        self.started: list[float] = []
+        self.timeouts: list[float] = []
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> FakeResponse:
+        self.requests.append(request)
+        self.timeouts.append(timeout)
+        if self.time:
+            self.started.append(self.time.now)
+        assert self.answers, f"unexpected request {request.full_url}"
+        answer = self.answers[0] if callable(self.answers[0]) else self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return FakeResponse(answer(request) if callable(answer) else answer)
+
+    def params(self, n: int) -> dict[str, str]:
+        query = urllib.parse.urlsplit(self.requests[n].full_url).query
+        return dict(urllib.parse.parse_qsl(query))
+
+
+def http_error(code: int, *, headers: dict[str, str] | None = None, body: bytes = b"") -> urllib.error.HTTPError:
+    hdrs = email.message.Message()
+    for name, value in (headers or {}).items():
+        hdrs[name] = value
+    return urllib.error.HTTPError(ARXIV_API_URL, code, http.client.responses[code], hdrs, io.BytesIO(body))
+
+
+def client_for(server: FakeServer, time: FakeTime, **options: object) -> HttpClient:
+    return HttpClient(opener=server, sleep=time.sleep, clock=time.clock, rand=lambda: 0.5,
+                      wall_clock=lambda: 0.0, **options)  # type: ignore[arg-type]
+
+
+def arxiv_answer(total: int) -> Callable[[urllib.request.Request], bytes]:
+    """A fake arXiv search holding ``total`` results that honours start and max_results."""
+
+    def answer(request: urllib.request.Request) -> bytes:
+        params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.full_url).query))
+        start, size = int(params["start"]), int(params["max_results"])
+        entries = "".join(
+            f"<entry><id>http://arxiv.org/abs/2401.{n:05d}v1</id><title>Paper {n}</title>"
+            f"<summary>Abstract of paper {n}.</summary><published>2024-01-02T00:00:00Z</published>"
+            f"<author><name>Author {n}</name></author></entry>"
+            for n in range(start, min(start + size, total))
+        )
+        return (f'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+                f"<opensearch:totalResults>{total}</opensearch:totalResults>{entries}</feed>").encode()
+
+    return answer
+
+
+# ------------------------------------------------------------------ parsing arXiv
+
+
+def test_arxiv_fixture_parses_into_build_records() -> None:
+    page = parse_arxiv_atom(ARXIV_ATOM)
+    assert page.entries == 3 and page.total == 3
+    first, second, old = page.records
+    assert first == {
+        "id": "arXiv:2205.13147",  # version suffix dropped
+        "title": "Matryoshka Representation Learning",  # line break folded
+        "abstract": first["abstract"],
+        "authors": ["Aditya Kusupati", "Gantavya Bhatt", "Aniket Rege"],
+        "date": "2022-05-26",
+        "year": 2022,
+        "url": "https://arxiv.org/abs/2205.13147",
+        "feed": "arxiv",
+    }
+    assert first["abstract"].startswith("Learned representations are") and "\n" not in first["abstract"]
+    assert (second["id"], second["authors"], second["year"]) == ("arXiv:2106.09685", ["Edward J. Hu"], 2021)
+    assert old["id"] == "arXiv:hep-th/9901001" and old["url"] == "https://arxiv.org/abs/hep-th/9901001"
+
+
+def test_arxiv_records_round_trip_through_the_project_reader(tmp_path: Path) -> None:
+    out = tmp_path / "arxiv.jsonl"
+    write_jsonl(parse_arxiv_atom(ARXIV_ATOM).records, out)
+    result = read_file(out)
+    assert not result.skipped
+    assert [p.identifier for p in result.papers] == ["arXiv:2205.13147", "arXiv:2106.09685", "arXiv:hep-th/9901001"]
+    mrl = result.papers[0]
+    assert mrl.title == "Matryoshka Representation Learning"
+    assert mrl.authors == ("Aditya Kusupati", "Gantavya Bhatt", "Aniket Rege")
+    assert (mrl.date, mrl.year, mrl.url) == ("2022-05-26", 2022, "https://arxiv.org/abs/2205.13147")
+
+
+def test_arxiv_error_feed_raises_with_arxivs_message() -> None:
+    with pytest.raises(FeedError, match=r"arXiv API error: incorrect id format for 1234\.12345; fix"):
+        parse_arxiv_atom(ARXIV_ERROR)
+
+
+def test_arxiv_error_feed_in_an_http_400_answer_is_quoted() -> None:
+    time = FakeTime()
+    server = FakeServer(http_error(400, body=ARXIV_ERROR), time=time)
+    with pytest.raises(FeedError, match="incorrect id format for 1234.12345"):
+        fetch_arxiv(ids=["2205.13147"], client=client_for(server, time))
+    assert len(server.requests) == 1  # a 400 is not retried
+
+
+def test_entry_without_abstract_is_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    xml = ('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001v1</id>'
+           "<title>No abstract here</title></entry></feed>")
+    with caplog.at_level(logging.WARNING, logger="kg.feeds"):
+        page = parse_arxiv_atom(xml)
+    assert page.records == [] and page.entries == 1
+    assert "2401.00001" in caplog.text and "no abstract" in caplog.text
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    pytest.param("malformed.atom", "malformed XML", id="truncated"),
+    pytest.param("doctype.atom", "DOCTYPE/ENTITY declarations; refused", id="entities"),
+])
+def test_bad_arxiv_xml_is_refused(name: str, message: str) -> None:
+    with pytest.raises(FeedError, match=message) as info:
+        parse_arxiv_atom((FIXTURES / name).read_bytes())
+    assert "\n" not in str(info.value)
+
+
+def test_xml_that_is_not_an_atom_feed_is_refused() -> None:
+    with pytest.raises(FeedError, match=r"root is <html>, not an Atom <feed>"):
+        parse_arxiv_atom(b"<html><body>Rate exceeded.</body></html>")
+
+
+def test_feed_errors_are_input_errors() -> None:
+    assert issubclass(FeedError, InputError)  # the CLI reports them as one line, exit code 1
+
+
+# ------------------------------------------------------------------ parsing HF daily papers
+
+
+def test_hf_fixture_parses_into_build_records() -> None:
+    first, second, third = parse_hf_daily(HF_JSON)
+    assert first == {
+        "id": "arXiv:2205.13147",
+        "title": "Matryoshka Representation Learning",
+        "abstract": first["abstract"],
+        "authors": ["Aditya Kusupati", "Gantavya Bhatt", "Aniket Rege"],
+        "date": "2022-05-26",  # the paper's date, not the day it was listed (2024-02-09)
+        "year": 2022,
+        "url": "https://arxiv.org/abs/2205.13147",
+        "feed": "hf-daily",
+    }
+    assert "\n" not in first["abstract"]
+    assert second["authors"] == ["Edward J. Hu", "Yelong Shen"]
+    # title and date only at the top level of the item
+    assert (third["title"], third["date"]) == ("A Paper Listed Only With A Top-Level Title", "2024-02-02")
+
+
+def test_hf_records_round_trip_through_the_project_reader(tmp_path: Path) -> None:
+    out = tmp_path / "daily.jsonl"
+    write_jsonl(parse_hf_daily(HF_JSON), out)
+    result = read_file(out)
+    assert not result.skipped
+    assert [p.identifier for p in result.papers] == ["arXiv:2205.13147", "arXiv:2106.09685", "arXiv:2402.01234"]
+    assert result.papers[1].authors == ("Edward J. Hu", "Yelong Shen")
+    assert result.papers[2].year == 2024
+
+
+def test_same_paper_from_both_feeds_has_the_same_key(tmp_path: Path) -> None:
+    out = tmp_path / "both.jsonl"
+    write_jsonl(parse_arxiv_atom(ARXIV_ATOM).records, out)
+    assert write_jsonl(parse_hf_daily(HF_JSON), out) == WriteCounts(new=1, duplicate=2)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    pytest.param((FIXTURES / "malformed.json").read_bytes(), "malformed JSON", id="truncated"),
+    pytest.param(b"\xff\xfe[]", "malformed JSON", id="not-utf8"),
+    pytest.param(b'{"papers": []}', "a JSON dict, not the array of daily papers", id="object"),
+    pytest.param(b'{"error": "Invalid date"}', "answered with an error: Invalid date", id="api-error"),
+])
+def test_bad_hf_json_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message) as info:
+        parse_hf_daily(data)
+    assert "\n" not in str(info.value)
+
+
+def test_hf_items_without_paper_or_summary_are_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    data = json.dumps([{"title": "no paper object"}, {"paper": {"id": "2401.00002", "title": "No summary"}},
+                       {"paper": {"id": "2401.00003", "title": "Kept", "summary": "An abstract."}}])
+    with caplog.at_level(logging.WARNING, logger="kg.feeds"):
+        records = parse_hf_daily(data)
+    assert [r["id"] for r in records] == ["arXiv:2401.00003"]
+    assert "item 1: no 'paper' object" in caplog.text and "2401.00002" in caplog.text
+
+
+# ------------------------------------------------------------------ fetching
+
+
+def test_paging_stops_at_max_results_and_waits_between_pages() -> None:
+    time = FakeTime()
+    server = FakeServer(arxiv_answer(total=250), time=time)
+    client = client_for(server, time, min_interval_s=ARXIV_MIN_INTERVAL_S)
+    records = fetch_arxiv(query="cat:cs.LG", max_results=5, page_size=2, client=client)
+    assert [r["id"] for r in records] == [f"arXiv:2401.{n:05d}" for n in range(5)]
+    assert [(server.params(i)["start"], server.params(i)["max_results"]) for i in range(3)] == [
+        ("0", "2"), ("2", "2"), ("4", "1")]
+    assert server.params(0)["search_query"] == "cat:cs.LG"
+    assert time.sleeps == [3.0, 3.0]  # the polite interval, nothing else
+    assert all(b - a >= ARXIV_MIN_INTERVAL_S for a, b in zip(server.started, server.started[1:]))
+
+
+def test_paging_stops_when_arxiv_runs_out() -> None:
+    time = FakeTime()
+    server = FakeServer(arxiv_answer(total=3), time=time)
+    records = fetch_arxiv(query="ti:rare", max_results=100, page_size=2, client=client_for(server, time))
+    assert len(records) == 3 and len(server.requests) == 2
+
+
+def test_paging_stops_at_an_empty_page(caplog: pytest.LogCaptureFixture) -> None:
+    time = FakeTime()
+    empty = (b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+             b"<opensearch:totalResults>50</opensearch:totalResults></feed>")
+    server = FakeServer(empty, time=time)
+    with caplog.at_level(logging.WARNING, logger="kg.feeds"):
+        assert fetch_arxiv(query="ti:x", client=client_for(server, time)) == []
+    assert len(server.requests) == 1 and "empty page at 0 of 50" in caplog.text
+
+
+def test_ids_are_normalised_into_one_id_list_request() -> None:
+    time = FakeTime()
+    server = FakeServer(ARXIV_ATOM, time=time)
+    records = fetch_arxiv(ids=["arXiv:2205.13147v3", "https://arxiv.org/abs/2106.09685", "hep-th/9901001"],
+                          client=client_for(server, time))
+    assert server.params(0)["id_list"] == "2205.13147v3,2106.09685,hep-th/9901001"
+    assert server.params(0)["max_results"] == "3" and "search_query" not in server.params(0)
+    assert len(records) == 3 and len(server.requests) == 1
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    pytest.param({}, "give an arXiv search query", id="nothing"),
+    pytest.param({"query": "  "}, "give an arXiv search query", id="blank-query"),
+    pytest.param({"ids": ["2205.13147", "2205-13147"]}, "'2205-13147' is not an arXiv identifier", id="bad-id"),
+    pytest.param({"query": "x", "max_results": 0}, "max_results=0 must be a positive integer", id="zero"),
+    pytest.param({"query": "x", "page_size": 101}, "between 1 and 100", id="page-too-big"),
+])
+def test_fetch_arxiv_rejects_bad_arguments_before_any_request(kwargs: dict, message: str) -> None:
+    time = FakeTime()
+    server = FakeServer(time=time)
+    with pytest.raises(ConfigError, match=message):
+        fetch_arxiv(client=client_for(server, time), **kwargs)
+    assert server.requests == []
+
+
+def test_hf_daily_asks_for_the_given_date() -> None:
+    time = FakeTime()
+    server = FakeServer(HF_JSON, time=time)
+    records = fetch_hf_daily(date="2024-02-09", client=client_for(server, time))
+    assert server.requests[0].full_url == f"{HF_DAILY_URL}?date=2024-02-09"
+    assert server.requests[0].get_header("Accept") == "application/json"
+    assert len(records) == 3
+
+
+def test_hf_daily_without_date_asks_for_the_latest_list() -> None:
+    time = FakeTime()
+    server = FakeServer(b"[]", time=time)
+    assert fetch_hf_daily(client=client_for(server, time)) == []
+    assert server.requests[0].full_url == HF_DAILY_URL
+
+
+def test_hf_daily_rejects_a_bad_date() -> None:
+    time = FakeTime()
+    with pytest.raises(ConfigError, match=r"date '09/02/2024' is not a date; write it as YYYY-MM-DD"):
+        fetch_hf_daily(date="09/02/2024", client=client_for(FakeServer(), time))
+
+
+# ------------------------------------------------------------------ the HTTP client
+
+
+def test_retries_503_with_growing_backoff_then_succeeds() -> None:
+    time = FakeTime()
+    server = FakeServer(http_error(503), http_error(503), b"ok", time=time)
+    assert client_for(server, time).get("https://export.arxiv.org/api/query") == b"ok"
+    assert len(server.requests) == 3
+    assert time.sleeps == [0.75, 1.5]  # base 1 s, doubled, with jitter 0.5 -> 3/4 of the ceiling
+    assert time.sleeps[0] < time.sleeps[1]
+
+
+def test_retry_after_is_honoured() -> None:
+    time = FakeTime()
+    server = FakeServer(http_error(429, headers={"Retry-After": "10"}), b"ok", time=time)
+    assert client_for(server, time).get("https://huggingface.co/api/daily_papers") == b"ok"
+    assert time.sleeps == [10.0]  # longer than the 0.75 s back-off, so it wins
+
+
+def test_retry_after_as_http_date_is_honoured() -> None:
+    time = FakeTime()
+    server = FakeServer(http_error(503, headers={"Retry-After": "Thu, 01 Jan 1970 00:00:08 GMT"}), b"ok", time=time)
+    client_for(server, time).get("https://export.arxiv.org/api/query")  # wall clock at 0 -> 8 s from now
+    assert time.sleeps == [8.0]
+
+
+def test_an_excessive_retry_after_fails_at_once() -> None:
+    time = FakeTime()
+    server = FakeServer(http_error(429, headers={"Retry-After": "3600"}), time=time)
+    with pytest.raises(FeedError, match=r"huggingface.co answered HTTP 429 .* asks to wait 3600 s; try again later"):
+        client_for(server, time).get("https://huggingface.co/api/daily_papers")
+    assert time.sleeps == [] and len(server.requests) == 1
+
+
+def test_gives_up_after_max_tries_with_a_one_line_error() -> None:
+    time = FakeTime()
+    server = FakeServer(*[http_error(503) for _ in range(4)], time=time)
+    with pytest.raises(FeedError) as info:
+        client_for(server, time).get("https://export.arxiv.org/api/query", params={"id_list": "2205.13147"})
+    message = str(info.value)
+    assert message == ("export.arxiv.org answered HTTP 503 (Service Unavailable) on all 4 tries; "
+                       "try again later or use a saved file")
+    assert len(server.requests) == 4 and time.sleeps == [0.75, 1.5, 3.0]
+
+
+def test_offline_fails_at_once_naming_the_host() -> None:
+    time = FakeTime()
+    offline = urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
+    server = FakeServer(offline, time=time)
+    with pytest.raises(FeedError) as info:
+        client_for(server, time).get("https://export.arxiv.org/api/query")
+    assert str(info.value) == ("cannot reach export.arxiv.org ([Errno -3] Temporary failure in name resolution): "
+                               "check the network or use a saved file")
+    assert len(server.requests) == 1 and time.sleeps == []
+
+
+@pytest.mark.parametrize("timeout", [
+    pytest.param(TimeoutError("timed out"), id="read"),
+    pytest.param(urllib.error.URLError(TimeoutError("timed out")), id="connect"),
+])
+def test_timeouts_are_retried_then_reported(timeout: BaseException) -> None:
+    time = FakeTime()
+    server = FakeServer(*[timeout] * 4, time=time)
+    with pytest.raises(FeedError, match=r"^huggingface.co did not answer within 20 s on all 4 tries"):
+        client_for(server, time).get("https://huggingface.co/api/daily_papers")
+    assert server.timeouts == [20.0] * 4 and len(time.sleeps) == 3
+
+
+def test_a_dropped_connection_is_retried() -> None:
+    time = FakeTime()
+    server = FakeServer(http.client.RemoteDisconnected("closed"), b"ok", time=time)
+    assert client_for(server, time).get("https://huggingface.co/api/daily_papers") == b"ok"
+    assert len(server.requests) == 2
+
+
+def test_client_errors_are_not_retried() -> None:
+    time = FakeTime()
+    server = FakeServer(http_error(404, body=b"Not Found"), time=time)
+    with pytest.raises(FeedError, match=r"huggingface.co answered HTTP 404 \(Not Found\)") as info:
+        client_for(server, time).get("https://huggingface.co/api/daily_papers")
+    assert info.value.status == 404 and info.value.body == b"Not Found"
+    assert len(server.requests) == 1
+
+
+def test_polite_interval_between_consecutive_requests() -> None:
+    time = FakeTime()
+    server = FakeServer(b"a", b"b", b"c", time=time)
+    client = client_for(server, time, min_interval_s=3.0)
+    for _ in range(3):
+        client.get("https://export.arxiv.org/api/query")
+        time.now += 1.0  # the caller spends a second between requests
+    assert time.sleeps == [2.0, 2.0]  # only the rest of the 3 s is waited
+    assert [b - a for a, b in zip(server.started, server.started[1:])] == [3.0, 3.0]
+
+
+def test_requests_name_abstracta_and_use_https_only() -> None:
+    time = FakeTime()
+    server = FakeServer(b"ok", time=time)
+    client = client_for(server, time)
+    client.get("https://huggingface.co/api/daily_papers", accept="application/json")
+    assert "Abstracta" in server.requests[0].get_header("User-agent")
+    with pytest.raises(FeedError, match="HTTPS only"):
+        client.get("http://export.arxiv.org/api/query")
+    with pytest.raises(FeedError, match="HTTPS only"):
+        client.get("file:///etc/passwd")
+    assert len(server.requests) == 1
+
+
+def test_redirects_away_from_https_are_refused() -> None:
+    handler = feeds._HttpsOnlyRedirects()
+    request = urllib.request.Request("https://export.arxiv.org/api/query")
+    with pytest.raises(FeedError, match="redirected to 'http://export.arxiv.org/x', which is not HTTPS"):
+        handler.redirect_request(request, None, 302, "Found", email.message.Message(), "http://export.arxiv.org/x")
+    followed = handler.redirect_request(request, None, 302, "Found", email.message.Message(), "https://arxiv.org/x")
+    assert followed is not None and followed.full_url == "https://arxiv.org/x"
+
+
+def test_oversized_answers_are_refused() -> None:
+    time = FakeTime()
+    server = FakeServer(b"x" * 101, time=time)
+    with pytest.raises(FeedError, match="sent more than 100 bytes"):
+        client_for(server, time, max_response_bytes=100).get("https://huggingface.co/api/daily_papers")
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    pytest.param({"timeout_s": 0}, "timeout 0 must be a positive", id="timeout"),
+    pytest.param({"max_tries": 0}, "max_tries=0", id="tries"),
+    pytest.param({"min_interval_s": -1}, "must not be negative", id="interval"),
+    pytest.param({"user_agent": "curl/8"}, "must name Abstracta", id="user-agent"),
+])
+def test_client_settings_are_checked(options: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        HttpClient(opener=FakeServer(), **options)
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=0.999), min_size=2, max_size=8))
+def test_backoff_never_shrinks_whatever_the_jitter(jitters: list[float]) -> None:
+    delays = [feeds._backoff_delay(n, 1.0, r) for n, r in enumerate(jitters, 1)]
+    assert all(a <= b for a, b in zip(delays, delays[1:]))
+
+
+@given(st.from_regex(r"\d{4}\.\d{5}", fullmatch=True), st.integers(min_value=1, max_value=30))
+def test_every_spelling_of_an_arxiv_id_gets_the_same_record_id(bare: str, version: int) -> None:
+    spellings = [bare, f"{bare}v{version}", f"arXiv:{bare}", f"http://arxiv.org/abs/{bare}v{version}",
+                 f"https://arxiv.org/pdf/{bare}v{version}.pdf"]
+    ids = {feeds._record(feed="t", identifier=s, title="T", abstract="A", date=None, authors=[])["id"]
+           for s in spellings}
+    assert ids == {f"arXiv:{bare}"}
+
+
+# ------------------------------------------------------------------ writing JSON Lines
+
+
+def test_write_jsonl_deduplicates_within_the_batch_and_against_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "papers.jsonl"
+    out.write_text('{"id": "arXiv:2205.13147v1", "title": "Old copy", "abstract": "A."}\nnot json\n', encoding="utf-8")
+    records = [
+        {"id": "arXiv:2205.13147", "title": "Matryoshka", "abstract": "B."},  # in the file (other version)
+        {"id": "2401.00001", "title": "New", "abstract": "C."},
+        {"id": "arXiv:2401.00001", "title": "New again", "abstract": "C."},  # same id, other spelling
+        {"title": "No  Id", "abstract": "D."},
+        {"title": "no id", "abstract": "D."},  # same normalised title
+    ]
+    assert write_jsonl(records, out) == WriteCounts(new=2, duplicate=3)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ['{"id": "arXiv:2205.13147v1", "title": "Old copy", "abstract": "A."}', "not json"]
+    assert [json.loads(line)["title"] for line in lines[2:]] == ["New", "No  Id"]
+
+
+def test_write_jsonl_appends_to_a_file_without_final_newline(tmp_path: Path) -> None:
+    out = tmp_path / "papers.jsonl"
+    out.write_text('{"title": "First", "abstract": "A."}', encoding="utf-8")
+    write_jsonl([{"title": "Second", "abstract": "B."}], out)
+    assert [json.loads(line)["title"] for line in out.read_text(encoding="utf-8").splitlines()] == ["First", "Second"]
+
+
+def test_write_jsonl_keeps_unicode_readable(tmp_path: Path) -> None:
+    out = tmp_path / "papers.jsonl"
+    write_jsonl([{"title": "Über-Netze für Éléments", "abstract": "ß."}], out)
+    assert "Über-Netze für Éléments" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("existing", [pytest.param(None, id="new-file"), pytest.param("old\n", id="existing-file")])
+def test_write_jsonl_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: str | None) -> None:
+    out = tmp_path / "papers.jsonl"
+    if existing is not None:
+        out.write_text(existing, encoding="utf-8")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(feeds.os, "fsync", disk_full)
+    with pytest.raises(FeedError, match=r"cannot write .*papers\.jsonl: No space left on device; check"):
+        write_jsonl([{"title": "T", "abstract": "A"}], out)
+    assert (out.read_text(encoding="utf-8") if out.exists() else None) == existing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if existing is None else ["papers.jsonl"])
+
+
+def test_write_jsonl_needs_an_existing_folder(tmp_path: Path) -> None:
+    with pytest.raises(FeedError, match=r"folder '.*missing' does not exist; create it"):
+        write_jsonl([{"title": "T", "abstract": "A"}], tmp_path / "missing" / "papers.jsonl")
+
+
+def test_write_jsonl_refuses_to_overwrite_a_binary_file(tmp_path: Path) -> None:
+    out = tmp_path / "papers.jsonl"
+    out.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(FeedError, match="is not UTF-8 JSON Lines"):
+        write_jsonl([{"title": "T", "abstract": "A"}], out)
+    assert out.read_bytes() == b"\xff\xfe\x00binary"
+
+
+# ------------------------------------------------------------------ fetch_main
+
+
+def test_fetch_main_arxiv_writes_then_counts_duplicates(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    time = FakeTime()
+    server = FakeServer(ARXIV_ATOM, ARXIV_ATOM, time=time)
+    client = client_for(server, time, min_interval_s=ARXIV_MIN_INTERVAL_S)
+    out = tmp_path / "arxiv.jsonl"
+    with caplog.at_level(logging.INFO, logger="kg.feeds"):
+        first = fetch_main("arxiv", query="ti:representation", out=out, max_results=3, client=client)
+        second = fetch_main("arxiv", query="ti:representation", out=out, max_results=3, client=client)
+    assert (first, second) == (WriteCounts(new=3, duplicate=0), WriteCounts(new=0, duplicate=3))
+    assert len(read_file(out).papers) == 3
+    assert "arxiv: 3 new papers written to" in caplog.text and "0 new papers" in caplog.text
+    assert time.sleeps == [3.0]  # the second run waited its turn
+
+
+def test_fetch_main_hf_daily(tmp_path: Path) -> None:
+    time = FakeTime()
+    server = FakeServer(HF_JSON, time=time)
+    out = tmp_path / "daily.jsonl"
+    counts = fetch_main("hf-daily", date="2024-02-09", out=out, client=client_for(server, time))
+    assert counts == WriteCounts(new=3, duplicate=0)
+    assert server.params(0) == {"date": "2024-02-09"}
+
+
+def test_fetch_main_leaves_the_file_alone_when_nothing_came(tmp_path: Path) -> None:
+    time = FakeTime()
+    out = tmp_path / "daily.jsonl"
+    counts = fetch_main("hf-daily", out=out, client=client_for(FakeServer(b"[]", time=time), time))
+    assert counts == WriteCounts(new=0, duplicate=0) and not out.exists()
+
+
+@pytest.mark.parametrize(("source", "kwargs", "message"), [
+    pytest.param("rss", {}, "unknown feed 'rss'; choose one of: arxiv, hf-daily", id="source"),
+    pytest.param("arxiv", {"query": "x", "date": "2024-01-01"}, "--date applies to hf-daily only", id="date"),
+    pytest.param("hf-daily", {"query": "x"}, "hf-daily takes only --date", id="query"),
+])
+def test_fetch_main_rejects_mismatched_arguments(tmp_path: Path, source: str, kwargs: dict, message: str) -> None:
+    time = FakeTime()
+    server = FakeServer(time=time)
+    with pytest.raises(ConfigError, match=message):
+        fetch_main(source, out=tmp_path / "x.jsonl", client=client_for(server, time), **kwargs)
+    assert server.requests == [] and not (tmp_path / "x.jsonl").exists()

@@ -1,0 +1,150 @@
+"""Incremental builds: unchanged papers are not re-extracted, changes replace their own facts,
+and a killed build leaves the previous graph readable."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from rdflib import Graph
+
+from extract import Extractor, read_file
+from kg.build import build_store
+from kg.config import PROJECT_ROOT, Settings
+from kg.export import export
+from kg.store import current_generation, open_current
+from kg.vocab import ABX
+from tests.conftest import SEED_FILE
+
+
+def _synthetic(path, n: int, *, offset: int = 0) -> None:
+    """``n`` papers made from the seed abstracts under new titles (new keys)."""
+    seeds = read_file(SEED_FILE).papers
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            p = seeds[i % len(seeds)]
+            fh.write(json.dumps({"title": f"{p.title} (variant {i + offset})", "abstract": p.abstract}) + "\n")
+
+
+class CountingExtractor:
+    def __init__(self) -> None:
+        self.inner = Extractor()
+        self.version = self.inner.version
+        self.extracted: list[str] = []
+
+    def extract_many(self, papers):
+        papers = list(papers)
+        self.extracted += [p.key for p in papers]
+        return self.inner.extract_many(papers)
+
+
+def _paper_facts(store_dir, keys_prefix: str) -> set:
+    """Triples about papers and their evidence/claims, minus confidence (support may move it)."""
+    _, st = open_current(store_dir)
+    g = Graph().parse(data=st.dump(format=__import__("pyoxigraph").RdfFormat.N_TRIPLES,
+                                   from_graph=__import__("pyoxigraph").DefaultGraph()), format="nt")
+    return {t for t in g if str(t[0]).startswith(keys_prefix) and t[1] != ABX.confidence}
+
+
+def test_adding_papers_does_not_re_extract_the_old_ones(tmp_path):
+    settings = Settings(store_dir=tmp_path / "store")
+    seeds = read_file(SEED_FILE).papers
+    counter = CountingExtractor()
+    first = build_store(seeds, counter.extract_many, settings, version=counter.version)
+    assert first.changes["added"] == 60 and len(counter.extracted) == 60
+    before = _paper_facts(settings.store_dir, settings.base_iri + "paper/")
+    extra = tmp_path / "extra.jsonl"
+    _synthetic(extra, 5)
+    counter.extracted.clear()
+    second = build_store(read_file(extra).papers, counter.extract_many, settings, version=counter.version)
+    assert len(counter.extracted) == 5
+    assert (second.papers, second.changes["added"], second.changes["kept"]) == (65, 5, 60)
+    after = _paper_facts(settings.store_dir, settings.base_iri + "paper/")
+    seed_prefixes = {str(t[0]).split("/evidence/")[0].split("/claim/")[0] for t in before}
+    assert {t for t in after if str(t[0]).split("/evidence/")[0].split("/claim/")[0] in seed_prefixes} == before
+
+
+def test_a_changed_abstract_replaces_exactly_its_own_facts(tmp_path):
+    settings = Settings(store_dir=tmp_path / "store")
+    path = tmp_path / "p.jsonl"
+    _synthetic(path, 3)
+    counter = CountingExtractor()
+    build_store(read_file(path).papers, counter.extract_many, settings, version=counter.version)
+    before = _paper_facts(settings.store_dir, settings.base_iri + "paper/")
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[1]["abstract"] = "We propose FooNet, a network that outperforms BERT on SQuAD by 3%."
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    counter.extracted.clear()
+    result = build_store(read_file(path).papers, counter.extract_many, settings, version=counter.version)
+    assert result.changes["changed"] == 1 and result.changes["unchanged"] == 2 and len(counter.extracted) == 1
+    after = _paper_facts(settings.store_dir, settings.base_iri + "paper/")
+    changed_key = counter.extracted[0]
+    from kg.iri import paper_iri
+
+    changed = paper_iri(settings.base_iri, changed_key)
+
+    def others(facts):
+        return {t for t in facts if not str(t[0]).startswith(changed)}
+
+    assert others(after) == others(before)
+    assert any("FooNet" in str(o) for s, _, o in after if str(s).startswith(changed))
+
+
+def test_prune_removes_papers_missing_from_the_inputs(tmp_path):
+    settings = Settings(store_dir=tmp_path / "store")
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    _synthetic(a, 3)
+    _synthetic(b, 2, offset=10)
+    counter = CountingExtractor()
+    build_store(read_file(a).papers, counter.extract_many, settings, version=counter.version)
+    kept = build_store(read_file(b).papers, counter.extract_many, settings, version=counter.version)
+    assert kept.papers == 5
+    pruned = build_store(read_file(b).papers, counter.extract_many, settings, version=counter.version, prune=True)
+    assert (pruned.papers, pruned.changes["removed"]) == (2, 3)
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_build_leaves_the_last_complete_graph(tmp_path):
+    store = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    cmd = [sys.executable, "-m", "kg"]
+    subprocess.run([*cmd, "build", str(SEED_FILE), "--store", str(store)], check=True, env=env,
+                   capture_output=True, timeout=300)
+    big = tmp_path / "big.jsonl"
+    _synthetic(big, 1500)
+    proc = subprocess.Popen([*cmd, "build", str(big), "--store", str(store)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4)  # inside extraction or loading
+    assert proc.poll() is None, "the build finished before it could be killed; make the input larger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stats = subprocess.run([*cmd, "stats", "--store", str(store), "--json"], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["papers"] == 60
+    # and the next build works and completes the job
+    again = subprocess.run([*cmd, "build", str(big), "--store", str(store)], env=env, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "1500 added" in again.stdout
+    assert current_generation(store) is not None
+
+
+@pytest.mark.slow
+def test_parallel_extraction_gives_the_same_graph(tmp_path):
+    from kg.orchestrate import build_from_inputs
+
+    src = tmp_path / "p.jsonl"
+    _synthetic(src, 300)
+    graphs = []
+    for workers in (1, 2):
+        settings = Settings(store_dir=tmp_path / f"store{workers}")
+        build_from_inputs([src], settings, workers=workers)
+        _, st = open_current(settings.store_dir)
+        graphs.append(Graph().parse(export(st, "ntriples", tmp_path / f"g{workers}.nt"), format="nt"))
+    assert len(graphs[0]) > 10_000 and set(graphs[0]) == set(graphs[1])
