@@ -10,7 +10,8 @@ APP = ROOT / "app.py"
 QUERIES_DIR = ROOT / "seeds" / "queries"
 ARTIFACTS = ROOT / "test-artifacts"
 MRL_CODE = "https://github.com/RAIVNLab/MRL"
-STORE_ENV = ("ABSTRACTA_STORE", "ABSTRACTA_MAX_ROWS", "ABSTRACTA_QUERY_TIMEOUT", "ABSTRACTA_BASE_IRI")
+STORE_ENV = ("ABSTRACTA_STORE", "ABSTRACTA_MAX_ROWS", "ABSTRACTA_QUERY_TIMEOUT", "ABSTRACTA_BASE_IRI",
+             "ABSTRACTA_CORRECTIONS")
 
 
 def walk(node) -> Iterator:  # noqa: ANN001 - an AppTest tree node
@@ -30,3 +31,12 @@ def iframes(at) -> list[str]:  # noqa: ANN001 - AppTest
 
 def element_types(at) -> list[str]:  # noqa: ANN001 - AppTest
     return [getattr(n, "type", "") for n in walk(at._tree)]
+
+
+def table(at, column: str):  # noqa: ANN001, ANN201 - AppTest -> pandas.DataFrame
+    """The first ``st.dataframe`` on the page that has ``column``."""
+    for frame in at.dataframe:
+        value = frame.value
+        if column in value.columns:
+            return value
+    raise AssertionError(f"no table with a {column!r} column; tables: {[list(f.value.columns) for f in at.dataframe]}")

@@ -1,6 +1,7 @@
 """The dashboard (app.py) under Streamlit's AppTest, and kg.queries behind it.
 
 Every page is driven headless against the seed graph; no browser is needed.
+Curation tests rebuild a private copy of the seed graph, never the shared one.
 """
 
 from __future__ import annotations
@@ -17,14 +18,21 @@ from streamlit.testing.v1 import AppTest
 
 from kg import queries
 from kg.analytics import neighbourhood, paper_entity_graph
+from kg.config import Settings
 from kg.errors import StoreError
+from kg.orchestrate import build_from_inputs
 from kg.queries import Span
 from kg.sparql import execute
-from tests._app_fixtures import APP, MRL_CODE, QUERIES_DIR, STORE_ENV, element_types, iframes
+from kg.store import open_current
+from kg.viz import evidence_table, link_tip, marked, node_tip
+from tests._app_fixtures import APP, MRL_CODE, QUERIES_DIR, STORE_ENV, element_types, iframes, table
+from tests.conftest import SEED_FILE
 
 EXAMPLES = sorted(QUERIES_DIR.glob("*.rq"))
 SEED_INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 IMAGENET = "https://w3id.org/abstracta/entity/imagenet"
+ENTITY = "https://w3id.org/abstracta/entity/"
+NOISYQUANT_CLAIM = "1.7%, 1.1% and 0.5%"
 
 
 # ------------------------------------------------------------------ fixtures
@@ -39,16 +47,38 @@ def app_env(monkeypatch, seed_settings):
     return monkeypatch
 
 
+@pytest.fixture
+def curate_env(monkeypatch, tmp_path) -> Settings:
+    """A private store built from the seed papers, and a corrections file of its own."""
+    settings = Settings(store_dir=tmp_path / "store", corrections_path=tmp_path / "corrections.tsv")
+    build_from_inputs([SEED_FILE], settings)
+    for name in STORE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ABSTRACTA_STORE", str(settings.store_dir))
+    monkeypatch.setenv("ABSTRACTA_CORRECTIONS", str(settings.corrections_file))
+    return settings
+
+
 def _app() -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=60)
 
 
-def _open(page: str) -> AppTest:
-    at = _app().run()
+def _open(page: str, at: AppTest | None = None) -> AppTest:
+    at = at or _app().run()
     assert not at.exception, at.exception
     at.sidebar.radio(key="page").set_value(page).run()
     assert not at.exception, at.exception
     return at
+
+
+def _metrics(at: AppTest) -> dict[str, int]:
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric}
+
+
+def _entities(settings: Settings) -> dict[str, dict]:
+    """The seed graph's entities by IRI, as the Curate page lists them."""
+    _, store = open_current(settings.store_dir)
+    return {e["iri"]: e for e in queries.entity_catalogue(queries.link_graph(store))}
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +92,10 @@ def mrl_iri(seed_store) -> str:
 def test_overview_shows_counts_and_charts(app_env):
     at = _app().run()
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Papers"] == "60"
-    assert int(metrics["Entities"]) > 100 and int(metrics["Code links"].replace(",", "")) == 13
+    metrics = _metrics(at)
+    assert metrics["Papers"] == 60 and metrics["Entities"] > 100 and metrics["Code links"] == 13
+    assert metrics["Links"] > 300 and metrics["Evidence records"] > metrics["Links"]
+    assert at.sidebar.slider(key="min_confidence").value == 0.0
     assert {s.value for s in at.subheader} == {
         "Top methods by papers", "Top datasets by papers", "Top tasks by papers", "Top metrics by papers"}
     assert element_types(at).count("vega_lite_chart") == 4
@@ -82,8 +113,10 @@ def test_explore_renders_offline_network_of_chosen_entity(app_env):
     assert "vis-network" in page and "#mynetwork" in page
     assert '"ImageNet"' in page or "ImageNet" in page
     assert not re.search(r"<(script|link)\b[^>]*(src|href)=\"https://", page)
-    neighbours = at.dataframe[0].value
+    neighbours = table(at, "hops")
     assert len(neighbours) > 5 and "Paper" in set(neighbours["type"])
+    links = table(at, "predicate")
+    assert set(links["predicate"][:3]) == {"evaluatesOn"} and (links["confidence"] > 0).all()
     assert not at.exception and not at.error
 
 
@@ -91,11 +124,11 @@ def test_explore_controls_change_the_view(app_env):
     at = _open("Explore")
     at.text_input(key="explore_q").input("ImageNet").run()
     at.slider(key="explore_hops").set_value(1).run()
-    one_hop = at.dataframe[0].value
+    one_hop = table(at, "hops")
     assert set(one_hop["type"]) == {"Paper"} and set(one_hop["hops"]) == {1}
     at.slider(key="explore_hops").set_value(3).run()
     at.slider(key="explore_cap").set_value(20).run()
-    assert len(at.dataframe[0].value) <= 19
+    assert len(table(at, "hops")) <= 19
     at.multiselect(key="explore_kinds").set_value(["Dataset"]).run()
     assert at.info and "Paper" in at.info[0].value  # no edges without papers: say so
     assert not at.exception
@@ -138,9 +171,9 @@ def test_paper_page_highlights_spans_claims_and_code(app_env, mrl_iri):
     claims = next(b for b in bodies if b.startswith("<ul>"))
     assert "<code>up to 14x</code>" in claims and "<code>up to 2%</code>" in claims
     assert [b.proto.url for b in at.get("link_button")] == [MRL_CODE]
-    entities = at.dataframe[0].value
+    entities = table(at, "mentions")
     row = entities[entities["label"] == "Matryoshka Representation Learning"].iloc[0]
-    assert row["predicate"] == "proposes" and row["mentions"] >= 2
+    assert row["predicate"] == "proposes" and row["mentions"] >= 2 and 0 < row["confidence"] <= 1
 
 
 def test_paper_page_escapes_text(monkeypatch, tmp_path):
@@ -166,6 +199,108 @@ def test_paper_page_escapes_text(monkeypatch, tmp_path):
     assert "&lt;script&gt;" in bodies and "&lt;b&gt;bold&lt;/b&gt;" in bodies and "&amp; more" in bodies
     assert "<mark" in bodies and not at.exception
     assert "<code>91.5%</code>" in bodies and "<code>by 2.3 points</code>" in bodies
+
+
+def test_confidence_slider_filters_every_page(app_env, mrl_iri):
+    at = _app().run()
+    everything = _metrics(at)
+    at.sidebar.slider(key="min_confidence").set_value(0.9).run()
+    confident = _metrics(at)
+    assert confident["Links"] < everything["Links"] and confident["Entities"] < everything["Entities"]
+    assert confident["Evidence records"] < everything["Evidence records"]
+    assert confident["Papers"] == everything["Papers"] and confident["Triples"] == everything["Triples"]
+    assert any("0.90" in c.value for c in at.caption)
+
+    _open("Explore", at).text_input(key="explore_q").input("imagenet").run()
+    assert (table(at, "predicate")["confidence"] >= 0.9).all()
+    at.sidebar.slider(key="min_confidence").set_value(0.0).run()
+    assert (table(at, "predicate")["confidence"] < 0.9).any()  # the threshold did hide links
+
+    _open("Paper", at).selectbox(key="paper_iri").select(mrl_iri).run()
+    all_entities = len(table(at, "mentions"))
+    at.sidebar.slider(key="min_confidence").set_value(0.95).run()
+    kept = table(at, "mentions")
+    assert 0 < len(kept) < all_entities and (kept["confidence"] >= 0.95).all()
+    assert any("hidden" in c.value for c in at.caption) and not at.exception
+
+
+def test_leaderboard_shows_noisyquant_results(app_env):
+    at = _open("Leaderboard")
+    board = table(at, "claim")
+    assert list(board.columns) == list(queries.RESULT_COLUMNS)
+    assert "ImageNet" in at.selectbox(key="lb_dataset").options
+    at.selectbox(key="lb_dataset").select("ImageNet").run()
+    at.selectbox(key="lb_metric").select("top-1 accuracy").run()
+    board = table(at, "claim")
+    noisy = board[board["method"] == "NoisyQuant"]
+    assert list(noisy["value"]) == [1.7, 1.1, 0.5] and set(noisy["unit"]) == {"%"}
+    top = noisy.iloc[0]
+    assert top["dataset"] == "ImageNet" and top["metric"] == "top-1 accuracy" and top["direction"] == "increase"
+    assert top["paper"].startswith("NoisyQuant") and NOISYQUANT_CLAIM in top["claim"] and top["condition"] == "ViT"
+    at.sidebar.slider(key="min_confidence").set_value(0.95).run()
+    assert at.info and "No results" in at.info[0].value and not at.exception
+
+
+def test_explore_link_selection_shows_its_evidence(app_env):
+    at = _open("Explore")
+    at.text_input(key="explore_q").input("imagenet").run()
+    assert any("Select a link" in c.value for c in at.caption)
+    links = table(at, "predicate")
+    at.session_state["explore_links"] = {"selection": {"rows": [0], "columns": []}}  # a click on the first row
+    at.run()
+    body = next(h.proto.body for h in at.get("html") if "abx-evidence" in h.proto.body)
+    assert f"<b>Evidence ({links['evidence'][0]})</b>" in body and "evaluatesOn" in body
+    assert body.count("<mark>ImageNet</mark>") >= 1 and "gazetteer" in body and not at.exception
+    page = iframes(at)[0]
+    assert "abxTip" in page and "evidence record(s)" in page and r"\u003cmark\u003e" in page
+
+
+def test_curate_merge_survives_a_rebuild(curate_env):
+    at = _open("Curate")
+    assert at.radio(key="curate_verb").value == "merge"
+    assert any("No corrections yet" in c.value for c in at.caption)
+    at.selectbox(key="curate_keep").select(ENTITY + "top-1-accuracy").run()
+    at.selectbox(key="curate_other").select(ENTITY + "top-1").run()
+    at.button(key="curate_go_merge").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success and "Applied merge “top-1 accuracy”, “top-1”" in at.success[0].value
+    assert str(curate_env.corrections_file) in at.success[0].value
+    assert "merge\ttop-1 accuracy\ttop-1\n" in curate_env.corrections_file.read_text(encoding="utf-8")
+    assert "merge\ttop-1 accuracy\ttop-1" in at.code[0].value
+    assert at.get("download_button")[0].label == "Download corrections.tsv"
+    merged = _entities(curate_env)
+    assert "top-1" in merged[ENTITY + "top-1-accuracy"]["alt"] and ENTITY + "top-1" not in merged
+    assert at.selectbox(key="curate_keep").value == ENTITY + "top-1-accuracy"  # the page shows the new graph
+    assert not [o for o in at.selectbox(key="curate_other").options if o.startswith("top-1 (")]
+    build_from_inputs([SEED_FILE], curate_env)  # a full rebuild outside the app keeps the merge
+    assert "top-1" in _entities(curate_env)[ENTITY + "top-1-accuracy"]["alt"]
+
+
+def test_curate_reject_removes_the_entity(curate_env):
+    at = _open("Curate")
+    at.radio(key="curate_verb").set_value("reject").run()
+    assert "memorization (Method, 5 papers)" in at.selectbox(key="curate_reject_entity").options
+    at.selectbox(key="curate_reject_entity").select(ENTITY + "memorization").run()
+    at.button(key="curate_go_reject").click().run()
+    assert not at.exception and not at.error and at.success
+    assert "reject\tmemorization\n" in curate_env.corrections_file.read_text(encoding="utf-8")
+    assert ENTITY + "memorization" not in _entities(curate_env)
+    assert not [o for o in at.selectbox(key="curate_reject_entity").options if o.startswith("memorization (")]
+
+
+def test_curate_errors_are_shown_and_nothing_is_written(app_env, tmp_path):
+    corrections_file = tmp_path / "corrections.tsv"
+    app_env.setenv("ABSTRACTA_CORRECTIONS", str(corrections_file))
+    at = _open("Curate")
+    at.radio(key="curate_verb").set_value("rename").run()
+    at.text_input(key="curate_label").input("bad # label").run()
+    at.button(key="curate_go_rename").click().run()
+    assert not at.exception and len(at.error) == 1 and "cannot contain" in at.error[0].value
+    assert not corrections_file.exists()
+    at.radio(key="curate_verb").set_value("split").run()
+    entity = at.selectbox(key="curate_split_entity").value
+    assert at.selectbox(key="curate_split_form").options  # only entities with other surface forms are listed
+    assert entity and not at.exception
 
 
 def test_sparql_runs_an_example_with_downloads(app_env):
@@ -276,8 +411,8 @@ def test_expected_errors_are_shown_not_raised(monkeypatch, tmp_path, env, expect
 # ------------------------------------------------------------ example queries
 
 
-def test_there_are_six_to_eight_examples():
-    assert 6 <= len(EXAMPLES) <= 8
+def test_there_are_six_to_ten_examples():
+    assert 6 <= len(EXAMPLES) <= 10
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
@@ -345,6 +480,94 @@ def test_neighbour_table(seed_store):
     assert all(r["hops"] in (1, 2) for r in rows) and rows[0]["hops"] == 1
     assert {r["link"] for r in rows if r["hops"] == 1} == {"evaluatesOn"}
     assert queries.neighbour_table(g, nx.DiGraph(), "nowhere") == []
+
+
+def test_link_graph_and_confidence_threshold(seed_store):
+    g = queries.link_graph(seed_store)
+    plain = paper_entity_graph(seed_store)
+    assert set(g.edges) == set(plain.edges) and set(g.nodes) == set(plain.nodes)
+    assert all(0 < d["confidence"] <= 1 and d["evidence"] >= 1 and d["rules"] for _, _, d in g.edges(data=True))
+    imagenet_1k = g.nodes[ENTITY + "imagenet-1-k"]
+    assert imagenet_1k["variant_of"] == ("ImageNet",) and 0 < imagenet_1k["confidence"] <= 1
+    assert "LLM" in g.nodes[ENTITY + "large-language-model"]["alt"]
+    assert queries.at_confidence(g, 0.0) is g
+    high = queries.at_confidence(g, 0.9)
+    assert 0 < high.number_of_edges() < g.number_of_edges()
+    assert all(d["confidence"] >= 0.9 for _, _, d in high.edges(data=True))
+    assert all(high.degree(n) for n, d in high.nodes(data=True) if d["kind"] != "Paper")  # no isolated entities
+    assert sum(1 for _, d in high.nodes(data=True) if d["kind"] == "Paper") == 60  # papers always stay
+    assert all(d["papers"] == high.in_degree(n) <= d["papers_all"]
+               for n, d in high.nodes(data=True) if d["kind"] != "Paper")
+    assert g.nodes[IMAGENET].get("papers_all") is None  # the full graph was not touched
+
+
+def test_top_entities_and_counts_at_a_threshold(seed_store):
+    assert queries.top_entities(seed_store, "Dataset", 3) == queries.top_entities(
+        queries.link_graph(seed_store), "Dataset", 3)
+    low, high = (sum(t["papers"] for t in queries.top_entities(seed_store, "Task", 50, c)) for c in (0, 0.95))
+    assert high < low
+    counts = [queries.confidence_counts(seed_store, c) for c in (0.0, 0.7, 1.0)]
+    assert counts[0]["claims"] == 122 and counts[0]["results"] >= 30
+    assert counts[0]["evidence"] > counts[1]["evidence"] > counts[2]["evidence"] > 0
+    assert counts[2]["claims"] == 0
+
+
+def test_link_evidence_marks_the_span(seed_store, mrl_iri):
+    link = (mrl_iri, ENTITY + "imagenet-1-k")
+    (found,) = queries.link_evidence(seed_store, [link]).values()
+    assert found and all(ev.sentence[ev.mark[0]:ev.mark[1]] == ev.surface for ev in found)
+    assert all(ev.section == "abstract" and ev.rules and 0 < ev.confidence <= 1 for ev in found)
+    assert queries.link_evidence(seed_store, [(mrl_iri, ENTITY + "no-such")]) == {(mrl_iri, ENTITY + "no-such"): []}
+    with pytest.raises(StoreError):
+        queries.link_evidence(seed_store, [("not an iri> {", IMAGENET)])
+
+
+def test_paper_detail_at_a_threshold(seed_store, mrl_iri):
+    full = queries.paper_detail(seed_store, mrl_iri)
+    part = queries.paper_detail(seed_store, mrl_iri, 0.95)
+    assert full.hidden == 0 and part.hidden > 0
+    assert len(part.entities) < len(full.entities) and all(e["confidence"] >= 0.95 for e in part.entities)
+    assert all(s.confidence >= 0.95 for s in part.spans) and not part.claims  # claims are below 0.95
+    assert part.hidden == (len(full.spans) + len(full.claims) + len(full.entities)
+                           - len(part.spans) - len(part.claims) - len(part.entities))
+
+
+def test_results_are_sorted_and_filtered(seed_store):
+    rows = queries.results(seed_store)
+    with_metric = [r for r in rows if r["metric"]]
+    assert rows[: len(with_metric)] == with_metric  # rows without a metric last
+    for a, b in zip(with_metric, with_metric[1:], strict=False):
+        assert (a["metric"].casefold(), -a["value"]) <= (b["metric"].casefold(), -b["value"])
+    noisy = queries.results(seed_store, dataset="ImageNet", metric="top-1 accuracy")
+    assert [(r["method"], r["value"], r["condition"]) for r in noisy] == [
+        ("NoisyQuant", 1.7, "ViT"), ("NoisyQuant", 1.1, "DeiT"), ("NoisyQuant", 0.5, "Transformer")]
+    assert all(r["baseline"] == "state of the art" for r in noisy)
+    assert len(queries.results(seed_store, 0.7)) < len(rows) and queries.results(seed_store, 0.99) == []
+    facets = queries.result_facets(rows)
+    assert "ImageNet" in facets["dataset"] and "top-1 accuracy" in facets["metric"]
+
+
+def test_correction_names_normalise_to_the_entity_key():
+    assert queries.correction_name("ImageNet-1K", (), "imagenet 1 k") == "ImageNet-1K"
+    assert queries.correction_name("My Fancy Name", ("LLMs",), "large language model") == "large language model"
+    assert queries.correction_name("My Fancy Name", ("Large Language Models",), "large language model") \
+        == "Large Language Models"
+    assert queries.correction_name("x", (), "") == "x"
+
+
+def test_tooltips_and_evidence_table_escape_text():
+    ev = queries.Evidence("p", "e", "uses", "abstract", 10, 15, "<b>X", "We use <b>X</b> & more.", (7, 11),
+                          ("gazetteer",), 0.9, 0.95)
+    assert marked(ev.sentence, ev.mark) == "We use <mark>&lt;b&gt;X</mark>&lt;/b&gt; &amp; more."
+    assert marked("a" * 50 + "XY" + "b" * 50, (50, 52), window=5) == "…aaaaa<mark>XY</mark>bbbbb…"
+    tip = link_tip("Paper <i>", "X<script>", {"predicate": "uses", "confidence": 0.95, "rules": ("gazetteer",)},
+                   [ev] * 5)
+    assert "<script>" not in tip and "Paper &lt;i&gt;" in tip and tip.count("<li>") == 3 and "2 more" in tip
+    node = node_tip({"label": "A&B", "kind": "Method", "confidence": 0.5, "papers": 2, "papers_all": 3,
+                     "alt": ("a<b",), "variant_of": ("Base",)})
+    assert "A&amp;B" in node and "a&lt;b" in node and "variant of: Base" in node and "3 at any confidence" in node
+    table_html = evidence_table([ev])
+    assert "<mark>&lt;b&gt;X</mark>" in table_html and "10–15" in table_html and "0.90" in table_html
 
 
 def _span(start: int, end: int, kind: str = "Method") -> Span:

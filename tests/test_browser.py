@@ -127,15 +127,64 @@ def test_explore_draws_the_network(page):
     frame = page.frame_locator("iframe").first
     frame.locator("#mynetwork canvas").wait_for()
     assert frame.locator("#mynetwork canvas").count() >= 1
-    page.get_by_test_id("stDataFrame").wait_for()
+    page.get_by_test_id("stDataFrame").first.wait_for()
     _shot(page, "explore")
+
+
+# The middle of the link farthest from every node (so the hover finds the link, not a node), in page pixels.
+_LINK_POINT = """() => {
+  network.setOptions({physics: false});  // hold the layout still while the mouse moves there
+  const pos = network.getPositions(), ids = Object.keys(pos);
+  let best = null;
+  for (const e of edges.get()) {
+    const a = pos[e.from], b = pos[e.to];
+    if (!a || !b) continue;
+    const m = {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2};
+    const clear = Math.min(...ids.map(id => Math.hypot(pos[id].x - m.x, pos[id].y - m.y)));
+    if (!best || clear > best.clear) best = {clear, m};
+  }
+  const dom = network.canvasToDOM(best.m), box = document.getElementById("mynetwork").getBoundingClientRect();
+  return {x: box.left + dom.x, y: box.top + dom.y};
+}"""
+
+
+def test_explore_tooltip_shows_evidence(page):
+    _goto(page, "Explore")
+    iframe = page.locator("iframe").first
+    iframe.wait_for()
+    frame = iframe.element_handle().content_frame()
+    frame.locator("#mynetwork canvas").wait_for()
+    page.wait_for_timeout(3000)  # let the layout settle before aiming at a link
+    point, box = frame.evaluate(_LINK_POINT), iframe.bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tip = frame.locator(".vis-tooltip")
+    tip.get_by_text("evidence record").wait_for(timeout=5000)
+    assert tip.locator("mark").count() >= 1 and "confidence" in tip.inner_text()
+    iframe.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "explore-tooltip.png"))
 
 
 def test_paper_highlights(page):
     _goto(page, "Paper")
-    page.locator("mark.abx-span").first.wait_for()
-    assert page.locator("mark.abx-span").count() > 3
+    page.locator("mark.abx-span").nth(3).wait_for()  # the title's marks come first; wait for the abstract's
     _shot(page, "paper")
+
+
+def test_leaderboard(page):
+    _goto(page, "Leaderboard")
+    page.get_by_test_id("stDataFrame").wait_for()
+    page.get_by_text(re.compile(r"\d+ result\(s\) from \d+ paper\(s\)")).first.wait_for()
+    rows = page.get_by_test_id("stDataFrame").locator('[role="row"]')
+    rows.nth(1).wait_for(state="attached")
+    assert page.get_by_test_id("stException").count() == 0
+    _shot(page, "leaderboard")
+
+
+def test_curate(page):
+    _goto(page, "Curate")
+    page.get_by_role("button", name="Merge").wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+    _shot(page, "curate")
 
 
 def test_sparql_runs_the_example(page):
