@@ -82,7 +82,7 @@ def _runner(key: Key, timeout_s: float, max_rows: int) -> QueryRunner:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _stats(key: Key) -> dict:
-    return graph_stats(_store(key))
+    return graph_stats(_store(key), triples=Generation(Path(key[0]), key[1]).summary().get("triples"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

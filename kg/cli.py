@@ -94,7 +94,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from kg.store import open_current
 
     gen, store = open_current(settings.store_dir)
-    stats = graph_stats(store)
+    stats = graph_stats(store, triples=gen.summary().get("triples"))
     stats["generation"] = gen.name
     stats["built"] = gen.summary()
     if args.json:
