@@ -1,6 +1,7 @@
 """Thin command-line verbs of the NLP layer.
 
 ``run`` prints what the extractor finds (JSON Lines, one paper a line);
+``evaluate`` scores the full pipeline on a benchmark; ``train`` trains the models;
 ``gazetteer`` regenerates ``seeds/gazetteer/terms.tsv`` from the Papers with
 Code name lists (a development step; nothing at run time reads ../shared).
 """
@@ -52,6 +53,25 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from extract.evaluate import evaluate_main
+
+    if "test" in Path(args.path).name:
+        logging.getLogger("extract").warning("scoring a TEST split: do it once, after every choice was made on dev")
+    for line in evaluate_main(args.format, args.path, mode=args.mode, limit=args.limit):
+        print(line)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from extract.relations import main as relations_main
+    from extract.training import train_main
+
+    if args.what == "relations":
+        return relations_main(["train", *args.rest])
+    return train_main(args.rest)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m extract", description="Abstracta extraction")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -60,6 +80,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("inputs", nargs="+", metavar="INPUT")
     r.add_argument("--seeds", default=str(SEEDS_DIR), help="folder with the rule data (default: seeds/)")
     r.set_defaults(func=cmd_run)
+    e = sub.add_parser("evaluate", help="score the full pipeline on a benchmark file")
+    e.add_argument("--format", required=True, choices=("scierc", "scier", "tdmsci"))
+    e.add_argument("--mode", default="both", choices=("both", "model", "rules"),
+                   help="what predicts entities (default: the model, then the rules where it found nothing)")
+    e.add_argument("--limit", type=int, help="only the first N documents")
+    e.add_argument("path", help="a benchmark file, e.g. ../shared/data/scierc/dev.json")
+    e.set_defaults(func=cmd_evaluate)
+    t = sub.add_parser("train", help="train the NER (spaCy) or relation models; see extract/models/*/README.md")
+    t.add_argument("what", choices=("ner", "relations"))
+    t.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the trainer")
+    t.set_defaults(func=cmd_train)
     g = sub.add_parser("gazetteer", help="regenerate the gazetteer from Papers with Code name lists")
     g.add_argument("--data", required=True, help="e.g. ../shared/data/gazetteers")
     g.add_argument("--out", default=str(SEEDS_DIR / "gazetteer"))

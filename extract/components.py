@@ -467,3 +467,34 @@ class UrlFinder:
     def __call__(self, doc: Doc) -> Doc:
         doc._.abx_urls = rules.find_urls(doc.text)
         return doc
+
+
+# ------------------------------------------------------ trained model spans
+
+
+@Language.factory("abx_model_mentions", default_config={
+    "label_map": {"scier": {"Method": "Method", "Dataset": "Dataset", "Task": "Task"},
+                  "scierc": {"Metric": "Metric"}},
+})
+def make_model_mentions(nlp: Language, name: str, label_map: dict[str, dict[str, str]]) -> ModelMentions:
+    return ModelMentions(label_map)
+
+
+class ModelMentions:
+    """Adds the trained NER heads' spans (``doc.spans[scheme]``) to the candidates.
+
+    ``label_map`` says which benchmark labels become which entity types; spans
+    of other labels stay in ``doc.spans`` for evaluation only (SciERC's Generic
+    "this method" and OtherScientificTerm are not graph entities). Each span's
+    ``id_`` is ``model-<scheme>``, so its score prior and agreement with the
+    rules are handled like any rule's.
+    """
+
+    def __init__(self, label_map: dict[str, dict[str, str]]) -> None:
+        self.label_map = label_map
+
+    def __call__(self, doc: Doc) -> Doc:
+        added = [Span(doc, s.start, s.end, label=self.label_map[key][s.label_], span_id=f"model-{key}")
+                 for key in self.label_map for s in doc.spans.get(key, []) if s.label_ in self.label_map[key]]
+        doc.spans[CANDIDATES] = SpanGroup(doc, name=CANDIDATES, spans=[*doc.spans.get(CANDIDATES, []), *added])
+        return doc

@@ -28,7 +28,8 @@ from kg.model import (
 
 # Among overlapping candidates of equal length, lower wins: an abbreviation's
 # long form beats a gazetteer hit, which beats a head-noun phrase, and so on.
-_PRIORITY = {"abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "task-head": 3, "name-shape": 4}
+_PRIORITY = {"abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "model-scier": 2, "model-scierc": 3,
+             "task-head": 3, "name-shape": 4}
 
 
 def _text_span(section: Section, span: Span) -> TextSpan:

@@ -7,7 +7,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from extract.convert import to_extraction
-from extract.pipeline import EXTRACTOR_NAME, EXTRACTOR_VERSION, build_pipeline, rule_paths, rules_fingerprint
+from extract.pipeline import (
+    EXTRACTOR_NAME,
+    EXTRACTOR_VERSION,
+    NER_MODEL,
+    build_pipeline,
+    model_fingerprint,
+    rule_paths,
+    rules_fingerprint,
+)
 from extract.scoring import Priors
 from kg.config import SEEDS_DIR
 from kg.model import Extraction, Paper
@@ -15,9 +23,9 @@ from kg.model import Extraction, Paper
 logger = logging.getLogger(__name__)
 
 
-def extractor_version(seeds_dir: Path = SEEDS_DIR) -> str:
-    """The version an Extractor built from ``seeds_dir`` would stamp on its output (cheap)."""
-    return f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}"
+def extractor_version(seeds_dir: Path = SEEDS_DIR, model_dir: Path | None = NER_MODEL) -> str:
+    """The version an Extractor built from these rules and model would stamp on its output (cheap)."""
+    return f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}+ner.{model_fingerprint(model_dir)}"
 
 
 class Extractor:
@@ -27,10 +35,10 @@ class Extractor:
     files, so provenance in the graph says exactly which rules produced a fact.
     """
 
-    def __init__(self, seeds_dir: Path = SEEDS_DIR) -> None:
-        self.nlp = build_pipeline(seeds_dir)
+    def __init__(self, seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL) -> None:
+        self.nlp = build_pipeline(seeds_dir, model_dir=model_dir)
         self.name = EXTRACTOR_NAME
-        self.version = extractor_version(seeds_dir)
+        self.version = extractor_version(seeds_dir, model_dir)
         self.priors = Priors.load(rule_paths(seeds_dir)["scores"])
 
     def extract(self, paper: Paper) -> Extraction:

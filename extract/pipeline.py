@@ -14,13 +14,15 @@ import spacy
 from spacy.language import Language
 
 import extract.components  # noqa: F401  (registers the factories)
-from kg.config import SEEDS_DIR
+from kg.config import PROJECT_ROOT, SEEDS_DIR
 from kg.errors import ExtractionError
 
 logger = logging.getLogger(__name__)
 
-EXTRACTOR_NAME = "abstracta-rules"
-EXTRACTOR_VERSION = "1.0"
+EXTRACTOR_NAME = "abstracta"
+EXTRACTOR_VERSION = "1.1"
+# The trained NER (shared encoder, SciERC and SciER heads); see its README.md for data and scores.
+NER_MODEL: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
 
 _RULE_FILES = {
     "sentences": "patterns/sentences.json",
@@ -64,8 +66,32 @@ def _keep_coined_names_whole(nlp: Language) -> None:
     nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
 
 
-def build_pipeline(seeds_dir: Path = SEEDS_DIR) -> Language:
-    """spaCy pipeline: sentences, abbreviations, entities, proposals, claims, URLs."""
+def model_fingerprint(model_dir: Path | None = NER_MODEL) -> str:
+    """A short hash of a trained model's weights ("none" without a model)."""
+    if model_dir is None:
+        return "none"
+    h = hashlib.blake2b(digest_size=4)
+    for path in sorted(model_dir.glob("*/model")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _add_model(nlp: Language, model_dir: Path) -> None:
+    import extract.training.heads  # noqa: F401  (registers abx_keyed_ner)
+
+    try:
+        trained = spacy.load(model_dir)
+    except (OSError, ValueError) as e:
+        raise ExtractionError(f"cannot load the trained model {model_dir}: {e}; restore it from git "
+                              f"or build without it (Extractor(model_dir=None))") from e
+    for name in trained.pipe_names:  # sourced together, the heads stay wired to their shared encoder
+        nlp.add_pipe(name, source=trained, before="abx_entities")
+    nlp.add_pipe("abx_model_mentions", after="abx_entities")
+
+
+def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL) -> Language:
+    """spaCy pipeline: sentences, abbreviations, trained NER heads (unless ``model_dir`` is None),
+    rule entities, model mentions, proposals, claims, URLs."""
     p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
     nlp = spacy.blank("en")
     _keep_coined_names_whole(nlp)
@@ -75,6 +101,8 @@ def build_pipeline(seeds_dir: Path = SEEDS_DIR) -> Language:
         "terms_path": p["terms"], "stoplist_path": p["stoplist"],
         "heads_path": p["heads"], "stop_names_path": p["stop_names"],
     })
+    if model_dir is not None:
+        _add_model(nlp, model_dir)
     nlp.add_pipe("abx_proposals", config={"rules_path": p["proposals"]})
     nlp.add_pipe("abx_claims", config={"rules_path": p["claims"]})
     nlp.add_pipe("abx_urls")

@@ -46,8 +46,10 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
     # the subject: a method named before the first number, else the paper's own method
     before = [m for m in methods if m.span.end <= first_value and not _BASELINE_CUES.search(
         text[: m.span.start - offset])]
-    own = [m for m in before if m.role is Role.PROPOSES]
-    subject = (own or before or [None])[0]
+    # the paper's own method if named, else the method nearest the number (the verb's subject:
+    # "on 6-bit quantization, NoisyQuant improves ..." is about NoisyQuant, not the setting)
+    own = [m for m in before if m.role is Role.PROPOSES or (proposed and m.span.text == proposed)]
+    subject = (own or sorted(before, key=lambda m: -m.span.start) or [None])[0]
     method = subject.span.text if subject else (proposed if _OWN.search(text) else None)
     baseline = None
     for m in methods:
@@ -57,8 +59,10 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
     if baseline is None and re.search(r"\b(?:SOTA|state[- ]of[- ]the[- ]art)\b", text, re.IGNORECASE):
         baseline = "state of the art"
     conditions: list[str | None] = [None] * len(values)
-    if re.search(r"\brespectively\b", text, re.IGNORECASE):
-        after = [m.span.text for m in methods if m.span.start > max(q.end for q in values)]
+    respectively = re.search(r"\brespectively\b", text, re.IGNORECASE)
+    if respectively:
+        until = offset + respectively.start()
+        after = [m.span.text for m in methods if max(q.end for q in values) < m.span.start < until]
         if len(after) == len(values):
             conditions = list(after)
     decrease = _DECREASE.search(text) and not _INCREASE.search(text)

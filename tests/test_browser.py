@@ -116,8 +116,9 @@ def _shot(pg, name: str) -> None:  # noqa: ANN001
 
 
 def test_overview(page):
-    page.get_by_test_id("stMetric").first.wait_for()
-    assert "60" in page.get_by_test_id("stMetric").first.inner_text()
+    papers = page.get_by_test_id("stMetric").filter(has_text="Papers").first
+    papers.wait_for()
+    assert papers.inner_text().split() == ["Papers", "60"]
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     _shot(page, "overview")
 

@@ -203,3 +203,42 @@ def test_scier_llm_dev_agrees_with_plm_offsets() -> None:
             agree += len(ea & eb)
             total += len(ea)
     assert agree / total > 0.999
+
+
+# ------------------------------------------------------------------ the keyed NER heads (extract.training.heads)
+
+
+@pytest.mark.slow
+def test_keyed_heads_learn_their_own_scheme_and_leave_doc_ents_alone() -> None:
+    from spacy.tokens import Span
+    from spacy.training import Example
+
+    import extract.training.heads  # noqa: F401
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec")
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": 96, "upstream": "*"}
+    for key in ("a", "b"):
+        nlp.add_pipe(
+            "abx_keyed_ner",
+            name=f"ner_{key}",
+            config={"spans_key": key, "model": {**extract.training.heads.DEFAULT_NER_MODEL, "tok2vec": listener}},
+        )
+    vocab = nlp.vocab
+    examples = []
+    for key, label, start in (("a", "Method", 2), ("b", "Dataset", 4)):
+        doc = AnnotatedDoc("x", (("We", "use", "BERT", "on", "SQuAD", "."),), (Entity(0, start, start + 1, label),))
+        ref, _ = annotated_to_doc(vocab, doc, spans_key=key)
+        examples.append(Example(nlp.make_doc(ref.text), ref))
+    optimizer = nlp.initialize(lambda: examples)
+    assert nlp.get_pipe("ner_a").labels == ("Method",) and nlp.get_pipe("ner_b").labels == ("Dataset",)
+    for _ in range(30):
+        nlp.update(examples, sgd=optimizer)
+    doc = nlp.make_doc("We use BERT on SQuAD .")
+    doc.ents = [Span(doc, 0, 1, label="RULE")]
+    doc = nlp(doc)
+    assert [(s.text, s.label_) for s in doc.spans["a"]] == [("BERT", "Method")]
+    assert [(s.text, s.label_) for s in doc.spans["b"]] == [("SQuAD", "Dataset")]
+    assert [(e.text, e.label_) for e in doc.ents] == [("We", "RULE")]
+    scores = nlp.evaluate(examples)
+    assert scores["a_f"] == 1.0 and scores["b_f"] == 1.0

@@ -12,7 +12,7 @@ def test_run_prints_json_lines(capsys):
     assert main(["run", str(TESTS_DIR / "fixtures" / "inputs" / "papers.jsonl")]) == 0
     out, err = capsys.readouterr()
     records = [json.loads(line) for line in out.splitlines()]
-    assert records and all(r["extractor"] == "abstracta-rules" for r in records)
+    assert records and all(r["extractor"] == "abstracta" for r in records)
     assert {"paper", "mentions", "claims", "code_links", "abbreviations"} <= set(records[0])
     assert "skipped papers.jsonl:" in err
 

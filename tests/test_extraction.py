@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from kg.iri import paper_key
@@ -104,7 +107,7 @@ def test_offsets_always_point_at_the_text(run):
 
 
 def test_extractor_version_names_the_rules(extractor):
-    assert extractor.version.startswith("1.0+rules.")
+    assert extractor.version.startswith("1.1+rules.") and "+ner." in extractor.version
 
 
 def test_agreeing_rules_raise_the_score(run):
@@ -114,3 +117,18 @@ def test_agreeing_rules_raise_the_score(run):
     assert bert.agreeing and bert.score > 0.9  # gazetteer and name shape agree
     assert "name-shape" in foo.agreeing and foo.score > 0.8
     assert all(0 <= m.score <= 1 for m in ex.mentions)
+
+
+SCIERC_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "scierc" / "dev.json"
+
+
+@pytest.mark.skipif(not SCIERC_DEV.exists() and os.environ.get("CI") != "true",
+                    reason="needs ../shared/data/scierc (present beside the checkout in CI)")
+def test_smoke_evaluation_of_the_shipped_model():
+    """The shipped model loads and scores well above chance on 10 SciERC dev abstracts."""
+    from extract.evaluate import evaluate
+
+    result = evaluate("scierc", SCIERC_DEV, mode="both", limit=10)
+    assert result["documents"] == 10
+    assert result["entities"]["micro"]["f1"] > 35.0  # full dev: 50.9
+    assert result["relations"]["boundaries"]["f1"] > 8.0  # full dev: 20.3

@@ -42,23 +42,30 @@ from extract.corpora import (
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BUILD_DIR = REPO_ROOT / "build"
 CORPUS_DIR = BUILD_DIR / "corpus"
-CONFIG_DIR = Path(__file__).resolve().parent / "configs"
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+CONFIG_DIR = REPO_ROOT / "extract" / "configs"
+MODELS_DIR = REPO_ROOT / "extract" / "models"
 
 # Long full-text documents (SciER papers) are cut into chunks of this many
 # sentences, about one abstract's worth, so batches shuffle and stay small.
 DEFAULT_MAX_SENTS = 10
 
-# name of a DocBin under build/corpus/ -> (split key, label mapping or None, sentences per doc)
-DATASETS: dict[str, tuple[str, dict[str, str | None] | None, int | None]] = {
-    "scierc_train": ("scierc:train", None, None),
-    "scierc_dev": ("scierc:dev", None, None),
-    "scier_train": ("scier:train", None, DEFAULT_MAX_SENTS),
-    "scier_dev": ("scier:dev", None, DEFAULT_MAX_SENTS),
-    "tdmsci_train_scier": ("tdmsci:train", dict(TDMSCI_TO_SCIER), None),
+# name of a DocBin under build/corpus/ -> (split key, label mapping or None, sentences per doc, spans key).
+# Spans key None: entities are doc.ents (a plain spaCy "ner"); otherwise all gold entities (nested ones
+# included) go to doc.spans[key] for the abx_keyed_ner head of that scheme (extract.training.heads).
+DATASETS: dict[str, tuple[str, dict[str, str | None] | None, int | None, str | None]] = {
+    "scierc_train": ("scierc:train", None, None, None),
+    "scierc_dev": ("scierc:dev", None, None, None),
+    "scier_train": ("scier:train", None, DEFAULT_MAX_SENTS, None),
+    "scier_dev": ("scier:dev", None, DEFAULT_MAX_SENTS, None),
+    "tdmsci_train_scier": ("tdmsci:train", dict(TDMSCI_TO_SCIER), None, None),
+    "k_scierc_train": ("scierc:train", None, None, "scierc"),
+    "k_scierc_dev": ("scierc:dev", None, None, "scierc"),
+    "k_scier_train": ("scier:train", None, DEFAULT_MAX_SENTS, "scier"),
+    "k_scier_dev": ("scier:dev", None, DEFAULT_MAX_SENTS, "scier"),
+    "k_tdmsci_train": ("tdmsci:train", dict(TDMSCI_TO_SCIER), None, "scier"),
 }
 
 
@@ -104,24 +111,35 @@ def gold_spans(doc: AnnotatedDoc) -> set[tuple[int, int, str]]:
     return {(base[e.sent] + e.start, base[e.sent] + e.end, e.label) for e in doc.entities}
 
 
-def annotated_to_doc(vocab: Vocab, doc: AnnotatedDoc) -> tuple[Doc, int]:
-    """A spaCy ``Doc`` with ``doc.ents`` set; returns it and how many nested entities were dropped.
+def annotated_to_doc(vocab: Vocab, doc: AnnotatedDoc, spans_key: str | None = None) -> tuple[Doc, int]:
+    """A spaCy ``Doc`` of the gold tokens with the gold entities; also how many nested ones were dropped.
 
-    Overlapping gold entities cannot all be ``doc.ents``; the longest (then first) are kept.
+    Without ``spans_key`` the entities are ``doc.ents``, which cannot overlap: the
+    longest (then first) are kept. With it, all of them go to ``doc.spans[spans_key]``
+    (an empty group still marks the doc as annotated in that scheme) and none is dropped.
     """
     sdoc = tokens_doc(vocab, doc.sentences)
     spans = [Span(sdoc, s, e, label=lab) for s, e, lab in sorted(gold_spans(doc))]
+    sdoc.user_data["doc_id"] = doc.doc_id
+    if spans_key is not None:
+        sdoc.spans[spans_key] = spans
+        return sdoc, 0
     kept = filter_spans(spans)
     sdoc.ents = kept
-    sdoc.user_data["doc_id"] = doc.doc_id
     return sdoc, len(spans) - len(kept)
 
 
-def corpus_to_docs(vocab: Vocab, corpus: Corpus | Iterable[AnnotatedDoc], *, max_sents: int | None = None) -> list[Doc]:
+def corpus_to_docs(
+    vocab: Vocab,
+    corpus: Corpus | Iterable[AnnotatedDoc],
+    *,
+    max_sents: int | None = None,
+    spans_key: str | None = None,
+) -> list[Doc]:
     docs, dropped = [], 0
     for ad in corpus:
         for piece in _chunks(ad, max_sents):
-            sdoc, n = annotated_to_doc(vocab, piece)
+            sdoc, n = annotated_to_doc(vocab, piece, spans_key)
             docs.append(sdoc)
             dropped += n
     if dropped:
@@ -129,12 +147,12 @@ def corpus_to_docs(vocab: Vocab, corpus: Corpus | Iterable[AnnotatedDoc], *, max
     return docs
 
 
-def load_dataset(name: str, data_dir: Path = DATA_DIR) -> tuple[Corpus, int | None]:
-    key, mapping, max_sents = DATASETS[name]
+def load_dataset(name: str, data_dir: Path = DATA_DIR) -> tuple[Corpus, int | None, str | None]:
+    key, mapping, max_sents, spans_key = DATASETS[name]
     corpus = read_split(key, data_dir)
     if mapping is not None:
         corpus = map_labels(corpus, mapping)
-    return corpus, max_sents
+    return corpus, max_sents, spans_key
 
 
 def prepare_corpora(out_dir: Path = CORPUS_DIR, data_dir: Path = DATA_DIR, names: Iterable[str] = DATASETS) -> dict:
@@ -143,13 +161,13 @@ def prepare_corpora(out_dir: Path = CORPUS_DIR, data_dir: Path = DATA_DIR, names
     vocab = spacy.blank("en").vocab
     summary = {}
     for name in names:
-        corpus, max_sents = load_dataset(name, data_dir)
-        docs = corpus_to_docs(vocab, corpus, max_sents=max_sents)
+        corpus, max_sents, spans_key = load_dataset(name, data_dir)
+        docs = corpus_to_docs(vocab, corpus, max_sents=max_sents, spans_key=spans_key)
         DocBin(docs=docs, store_user_data=False).to_disk(out_dir / f"{name}.spacy")
         summary[name] = {
             "source": corpus.summary(),
             "docs": len(docs),
-            "ents_in_docbin": sum(len(d.ents) for d in docs),
+            "ents_in_docbin": sum(len(d.ents) if spans_key is None else len(d.spans[spans_key]) for d in docs),
         }
         log.info("%s: %s", name, summary[name])
     return summary
@@ -185,6 +203,8 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 
     from spacy.cli.train import train as spacy_train
 
+    import extract.training.heads  # noqa: F401  (registers abx_keyed_ner for the configs)
+
     def resolve(spec: str) -> Path:
         names = spec.split("+")
         missing = [n for n in names if not (args.corpus_dir / f"{n}.spacy").is_file()]
@@ -216,6 +236,13 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 
 
 # ------------------------------------------------------------------ evaluation
+
+
+def load_pipeline(path: str | Path) -> Language:
+    """``spacy.load`` with our custom factories registered (``abx_keyed_ner``)."""
+    import extract.training.heads  # noqa: F401
+
+    return spacy.load(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +287,8 @@ class NerScores:
         }
 
     def table(self) -> str:
-        lines = [f"{self.corpus}: micro P {100 * self.micro.p:.1f} R {100 * self.micro.r:.1f} F {100 * self.micro.f:.2f}"]
+        m = self.micro
+        lines = [f"{self.corpus}: micro P {100 * m.p:.1f} R {100 * m.r:.1f} F {100 * m.f:.2f}"]
         for k, v in sorted(self.per_label.items()):
             lines.append(f"  {k:<20} P {100 * v.p:5.1f} R {100 * v.r:5.1f} F {100 * v.f:5.1f}  (gold {v.tp + v.fn})")
         return "\n".join(lines)
@@ -299,30 +327,42 @@ def evaluate_ner(
     spans_key: str | None = None,
     label_map: dict[str, str | None] | None = None,
     batch_size: int = 64,
+    gold_tokens: bool = False,
 ) -> NerScores:
     """Score a pipeline's entities on a corpus read by :mod:`extract.corpora`.
 
-    Each document is built from its gold tokens (so tokenisation never costs a
-    match) and run through the pipeline whole (abstracts; SciER papers are long,
-    but the CNN NER only sees a small window). Predictions come from
-    ``doc.ents``, or ``doc.spans[spans_key]``; ``label_map`` renames or drops
-    predicted labels before matching.
+    Each document's text is its gold tokens joined by single spaces. By default
+    the pipeline's own tokenizer splits it again, as in training (spaCy's corpus
+    reader with ``gold_preproc = false``) and in production; predicted spans are
+    mapped back to gold tokens by character offsets, and a span whose edges fall
+    inside a gold token cannot match. ``gold_tokens=True`` feeds the gold tokens
+    instead. Documents run whole (SciER papers are long, but the CNN NER only
+    sees a small window). Predictions come from ``doc.ents``, or
+    ``doc.spans[spans_key]``; ``label_map`` renames or drops predicted labels.
     """
     if not isinstance(nlp, Language):
-        nlp = spacy.load(nlp)
-    docs = [tokens_doc(nlp.vocab, d.sentences) for d in corpus]
+        nlp = load_pipeline(nlp)
+    gold_docs = [tokens_doc(nlp.vocab, d.sentences) for d in corpus]
+    docs = gold_docs if gold_tokens else [d.text for d in gold_docs]
     t0 = time.perf_counter()
     out = list(nlp.pipe(docs, batch_size=batch_size))
     seconds = time.perf_counter() - t0
     gold = [gold_spans(d) for d in corpus]
     pred = []
-    for doc in out:
+    for gdoc, doc in zip(gold_docs, out, strict=True):
         spans = predicted_spans(doc, spans_key)
+        if not gold_tokens:
+            starts = {t.idx: t.i for t in gdoc}
+            ends = {t.idx + len(t): t.i + 1 for t in gdoc}
+            spans = {
+                (starts.get(doc[s].idx, -1), ends.get(doc[e - 1].idx + len(doc[e - 1]), -1), lab)
+                for s, e, lab in spans
+            }
         if label_map is not None:
             spans = {(s, e, label_map.get(lab, lab)) for s, e, lab in spans if label_map.get(lab, lab) is not None}
         pred.append(spans)
     micro, per = score_spans(gold, pred)
-    return NerScores(corpus.name, micro, per, len(docs), sum(len(d) for d in docs), seconds)
+    return NerScores(corpus.name, micro, per, len(out), sum(len(d) for d in out), seconds)
 
 
 # ------------------------------------------------------------------ throughput
@@ -355,6 +395,51 @@ def measure_throughput(nlp: Language, texts: Sequence[str], *, repeats: int = 5,
     }
 
 
+# ------------------------------------------------------------------ unlabelled text for `spacy pretrain`
+
+ABSTRACTS_PATH = DATA_DIR / "abstracts" / "ml_conference_abstracts.jsonl.gz"
+EVAL_SPLITS = ("scierc:dev", "scierc:test", "scier:dev", "scier:test", "scier:test_ood")
+
+
+def prepare_pretrain_text(out_path: Path = BUILD_DIR / "pretrain" / "raw.jsonl", *, probe_chars: int = 40) -> dict:
+    """Write the unlabelled abstracts as ``{"text": title + abstract}`` lines for ``spacy pretrain``.
+
+    Shuffled with a fixed seed; an abstract sharing any ``probe_chars``-long normalised
+    (lower-case alphanumeric) string with a dev/test sentence of SciERC or SciER is left
+    out, so no evaluation text is seen, even unlabelled. The output stays under the
+    git-ignored ``build/``: the abstracts must not be redistributed.
+    """
+    import gzip
+    import random
+    import re
+
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    probes = set()
+    for key in EVAL_SPLITS:
+        for doc in read_split(key):
+            for sent in doc.sentences:
+                n = norm("".join(sent))
+                if len(n) >= probe_chars:
+                    probes.add(n[:probe_chars])
+    with gzip.open(ABSTRACTS_PATH, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    random.Random(0).shuffle(records)
+    kept = dropped = 0
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w", encoding="utf-8") as out:
+        for rec in records:
+            text = rec["title"].strip() + "\n\n" + rec["abstract"].strip()
+            n = norm(text)
+            if any(n[i : i + probe_chars] in probes for i in range(max(1, len(n) - probe_chars + 1))):
+                dropped += 1
+                continue
+            out.write(json.dumps({"text": text}) + "\n")
+            kept += 1
+    return {"abstracts": len(records), "kept": kept, "dropped_overlapping_eval": dropped, "path": str(out_path)}
+
+
 # ------------------------------------------------------------------ command line
 
 
@@ -363,11 +448,12 @@ def _eval_cmd(argv: Sequence[str]) -> int:
     p.add_argument("model", help="a trained pipeline directory")
     p.add_argument("split", help="scierc:dev, scier:dev, ... (see extract.corpora.standard_paths)")
     p.add_argument("--spans-key", default=None)
+    p.add_argument("--gold-tokens", action="store_true", help="feed the gold tokens instead of re-tokenising")
     p.add_argument("--json", type=Path, default=None, help="also write the scores here")
     args = p.parse_args(argv)
     if args.split.endswith(":test") or args.split.endswith(":test_ood"):
         log.warning("scoring a TEST split: do this once, after every choice was made on dev")
-    scores = evaluate_ner(args.model, read_split(args.split), spans_key=args.spans_key)
+    scores = evaluate_ner(args.model, read_split(args.split), spans_key=args.spans_key, gold_tokens=args.gold_tokens)
     print(scores.table())  # noqa: T201
     print(f"  {scores.as_dict()['words_per_s']} words/s")  # noqa: T201
     if args.json:
@@ -386,15 +472,28 @@ def _speed_cmd(argv: Sequence[str]) -> int:
         from extract.pipeline import build_pipeline
 
         results["rules"] = measure_throughput(build_pipeline(), texts)
-    loaded = [spacy.load(m) for m in args.models]
+    loaded = [load_pipeline(m) for m in args.models]
     for m, nlp in zip(args.models, loaded, strict=True):
         results[f"ner-only:{m}"] = measure_throughput(nlp, texts)
     if loaded:
         results["all-ner-models"] = _time_chain(loaded, texts)
         if not args.no_rules:
-            results["rules+all-ner-models"] = _time_chain([build_pipeline(), *loaded], texts)
+            combined = add_trained_components(build_pipeline(), *loaded)
+            results["rules+all-ner-models"] = measure_throughput(combined, texts)
     print(json.dumps(results, indent=2))  # noqa: T201
     return 0
+
+
+def add_trained_components(nlp: Language, *trained: Language) -> Language:
+    """Append every component of the trained pipelines to ``nlp`` (sourced: weights, labels and strings copied).
+
+    This is how the rule pipeline gets the NER heads: sourcing the shared ``tok2vec``
+    together with its listeners keeps them connected.
+    """
+    for other in trained:
+        for name in other.pipe_names:
+            nlp.add_pipe(name, source=other)
+    return nlp
 
 
 def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5) -> dict:
@@ -418,11 +517,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if not argv or argv[0] in {"-h", "--help"}:
         print(__doc__)  # noqa: T201
-        print("commands: prepare | train CONFIG OUTPUT --train NAME --dev NAME | evaluate MODEL SPLIT | speed MODEL...")  # noqa: T201
+        print(  # noqa: T201
+            "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
+            " | evaluate MODEL SPLIT | speed MODEL..."
+        )
         return 0
     cmd, rest = argv[0], argv[1:]
     if cmd == "prepare":
         print(json.dumps(prepare_corpora(), indent=2))  # noqa: T201
+        return 0
+    if cmd == "pretrain-text":
+        print(json.dumps(prepare_pretrain_text(), indent=2))  # noqa: T201
         return 0
     if cmd == "train":
         return train_main(rest)

@@ -1,0 +1,167 @@
+"""``python -m extract evaluate --format {scierc,scier,tdmsci} PATH``: the full pipeline on a benchmark.
+
+The pipeline runs on each document's gold tokens (so spans align exactly) and
+its output is mapped onto the benchmark's labels. Entities are scored by exact
+span and type; relations (SciERC, SciER) by exact boundaries of both arguments
+plus the relation type, and "strict" adds both entity types. ``--mode`` picks
+what predicts entities: the trained model's head for that scheme, the rules
+(mapped onto the scheme), or both (the model, then rule spans that overlap none
+of its spans).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.tokens import Doc
+
+from extract.components import CANDIDATES
+
+logger = logging.getLogger(__name__)
+
+# How rule candidates (our entity types) read in each benchmark's scheme.
+RULES_AS = {
+    "scierc": {"Method": "Method", "Task": "Task", "Metric": "Metric", "Dataset": "Material",
+               "Concept": "OtherScientificTerm"},
+    "scier": {"Method": "Method", "Task": "Task", "Dataset": "Dataset"},
+    "tdmsci": {"Task": "TASK", "Dataset": "DATASET", "Metric": "METRIC"},
+}
+# Which model head answers for a scheme, and how its labels read there.
+MODEL_AS = {
+    "scierc": {"scierc": None},
+    "scier": {"scier": None},
+    "tdmsci": {"scier": {"Task": "TASK", "Dataset": "DATASET"}, "scierc": {"Metric": "METRIC"}},
+}
+MODES = ("both", "model", "rules")
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    spans: set[tuple[int, int, str]]  # doc-level token spans, end exclusive
+
+
+def _read(fmt: str, path: Path):  # noqa: ANN202 - corpora.Corpus
+    from extract import corpora
+
+    return {"scierc": corpora.read_scierc, "scier": corpora.read_scier, "tdmsci": corpora.read_tdmsci}[fmt](path)
+
+
+def _model_spans(doc: Doc, fmt: str) -> set[tuple[int, int, str]]:
+    out = set()
+    for key, mapping in MODEL_AS[fmt].items():
+        for s in doc.spans.get(key, []):
+            label = s.label_ if mapping is None else mapping.get(s.label_)
+            if label:
+                out.add((s.start, s.end, label))
+    return out
+
+
+def _rule_spans(doc: Doc, fmt: str) -> set[tuple[int, int, str]]:
+    """Rule candidates, overlaps resolved longest-first, mapped onto the scheme."""
+    mapping = RULES_AS[fmt]
+    spans = [s for s in doc.spans.get(CANDIDATES, []) if not s.id_.startswith("model-") and s.label_ in mapping]
+    taken: set[int] = set()
+    out = set()
+    for s in sorted(spans, key=lambda s: (-len(s), s.start)):
+        if taken.isdisjoint(range(s.start, s.end)):
+            taken.update(range(s.start, s.end))
+            out.add((s.start, s.end, mapping[s.label_]))
+    return out
+
+
+def predict(doc: Doc, fmt: str, mode: str) -> set[tuple[int, int, str]]:
+    model = _model_spans(doc, fmt) if mode in ("both", "model") else set()
+    if mode == "model":
+        return model
+    rules = _rule_spans(doc, fmt)
+    if mode == "rules":
+        return rules
+    covered = {i for s, e, _ in model for i in range(s, e)}
+    return model | {r for r in rules if covered.isdisjoint(range(r[0], r[1]))}
+
+
+def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):  # noqa: ANN202
+    from bisect import bisect_right
+
+    from extract.corpora import Entity
+
+    out = []
+    for s, e, label in sorted(spans):
+        i = bisect_right(sent_starts, s) - 1
+        if i + 1 < len(sent_starts) and e > sent_starts[i + 1]:
+            continue  # a span across sentences cannot be a relation argument
+        out.append(Entity(i, s - sent_starts[i], e - sent_starts[i], label))
+    return out
+
+
+def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | None = None,
+             nlp=None) -> dict:  # noqa: ANN001 - spacy Language
+    """Scores of the full pipeline on a benchmark file, as a JSON-ready dict."""
+    from extract.pipeline import build_pipeline
+    from extract.training import PRF, gold_spans, score_spans, tokens_doc
+
+    corpus = _read(fmt, Path(path))
+    docs = list(corpus.docs[:limit] if limit else corpus.docs)
+    nlp = nlp or build_pipeline()
+    gold, pred, predicted_entities = [], [], []
+    for ad in docs:
+        doc = tokens_doc(nlp.vocab, ad.sentences)
+        for name, proc in nlp.pipeline:
+            if name != "abx_sentencizer":  # keep the gold sentence boundaries
+                doc = proc(doc)
+        spans = predict(doc, fmt, mode)
+        gold.append(gold_spans(ad))
+        pred.append(spans)
+        starts, n = [], 0
+        for sent in ad.sentences:
+            starts.append(n)
+            n += len(sent)
+        predicted_entities.append(_to_entities(spans, starts))
+    micro, per = score_spans(gold, pred)
+
+    def row(x: PRF) -> dict:
+        return {"precision": round(100 * x.p, 2), "recall": round(100 * x.r, 2), "f1": round(100 * x.f, 2),
+                "tp": x.tp, "fp": x.fp, "fn": x.fn}
+
+    result = {"format": fmt, "path": str(path), "mode": mode, "documents": len(docs),
+              "entities": {"micro": row(micro), "per_label": {k: row(v) for k, v in per.items()}},
+              "relations": None}
+    if fmt in ("scierc", "scier"):
+        from extract.relations import evaluate as evaluate_relations
+        from extract.relations import load_model
+
+        rel = evaluate_relations(load_model(fmt), docs, predicted_entities).as_dict()
+        result["relations"] = {
+            "boundaries": {"precision": rel["boundaries"]["p"], "recall": rel["boundaries"]["r"],
+                           "f1": rel["boundaries"]["f"]},
+            "strict": {"precision": rel["strict"]["p"], "recall": rel["strict"]["r"], "f1": rel["strict"]["f"]},
+            "per_label": {k: {"precision": v["p"], "recall": v["r"], "f1": v["f"]} for k, v in rel["per_label"].items()},
+        }
+    return result
+
+
+def format_table(result: dict) -> str:
+    lines = [f"{result['format']} {result['path']} ({result['documents']} documents, mode {result['mode']})",
+             f"{'entities':<22}{'P':>8}{'R':>8}{'F1':>8}"]
+    for label, r in sorted(result["entities"]["per_label"].items()):
+        lines.append(f"  {label:<20}{r['precision']:>8.2f}{r['recall']:>8.2f}{r['f1']:>8.2f}")
+    m = result["entities"]["micro"]
+    lines.append(f"  {'micro':<20}{m['precision']:>8.2f}{m['recall']:>8.2f}{m['f1']:>8.2f}")
+    if result["relations"]:
+        lines.append(f"{'relations':<22}{'P':>8}{'R':>8}{'F1':>8}")
+        for label, r in sorted(result["relations"]["per_label"].items()):
+            lines.append(f"  {label:<20}{r['precision']:>8.2f}{r['recall']:>8.2f}{r['f1']:>8.2f}")
+        for kind in ("boundaries", "strict"):
+            r = result["relations"][kind]
+            lines.append(f"  {'micro ' + kind:<20}{r['precision']:>8.2f}{r['recall']:>8.2f}{r['f1']:>8.2f}")
+    return "\n".join(lines)
+
+
+def evaluate_main(fmt: str, path: str, *, mode: str, limit: int | None) -> Sequence[str]:
+    """The printed lines: a table, then one JSON object (the last line)."""
+    result = evaluate(fmt, path, mode=mode, limit=limit)
+    return [format_table(result), json.dumps(result)]

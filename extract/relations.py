@@ -1,0 +1,912 @@
+"""A small, fast relation classifier: entity pairs of a sentence -> relation type or none.
+
+Design (see ``docs/relations-notes.md`` for the experiment log):
+
+* **Candidates.** Every *unordered* pair of non-overlapping entities of one
+  sentence, taken in text order ``(a, b)`` with ``a`` first, with at most
+  ``max_between`` other entities between them. In SciERC and SciER no gold
+  relation links overlapping spans, and (bar 8 of 8,743 SciER train relations)
+  no pair is linked in both directions, so one decision per unordered pair loses
+  nothing and halves the work.
+* **Classes.** ``NONE`` plus every relation label in both directions:
+  ``"USED-FOR>"`` means ``a`` is the head (``a -> b``), ``"USED-FOR<"`` means
+  ``b -> a``. Symmetric labels (COMPARE, CONJUNCTION; Compare-With, Synonym-Of)
+  are learned with the direction the annotators wrote them in (mostly the first
+  mention as head), so the output follows the gold convention and is scored by
+  the standard *directed* exact match.
+* **Features.** Sparse binary string features (types of both arguments, their
+  head/first words and surfaces, the words between them: bag, first, last,
+  bigrams, the whole span when short and a version with inner entities replaced
+  by their type, distance and inner-entity counts, words around the pair,
+  parentheses, cue phrases), mostly also conjoined with the type pair. The
+  feature vocabulary is the set seen ``min_count`` times in training (sorted, so
+  the model is a deterministic function of the data).
+* **Classifier.** Multinomial logistic regression with L2, trained full-batch
+  by L-BFGS (scipy), zero start: deterministic, no seeds needed.
+* **Decision.** Output the best non-``NONE`` class when its probability is at
+  least ``threshold`` (tuned on dev by :func:`tune_threshold`).
+* **Artefacts.** A directory with ``model.json`` (settings, classes, feature
+  strings) and ``weights.npz`` (float32 matrix); nothing pickled.
+
+Index convention: as :mod:`extract.corpora`: token spans ``(start, end)`` within
+a sentence, ``end`` exclusive.
+
+>>> feats = pair_features(("a", "CNN", "for", "parsing", "."), (1, 2, "Method"), (3, 4, "Task"), 0)
+>>> "bs=for" in feats and "tp=Method|Task" in feats
+True
+
+Command line: ``python -m extract.relations train|eval|speed --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from extract.corpora import AnnotatedDoc, Corpus, Entity, read_split
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+NONE = "NONE"
+
+SCHEMES: dict[str, dict] = {
+    "scierc": {
+        "labels": ("USED-FOR", "FEATURE-OF", "HYPONYM-OF", "PART-OF", "COMPARE", "CONJUNCTION", "EVALUATE-FOR"),
+        "train": "scierc:train",
+        "dev": "scierc:dev",
+    },
+    "scier": {
+        "labels": (
+            "Used-For",
+            "Part-Of",
+            "Evaluated-With",
+            "Synonym-Of",
+            "Compare-With",
+            "SubClass-Of",
+            "Benchmark-For",
+            "SubTask-Of",
+            "Trained-With",
+        ),
+        "train": "scier:train",
+        "dev": "scier:dev",
+    },
+}
+
+# Multi-word cues looked for in the words between the two arguments.
+_CUES = (
+    "such as",
+    "as well as",
+    "compared to",
+    "compared with",
+    "in terms of",
+    "based on",
+    "applied to",
+    "used for",
+    "used to",
+    "is a",
+    "are a",
+    "as a",
+    "consists of",
+    "evaluated on",
+    "trained on",
+    "in order to",
+    "rather than",
+    "instead of",
+    "e.g.",
+    "i.e.",
+)
+_OPEN = {"(", "-lrb-", "["}
+_CLOSE = {")", "-rrb-", "]"}
+
+Span = tuple  # (start, end_exclusive, label or None)
+
+
+def _bucket(n: int) -> str:
+    if n <= 4:
+        return str(n)
+    if n <= 6:
+        return "5-6"
+    if n <= 9:
+        return "7-9"
+    if n <= 14:
+        return "10-14"
+    return "15+"
+
+
+def _head(lower: Sequence[str], start: int, end: int) -> str:
+    """Last word of the span, or the word before an inner "of"/"for" ("accuracy of parsers" -> accuracy)."""
+    for k in range(start + 1, end - 1):
+        if lower[k] in ("of", "for"):
+            return lower[k - 1]
+    return lower[end - 1]
+
+
+def pair_features(
+    tokens: Sequence[str],
+    a: Span,
+    b: Span,
+    n_between: int,
+    *,
+    lower: Sequence[str] | None = None,
+    inner: Sequence[Span] = (),
+) -> list[str]:
+    """String features of the pair ``a`` (first in the text) and ``b`` (after it, not overlapping).
+
+    ``n_between`` counts the other entities wholly between them; ``inner`` lists
+    them (used for the type-masked between string).
+    """
+    lw = lower if lower is not None else [t.lower() for t in tokens]
+    n = len(lw)
+    a0, a1 = a[0], a[1]
+    b0, b1 = b[0], b[1]
+    ta = a[2] if len(a) > 2 and a[2] else "ENT"
+    tb = b[2] if len(b) > 2 and b[2] else "ENT"
+    tp = f"{ta}|{tb}"
+    ha, hb = _head(lw, a0, a1), _head(lw, b0, b1)
+    between = lw[a1:b0]
+    nb = len(between)
+    f = [
+        "tp=" + tp,
+        "ta=" + ta,
+        "tb=" + tb,
+        "ha=" + ha,
+        "hb=" + hb,
+        f"ha|tb={ha}|{tb}",
+        f"ta|hb={ta}|{hb}",
+        f"ha|hb={ha}|{hb}",
+        "fa=" + lw[a0],
+        "fb=" + lw[b0],
+        "nb=" + _bucket(nb),
+        f"nb|tp={_bucket(nb)}|{tp}",
+        f"ne={min(n_between, 3)}",
+        f"ne|tp={min(n_between, 3)}|{tp}",
+        f"la={min(a1 - a0, 4)}",
+        f"lb={min(b1 - b0, 4)}",
+    ]
+    if a1 - a0 <= 4:
+        f.append("sa=" + " ".join(lw[a0:a1]))
+    if b1 - b0 <= 4:
+        f.append("sb=" + " ".join(lw[b0:b1]))
+    # words before a and after b
+    pa1 = lw[a0 - 1] if a0 >= 1 else "<s>"
+    pa2 = lw[a0 - 2] if a0 >= 2 else "<s>"
+    nb1 = lw[b1] if b1 < n else "</s>"
+    nb2 = lw[b1 + 1] if b1 + 1 < n else "</s>"
+    f += ["a-1=" + pa1, f"a-2,a-1={pa2}_{pa1}", "b+1=" + nb1, f"b+1,b+2={nb1}_{nb2}", f"a-1|tp={pa1}|{tp}"]
+    f.append(f"b+1|tp={nb1}|{tp}")
+    if pa1 in _OPEN and a1 < n and lw[a1] in _CLOSE:
+        f.append("a_in_paren")
+    if b0 >= 1 and lw[b0 - 1] in _OPEN and nb1 in _CLOSE:
+        f.append("b_in_paren")
+    if nb == 0:
+        f += ["adjacent", "adjacent|" + tp]
+    else:
+        f += [
+            "bf=" + between[0],
+            "bl=" + between[-1],
+            f"bf|tp={between[0]}|{tp}",
+            f"bl|tp={between[-1]}|{tp}",
+        ]
+        seen = set()
+        for w in between:
+            if w not in seen:
+                seen.add(w)
+                f.append("bw=" + w)
+                if nb <= 10:
+                    f.append(f"bw|tp={w}|{tp}")
+        for k in range(nb - 1):
+            f.append(f"bb={between[k]}_{between[k + 1]}")
+        if nb <= 4:
+            s = " ".join(between)
+            f += ["bs=" + s, f"bs|tp={s}|{tp}"]
+        if between[0] in _OPEN:
+            f.append("b_after_paren")
+        joined = " " + " ".join(between) + " "
+        for cue in _CUES:
+            if f" {cue} " in joined:
+                f.append("cue=" + cue)
+    if inner or n_between == 0:
+        # the between words with inner entities replaced by their type, when short
+        parts: list[str] = []
+        k = a1
+        for e in inner:
+            parts.extend(lw[k : e[0]])
+            parts.append("<" + (e[2] if len(e) > 2 and e[2] else "ENT") + ">")
+            k = e[1]
+        parts.extend(lw[k:b0])
+        if 0 < len(parts) <= 6:
+            f.append("bm=" + " ".join(parts) + "|" + tp)
+    return f
+
+
+def candidate_pairs(spans: Sequence[Span], max_between: int) -> list[tuple[int, int, int, list[int]]]:
+    """``(i, j, n_between, inner)`` for the non-overlapping pairs, ``i`` first in text order."""
+    order = sorted(range(len(spans)), key=lambda k: (spans[k][0], spans[k][1]))
+    out = []
+    for x, i in enumerate(order):
+        si = spans[i]
+        for j in order[x + 1 :]:
+            sj = spans[j]
+            if sj[0] < si[1]:  # overlapping / nested
+                continue
+            inner = [k for k in order if k != i and k != j and spans[k][0] >= si[1] and spans[k][1] <= sj[0]]
+            if len(inner) > max_between:
+                break
+            out.append((i, j, len(inner), inner))
+    return out
+
+
+# ------------------------------------------------------------------ model
+
+
+@dataclass
+class RelationModel:
+    """A trained relation classifier; see the module docstring."""
+
+    scheme: str
+    classes: tuple[str, ...]
+    features: tuple[str, ...]
+    weights: np.ndarray  # (n_features + 1, n_classes) float32; the last row is the bias
+    threshold: float = 0.5
+    max_between: int = 8
+    settings: dict = field(default_factory=dict)
+    _index: dict[str, int] = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        # weights are stored as float16; round them here too so that a saved and
+        # reloaded model predicts exactly what the trained one does
+        self.weights = np.ascontiguousarray(np.asarray(self.weights, dtype=np.float16), dtype=np.float32)
+        self._index = {f: k for k, f in enumerate(self.features)}
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c[:-1] for c in self.classes if c != NONE))
+
+    # -------------------------------------------------------------- prediction
+
+    def _rows(self, tokens: Sequence[str], spans: Sequence[Span]):
+        lower = [t.lower() for t in tokens]
+        pairs = candidate_pairs(spans, self.max_between)
+        index = self._index
+        rows = []
+        for i, j, nbw, inner in pairs:
+            feats = pair_features(tokens, spans[i], spans[j], nbw, lower=lower, inner=[spans[k] for k in inner])
+            rows.append([index[x] for x in feats if x in index])
+        return pairs, rows
+
+    def _scores(self, rows: list[list[int]]) -> np.ndarray:
+        w = self.weights
+        bias = w[-1]
+        out = np.empty((len(rows), w.shape[1]), dtype=np.float32)
+        for r, idx in enumerate(rows):
+            out[r] = w[idx].sum(axis=0) + bias if idx else bias
+        out -= out.max(axis=1, keepdims=True)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def predict_proba(self, tokens: Sequence[str], entity_spans: Sequence[Span]):
+        """``(pairs, probabilities)``: the candidate pairs and a row of class probabilities each."""
+        pairs, rows = self._rows(tokens, entity_spans)
+        return pairs, self._scores(rows)
+
+    def predict_relations(
+        self, tokens: Sequence[str], entity_spans: Sequence[Span], threshold: float | None = None
+    ) -> list[tuple[int, int, str, float]]:
+        """Relations among the entities of one sentence.
+
+        ``entity_spans``: ``(start, end_exclusive, label)`` (label may be ``None``)
+        within ``tokens``. Returns ``(head_idx, tail_idx, label, probability)``,
+        indices into ``entity_spans``, in text order of the pairs.
+        """
+        if len(entity_spans) < 2:
+            return []
+        thr = self.threshold if threshold is None else threshold
+        pairs, probs = self.predict_proba(tokens, entity_spans)
+        if not pairs:
+            return []
+        none = self.classes.index(NONE)
+        p = probs.copy()
+        p[:, none] = -1.0
+        best = p.argmax(axis=1)
+        out = []
+        for r, ((i, j, _, _), c) in enumerate(zip(pairs, best, strict=True)):
+            prob = float(probs[r, c])
+            if prob < thr:
+                continue
+            name = self.classes[c]
+            label, direction = name[:-1], name[-1]
+            h, t = (i, j) if direction == ">" else (j, i)
+            out.append((h, t, label, prob))
+        return out
+
+    def predict_doc(
+        self, sentences: Sequence[Sequence[str]], entities: Iterable[Entity], threshold: float | None = None
+    ) -> list[tuple[Entity, Entity, str, float]]:
+        """Relations of a whole document: ``(head_entity, tail_entity, label, probability)``."""
+        by_sent: dict[int, list[Entity]] = {}
+        for e in entities:
+            by_sent.setdefault(e.sent, []).append(e)
+        out = []
+        for s, ents in sorted(by_sent.items()):
+            spans = [(e.start, e.end, e.label) for e in ents]
+            for h, t, label, prob in self.predict_relations(sentences[s], spans, threshold):
+                out.append((ents[h], ents[t], label, prob))
+        return out
+
+    # -------------------------------------------------------------- persistence
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": "abstracta-relations/1",
+            "scheme": self.scheme,
+            "classes": list(self.classes),
+            "threshold": self.threshold,
+            "max_between": self.max_between,
+            "settings": self.settings,
+            "features": list(self.features),
+        }
+        (path / "model.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")) + "\n")
+        np.savez_compressed(path / "weights.npz", weights=self.weights.astype(np.float16))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RelationModel:
+        path = Path(path)
+        meta = json.loads((path / "model.json").read_text())
+        if meta.get("format") != "abstracta-relations/1":
+            raise ValueError(f"{path}: not a relation model (format {meta.get('format')!r})")
+        with np.load(path / "weights.npz", allow_pickle=False) as z:
+            weights = z["weights"]
+        return cls(
+            scheme=meta["scheme"],
+            classes=tuple(meta["classes"]),
+            features=tuple(meta["features"]),
+            weights=weights,
+            threshold=float(meta["threshold"]),
+            max_between=int(meta["max_between"]),
+            settings=meta.get("settings", {}),
+        )
+
+
+_LOADED: dict[str, RelationModel] = {}
+
+
+def load_model(model: str | Path = "scierc") -> RelationModel:
+    """A model by scheme name (``"scierc"``, ``"scier"``: the committed artefacts) or directory; cached."""
+    key = str(model)
+    if key not in _LOADED:
+        path = MODELS_DIR / f"relations-{key}" if key in SCHEMES else Path(key)
+        _LOADED[key] = RelationModel.load(path)
+    return _LOADED[key]
+
+
+def predict_relations(
+    tokens: Sequence[str], entity_spans: Sequence[Span], model: RelationModel | str | Path = "scierc"
+) -> list[tuple[int, int, str, float]]:
+    """Module-level shortcut for :meth:`RelationModel.predict_relations` (default: the SciERC model)."""
+    m = model if isinstance(model, RelationModel) else load_model(model)
+    return m.predict_relations(tokens, entity_spans)
+
+
+# ------------------------------------------------------------------ training
+
+
+def _classes(labels: Sequence[str]) -> tuple[str, ...]:
+    return (NONE, *(f"{lab}{d}" for lab in labels for d in (">", "<")))
+
+
+def training_examples(
+    docs: Iterable[AnnotatedDoc], classes: Sequence[str], max_between: int
+) -> tuple[list[list[str]], list[int], int]:
+    """Feature lists and class indices of every candidate pair with gold entities; also gold relations missed."""
+    cidx = {c: k for k, c in enumerate(classes)}
+    X: list[list[str]] = []
+    y: list[int] = []
+    missed = 0
+    for d in docs:
+        gold: dict[tuple, str] = {}
+        for r in d.relations:
+            if f"{r.label}>" not in cidx:
+                continue
+            gold[(r.sent, r.h_start, r.h_end, r.t_start, r.t_end)] = r.label
+        found = 0
+        by_sent: dict[int, list[Entity]] = {}
+        for e in d.entities:
+            by_sent.setdefault(e.sent, []).append(e)
+        for s, ents in sorted(by_sent.items()):
+            # one span may carry several gold types; keep the first
+            spans = list(dict.fromkeys((e.start, e.end) for e in ents))
+            typ = {}
+            for e in ents:
+                typ.setdefault((e.start, e.end), e.label)
+            spans3 = [(a, b, typ[(a, b)]) for a, b in spans]
+            tokens = d.sentences[s]
+            lower = [t.lower() for t in tokens]
+            for i, j, nbw, inner in candidate_pairs(spans3, max_between):
+                a, b = spans3[i], spans3[j]
+                fwd = gold.get((s, a[0], a[1], b[0], b[1]))
+                rev = gold.get((s, b[0], b[1], a[0], a[1]))
+                if fwd is not None:
+                    c = cidx[f"{fwd}>"]
+                    found += 1
+                elif rev is not None:
+                    c = cidx[f"{rev}<"]
+                    found += 1
+                else:
+                    c = 0
+                X.append(pair_features(tokens, a, b, nbw, lower=lower, inner=[spans3[k] for k in inner]))
+                y.append(c)
+        missed += len(gold) - found
+    return X, y, missed
+
+
+def _design(rows: list[list[str]], index: dict[str, int]) -> sparse.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    for feats in rows:
+        ids = sorted({index[f] for f in feats if f in index})
+        indices.extend(ids)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float64)
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), len(index)))
+
+
+def lbfgs(fg, x0: np.ndarray, *, max_iter: int = 400, memory: int = 10, tol: float = 1e-7) -> tuple[np.ndarray, int]:
+    """Minimise ``fg(x) -> (f, grad)`` by plain L-BFGS with a backtracking (Armijo) line search.
+
+    Written out because scipy's L-BFGS-B spends most of its time in its bound
+    handling at this size; this one is deterministic and a few times faster.
+    """
+    x = x0.copy()
+    f, g = fg(x)
+    hist: list[tuple[np.ndarray, np.ndarray, float]] = []
+    it = 0
+    for it in range(1, max_iter + 1):
+        q = g.copy()
+        alphas = []
+        for s, yv, rho in reversed(hist):
+            a = rho * float(s @ q)
+            q -= a * yv
+            alphas.append(a)
+        if hist:
+            s, yv, _ = hist[-1]
+            q *= float(s @ yv) / float(yv @ yv)
+        else:
+            q /= max(1.0, float(np.sqrt(g @ g)))
+        for (s, yv, rho), a in zip(hist, reversed(alphas), strict=True):
+            b = rho * float(yv @ q)
+            q += (a - b) * s
+        d = -q
+        gd = float(g @ d)
+        if gd >= 0:  # not a descent direction: restart from the gradient
+            hist.clear()
+            d = -g / max(1.0, float(np.sqrt(g @ g)))
+            gd = float(g @ d)
+        t = 1.0
+        while True:
+            xn = x + t * d
+            fn, gn = fg(xn)
+            if fn <= f + 1e-4 * t * gd or t < 1e-8:
+                break
+            t *= 0.5
+        s, yv = xn - x, gn - g
+        sy = float(s @ yv)
+        if sy > 1e-12:
+            hist.append((s, yv, 1.0 / sy))
+            if len(hist) > memory:
+                hist.pop(0)
+        done = abs(f - fn) <= tol * max(abs(f), abs(fn), 1.0)
+        x, f, g = xn, fn, gn
+        if done:
+            break
+    return x, it
+
+
+def fit_softmax(
+    X: sparse.csr_matrix, y: np.ndarray, n_classes: int, *, l2: float, max_iter: int = 400
+) -> np.ndarray:
+    """L2-regularised multinomial logistic regression by L-BFGS; returns ``(n_features + 1, n_classes)``.
+
+    Objective: mean cross-entropy + ``l2 / 2 * ||W||^2`` (bias unregularised).
+    Deterministic: zero start, full batch.
+    """
+    n, d = X.shape
+    Y = np.zeros((n, n_classes))
+    Y[np.arange(n), y] = 1.0
+    Xt = X.T.tocsr()
+
+    def fg(theta: np.ndarray):
+        W = theta[: d * n_classes].reshape(d, n_classes)
+        b = theta[d * n_classes :]
+        Z = X @ W + b
+        Z -= Z.max(axis=1, keepdims=True)
+        logp = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+        loss = -float((logp * Y).sum()) / n + 0.5 * l2 * float(theta[: d * n_classes] @ theta[: d * n_classes])
+        G = (np.exp(logp) - Y) / n
+        gW = Xt @ G + l2 * W
+        return loss, np.concatenate([gW.ravel(), G.sum(axis=0)])
+
+    theta, iters = lbfgs(fg, np.zeros(d * n_classes + n_classes), max_iter=max_iter)
+    log.info("L-BFGS: %d iterations, loss %.5f", iters, fg(theta)[0])
+    W = theta[: d * n_classes].reshape(d, n_classes)
+    b = theta[d * n_classes :]
+    return np.vstack([W, b[None, :]]).astype(np.float32)
+
+
+def train_relations(
+    train: Corpus | Iterable[AnnotatedDoc],
+    scheme: str,
+    *,
+    l2: float = 3e-4,
+    min_count: int = 2,
+    max_between: int = 8,
+    max_iter: int = 400,
+    threshold: float = 0.5,
+    prune: float = 0.05,
+) -> RelationModel:
+    """Train on the gold entities and relations of ``train`` (labels of ``scheme``).
+
+    ``prune``: features whose weights all lie within ``±prune`` are dropped
+    after training (a smaller model; see the notes for the effect on dev).
+    """
+    labels = SCHEMES[scheme]["labels"]
+    classes = _classes(labels)
+    t0 = time.perf_counter()
+    rows, y, missed = training_examples(train, classes, max_between)
+    counts = Counter(f for feats in rows for f in set(feats))
+    features = tuple(sorted(f for f, c in counts.items() if c >= min_count))
+    index = {f: k for k, f in enumerate(features)}
+    X = _design(rows, index)
+    log.info(
+        "%d pairs (%d positive; %d gold relations not candidates), %d features",
+        len(y),
+        sum(1 for c in y if c),
+        missed,
+        len(features),
+    )
+    weights = fit_softmax(X, np.asarray(y), len(classes), l2=l2, max_iter=max_iter)
+    if prune > 0:
+        keep = np.flatnonzero(np.abs(weights[:-1]).max(axis=1) >= prune)
+        features = tuple(features[k] for k in keep)
+        weights = np.vstack([weights[keep], weights[-1:]])
+        log.info("pruning at %g keeps %d features", prune, len(features))
+    settings = {
+        "l2": l2,
+        "min_count": min_count,
+        "max_iter": max_iter,
+        "prune": prune,
+        "train_pairs": len(y),
+    }
+    log.info("trained in %.1f s", time.perf_counter() - t0)
+    return RelationModel(scheme, classes, features, weights, threshold, max_between, settings)
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class RelScores:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def p(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def r(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f(self) -> float:
+        return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
+
+    def __str__(self) -> str:
+        return f"P {100 * self.p:5.1f} R {100 * self.r:5.1f} F {100 * self.f:5.2f}"
+
+
+def _prf(gold: set, pred: set) -> RelScores:
+    return RelScores(len(gold & pred), len(pred - gold), len(gold - pred))
+
+
+def gold_relation_sets(doc: AnnotatedDoc, labels: Sequence[str]) -> tuple[set, set]:
+    """``(boundaries, strict)`` tuple sets of a document's gold relations (strict adds argument types)."""
+    types: dict[tuple, str] = {}
+    for e in doc.entities:
+        types.setdefault((e.sent, e.start, e.end), e.label)
+    wanted = set(labels)
+    b, s = set(), set()
+    for r in doc.relations:
+        if r.label not in wanted:
+            continue
+        b.add((r.sent, r.h_start, r.h_end, r.t_start, r.t_end, r.label))
+        s.add(
+            (
+                r.sent,
+                r.h_start,
+                r.h_end,
+                types.get((r.sent, r.h_start, r.h_end)),
+                r.t_start,
+                r.t_end,
+                types.get((r.sent, r.t_start, r.t_end)),
+                r.label,
+            )
+        )
+    return b, s
+
+
+def _pred_sets(preds: Iterable[tuple[Entity, Entity, str, float]]) -> tuple[set, set]:
+    b, s = set(), set()
+    for h, t, label, _ in preds:
+        b.add((h.sent, h.start, h.end, t.start, t.end, label))
+        s.add((h.sent, h.start, h.end, h.label, t.start, t.end, t.label, label))
+    return b, s
+
+
+@dataclass
+class EvalResult:
+    boundaries: RelScores
+    strict: RelScores
+    per_label: dict[str, RelScores]
+    n_docs: int
+    n_pairs: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        def row(x: RelScores) -> dict:
+            return {"tp": x.tp, "fp": x.fp, "fn": x.fn, "p": round(100 * x.p, 2), "r": round(100 * x.r, 2),
+                    "f": round(100 * x.f, 2)}
+
+        return {
+            "boundaries": row(self.boundaries),
+            "strict": row(self.strict),
+            "per_label": {k: row(v) for k, v in sorted(self.per_label.items())},
+            "docs": self.n_docs,
+            "pairs": self.n_pairs,
+            "ms_per_doc": round(1000 * self.seconds / max(self.n_docs, 1), 3),
+            "pairs_per_s": round(self.n_pairs / self.seconds) if self.seconds else None,
+        }
+
+    def table(self) -> str:
+        lines = [f"relations (boundaries+type): {self.boundaries}", f"relations strict (+entity types): {self.strict}"]
+        for k, v in sorted(self.per_label.items()):
+            lines.append(f"  {k:<15} {v}  (gold {v.tp + v.fn})")
+        return "\n".join(lines)
+
+
+def evaluate(
+    model: RelationModel,
+    docs: Sequence[AnnotatedDoc],
+    predicted_entities: Sequence[Sequence[Entity]] | None = None,
+    threshold: float | None = None,
+) -> EvalResult:
+    """Micro P/R/F of the relations predicted on gold entities, or on ``predicted_entities`` (one list per doc)."""
+    ents_per_doc = [d.entities for d in docs] if predicted_entities is None else predicted_entities
+    gold_b, gold_s, pred_b, pred_s = [], [], [], []
+    n_pairs = 0
+    seconds = 0.0
+    for d, ents in zip(docs, ents_per_doc, strict=True):
+        g = gold_relation_sets(d, model.labels)
+        gold_b.append(g[0])
+        gold_s.append(g[1])
+        t0 = time.perf_counter()
+        preds = model.predict_doc(d.sentences, ents, threshold)
+        seconds += time.perf_counter() - t0
+        by_sent: dict[int, list] = {}
+        for e in ents:
+            by_sent.setdefault(e.sent, []).append(e)
+        for es in by_sent.values():
+            n_pairs += len(candidate_pairs([(e.start, e.end) for e in es], model.max_between))
+        p = _pred_sets(preds)
+        pred_b.append(p[0])
+        pred_s.append(p[1])
+    tot_b = [0, 0, 0]
+    tot_s = [0, 0, 0]
+    per: dict[str, list[int]] = {}
+    for gb, gs, pb, ps in zip(gold_b, gold_s, pred_b, pred_s, strict=True):
+        for acc, g, p in ((tot_b, gb, pb), (tot_s, gs, ps)):
+            x = _prf(g, p)
+            acc[0] += x.tp
+            acc[1] += x.fp
+            acc[2] += x.fn
+        for x in gb | pb:
+            c = per.setdefault(x[-1], [0, 0, 0])
+            c[0 if (x in gb and x in pb) else 1 if x in pb else 2] += 1
+    return EvalResult(
+        RelScores(*tot_b),
+        RelScores(*tot_s),
+        {k: RelScores(*v) for k, v in per.items()},
+        len(docs),
+        n_pairs,
+        seconds,
+    )
+
+
+def tune_threshold(
+    model: RelationModel,
+    docs: Sequence[AnnotatedDoc],
+    predicted_entities: Sequence[Sequence[Entity]] | None = None,
+    grid: Iterable[float] = tuple(x / 100 for x in range(5, 81, 5)),
+) -> tuple[float, dict[float, float]]:
+    """The threshold with the best boundaries F1 on ``docs`` (ties: the higher threshold)."""
+    scores = {t: evaluate(model, docs, predicted_entities, t).boundaries.f for t in grid}
+    best = max(scores, key=lambda t: (round(scores[t], 6), t))
+    return best, scores
+
+
+# ------------------------------------------------------------------ predicted entities (end to end)
+
+
+def ner_entities(nlp_path: str | Path, docs: Sequence[AnnotatedDoc]) -> list[list[Entity]]:
+    """Entities predicted by a spaCy NER pipeline on the gold tokens of each document (sentence-relative)."""
+    import spacy
+
+    from extract.training import tokens_doc
+
+    nlp = spacy.load(nlp_path)
+    out = []
+    sdocs = [tokens_doc(nlp.vocab, d.sentences) for d in docs]
+    for d, sdoc in zip(docs, nlp.pipe(sdocs, batch_size=64), strict=True):
+        starts = []
+        k = 0
+        for s in d.sentences:
+            starts.append(k)
+            k += len(s)
+        ents = []
+        for span in sdoc.ents:
+            sent = max(i for i, st in enumerate(starts) if st <= span.start)
+            s0, s1 = span.start - starts[sent], span.end - starts[sent]
+            if s1 > len(d.sentences[sent]):  # crosses a sentence boundary
+                continue
+            ents.append(Entity(sent, s0, s1, span.label_))
+        out.append(ents)
+    return out
+
+
+def entity_scores(docs: Sequence[AnnotatedDoc], pred: Sequence[Sequence[Entity]]) -> tuple[RelScores, RelScores]:
+    """``(boundaries, typed)`` micro scores of predicted entities."""
+    tb, tt = [0, 0, 0], [0, 0, 0]
+    for d, p in zip(docs, pred, strict=True):
+        g_t = {tuple(e) for e in d.entities}
+        p_t = {tuple(e) for e in p}
+        g_b = {e[:3] for e in g_t}
+        p_b = {e[:3] for e in p_t}
+        for acc, g, q in ((tb, g_b, p_b), (tt, g_t, p_t)):
+            acc[0] += len(g & q)
+            acc[1] += len(q - g)
+            acc[2] += len(g - q)
+    return RelScores(*tb), RelScores(*tt)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def _load_split(key: str) -> Corpus:
+    if key.endswith(":test") or key.endswith(":test_ood"):
+        log.warning("scoring a TEST split: do this once, after every choice was made on dev")
+    return read_split(key)
+
+
+def _train_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m extract.relations train")
+    p.add_argument("scheme", choices=sorted(SCHEMES))
+    p.add_argument("--out", type=Path, default=None, help="default: extract/models/relations-SCHEME")
+    p.add_argument("--l2", type=float, default=None)
+    p.add_argument("--min-count", type=int, default=2)
+    p.add_argument("--max-between", type=int, default=8)
+    p.add_argument("--max-iter", type=int, default=400)
+    p.add_argument("--prune", type=float, default=0.05, help="drop features whose weights all lie within ±PRUNE")
+    p.add_argument("--train", default=None, help="split key(s) joined by +; default: the scheme's train split")
+    p.add_argument("--dev", default=None, help="split used to tune the threshold; default: the scheme's dev split")
+    p.add_argument("--threshold", type=float, default=None, help="fix the threshold instead of tuning it on dev")
+    p.add_argument("--tune-ner", default=None, metavar="PIPELINE",
+                   help="tune the threshold on the dev entities this spaCy NER pipeline predicts (default: gold)")
+    args = p.parse_args(argv)
+    scheme = SCHEMES[args.scheme]
+    l2 = args.l2 if args.l2 is not None else DEFAULT_L2[args.scheme]
+    train_docs = [d for key in (args.train or scheme["train"]).split("+") for d in _load_split(key).docs]
+    dev = _load_split(args.dev or scheme["dev"])
+    model = train_relations(
+        train_docs,
+        args.scheme,
+        l2=l2,
+        min_count=args.min_count,
+        max_between=args.max_between,
+        max_iter=args.max_iter,
+        prune=args.prune,
+    )
+    if args.threshold is None:
+        pred = ner_entities(args.tune_ner, dev.docs) if args.tune_ner else None
+        model.threshold, grid = tune_threshold(model, dev.docs, pred)
+        tuned_on = f"entities of {args.tune_ner}" if pred else "gold entities"
+        model.settings["threshold_tuned_on"] = f"{dev.name} {tuned_on}"
+        log.info("threshold %.2f (dev boundaries F1 by threshold: %s)", model.threshold,
+                 {k: round(100 * v, 2) for k, v in grid.items()})
+    else:
+        model.threshold = args.threshold
+    model.settings["dev"] = args.dev or scheme["dev"]
+    out = model.save(args.out or MODELS_DIR / f"relations-{args.scheme}")
+    res = evaluate(model, dev.docs)
+    print(f"saved {out} ({len(model.features)} features, threshold {model.threshold:.2f})")  # noqa: T201
+    print(f"{dev.name}, gold entities:\n{res.table()}")  # noqa: T201
+    return 0
+
+
+def _eval_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m extract.relations eval")
+    p.add_argument("model", help="model directory, or a scheme name for the committed model")
+    p.add_argument("split", help="scierc:dev, scier:dev, ...")
+    p.add_argument("--ner", default=None, help="a spaCy NER pipeline: also score end to end on its entities")
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args(argv)
+    model = load_model(args.model)
+    corpus = _load_split(args.split)
+    report: dict = {"model": str(args.model), "split": args.split, "threshold": model.threshold}
+    res = evaluate(model, corpus.docs)
+    report["gold_entities"] = res.as_dict()
+    print(f"{corpus.name}, gold entities:\n{res.table()}")  # noqa: T201
+    if args.ner:
+        pred = ner_entities(args.ner, corpus.docs)
+        eb, et = entity_scores(corpus.docs, pred)
+        e2e = evaluate(model, corpus.docs, pred)
+        report["ner"] = {"boundaries_f": round(100 * eb.f, 2), "typed_f": round(100 * et.f, 2)}
+        report["end_to_end"] = e2e.as_dict()
+        print(f"NER {args.ner}: boundaries {eb}; typed {et}")  # noqa: T201
+        print(f"{corpus.name}, predicted entities:\n{e2e.table()}")  # noqa: T201
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def _speed_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m extract.relations speed")
+    p.add_argument("model")
+    p.add_argument("split")
+    p.add_argument("--repeats", type=int, default=5)
+    args = p.parse_args(argv)
+    model = load_model(args.model)
+    docs = _load_split(args.split).docs
+    best = float("inf")
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        for d in docs:
+            model.predict_doc(d.sentences, d.entities)
+        best = min(best, time.perf_counter() - t0)
+    res = evaluate(model, docs)
+    print(json.dumps({"docs": len(docs), "pairs": res.n_pairs, "seconds": round(best, 4),  # noqa: T201
+                      "ms_per_doc": round(1000 * best / len(docs), 3), "pairs_per_s": round(res.n_pairs / best)}))
+    return 0
+
+
+DEFAULT_L2 = {"scierc": 3e-4, "scier": 3e-4}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    commands = {"train": _train_cmd, "eval": _eval_cmd, "speed": _speed_cmd}
+    if not argv or argv[0] not in commands:
+        print(__doc__)  # noqa: T201
+        print("commands: train SCHEME | eval MODEL SPLIT [--ner PIPELINE] | speed MODEL SPLIT")  # noqa: T201
+        return 0 if not argv or argv[0] in {"-h", "--help"} else 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
