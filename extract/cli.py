@@ -64,7 +64,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from extract.relations import main as relations_main
+    from extract.relations_cli import main as relations_main
     from extract.training import train_main
 
     if args.what == "relations":

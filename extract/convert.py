@@ -7,8 +7,8 @@ from dataclasses import replace
 from spacy.tokens import Doc, Span
 
 from extract import rules
-from extract.results import extract_results
 from extract.components import CANDIDATES, PROPOSED
+from extract.results import extract_results
 from extract.scoring import Priors
 from kg.model import (
     DEFAULT_ROLE,
@@ -70,7 +70,7 @@ def _entity_type(label: str) -> EntityType:
 
 def _mentions(doc: Doc, section: Section, long_forms: dict[str, str], priors: Priors) -> list[Mention]:
     out = []
-    for span, proposed, rules in _resolve_overlaps(doc):
+    for span, proposed, found_by in _resolve_overlaps(doc):
         label = _entity_type(span.label_)
         role = Role.PROPOSES if proposed else DEFAULT_ROLE[label]
         out.append(Mention(
@@ -78,10 +78,10 @@ def _mentions(doc: Doc, section: Section, long_forms: dict[str, str], priors: Pr
             label=label,
             role=role,
             sentence=_text_span(section, span.sent),
-            rule=rules[0],
+            rule=found_by[0],
             long_form=long_forms.get(span.text) or long_forms.get(span.text.rstrip("s")),
-            score=round(noisy_or(priors.rule(r) for r in rules), 4),
-            agreeing=rules[1:],
+            score=round(noisy_or(priors.rule(r) for r in found_by), 4),
+            agreeing=found_by[1:],
         ))
     return out
 

@@ -139,7 +139,8 @@ def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | Non
             "boundaries": {"precision": rel["boundaries"]["p"], "recall": rel["boundaries"]["r"],
                            "f1": rel["boundaries"]["f"]},
             "strict": {"precision": rel["strict"]["p"], "recall": rel["strict"]["r"], "f1": rel["strict"]["f"]},
-            "per_label": {k: {"precision": v["p"], "recall": v["r"], "f1": v["f"]} for k, v in rel["per_label"].items()},
+            "per_label": {k: {"precision": v["p"], "recall": v["r"], "f1": v["f"]}
+                          for k, v in rel["per_label"].items()},
         }
     return result
 

@@ -109,7 +109,8 @@ def is_junk(name: str) -> bool:
 
 def _has_inner_capital(word: str) -> bool:
     """``ImageNet``, ``BERT``, ``R-CNN``: yes; ``Zero-Shot``, ``Re-Identification``, ``3D``: no."""
-    return any(b.isupper() and a.isalpha() for part in re.split(r"[-/]", word) for a, b in zip(part, part[1:], strict=False))
+    return any(b.isupper() and a.isalpha()
+               for part in re.split(r"[-/]", word) for a, b in zip(part, part[1:], strict=False))
 
 
 def is_name_like(name: str) -> bool:

@@ -40,7 +40,6 @@ Command line: ``python -m extract.relations train|eval|speed --help``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
@@ -52,7 +51,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from extract.corpora import AnnotatedDoc, Corpus, Entity, read_split
+from extract.corpora import AnnotatedDoc, Corpus, Entity
+from extract.scoring import PRF
 
 log = logging.getLogger(__name__)
 
@@ -474,7 +474,7 @@ def lbfgs(fg, x0: np.ndarray, *, max_iter: int = 400, memory: int = 10, tol: flo
     f, g = fg(x)
     hist: list[tuple[np.ndarray, np.ndarray, float]] = []
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` is returned after the loop
         q = g.copy()
         alphas = []
         for s, yv, rho in reversed(hist):
@@ -597,26 +597,7 @@ def train_relations(
 # ------------------------------------------------------------------ evaluation
 
 
-@dataclass(frozen=True, slots=True)
-class RelScores:
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def p(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def r(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f(self) -> float:
-        return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
-
-    def __str__(self) -> str:
-        return f"P {100 * self.p:5.1f} R {100 * self.r:5.1f} F {100 * self.f:5.2f}"
+RelScores = PRF  # relation counts are scored like any other
 
 
 def _prf(gold: set, pred: set) -> RelScores:
@@ -790,123 +771,3 @@ def entity_scores(docs: Sequence[AnnotatedDoc], pred: Sequence[Sequence[Entity]]
             acc[1] += len(q - g)
             acc[2] += len(g - q)
     return RelScores(*tb), RelScores(*tt)
-
-
-# ------------------------------------------------------------------ command line
-
-
-def _load_split(key: str) -> Corpus:
-    if key.endswith(":test") or key.endswith(":test_ood"):
-        log.warning("scoring a TEST split: do this once, after every choice was made on dev")
-    return read_split(key)
-
-
-def _train_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m extract.relations train")
-    p.add_argument("scheme", choices=sorted(SCHEMES))
-    p.add_argument("--out", type=Path, default=None, help="default: extract/models/relations-SCHEME")
-    p.add_argument("--l2", type=float, default=None)
-    p.add_argument("--min-count", type=int, default=2)
-    p.add_argument("--max-between", type=int, default=8)
-    p.add_argument("--max-iter", type=int, default=400)
-    p.add_argument("--prune", type=float, default=0.05, help="drop features whose weights all lie within ±PRUNE")
-    p.add_argument("--train", default=None, help="split key(s) joined by +; default: the scheme's train split")
-    p.add_argument("--dev", default=None, help="split used to tune the threshold; default: the scheme's dev split")
-    p.add_argument("--threshold", type=float, default=None, help="fix the threshold instead of tuning it on dev")
-    p.add_argument("--tune-ner", default=None, metavar="PIPELINE",
-                   help="tune the threshold on the dev entities this spaCy NER pipeline predicts (default: gold)")
-    args = p.parse_args(argv)
-    scheme = SCHEMES[args.scheme]
-    l2 = args.l2 if args.l2 is not None else DEFAULT_L2[args.scheme]
-    train_docs = [d for key in (args.train or scheme["train"]).split("+") for d in _load_split(key).docs]
-    dev = _load_split(args.dev or scheme["dev"])
-    model = train_relations(
-        train_docs,
-        args.scheme,
-        l2=l2,
-        min_count=args.min_count,
-        max_between=args.max_between,
-        max_iter=args.max_iter,
-        prune=args.prune,
-    )
-    if args.threshold is None:
-        pred = ner_entities(args.tune_ner, dev.docs) if args.tune_ner else None
-        model.threshold, grid = tune_threshold(model, dev.docs, pred)
-        tuned_on = f"entities of {args.tune_ner}" if pred else "gold entities"
-        model.settings["threshold_tuned_on"] = f"{dev.name} {tuned_on}"
-        log.info("threshold %.2f (dev boundaries F1 by threshold: %s)", model.threshold,
-                 {k: round(100 * v, 2) for k, v in grid.items()})
-    else:
-        model.threshold = args.threshold
-    model.settings["dev"] = args.dev or scheme["dev"]
-    out = model.save(args.out or MODELS_DIR / f"relations-{args.scheme}")
-    res = evaluate(model, dev.docs)
-    print(f"saved {out} ({len(model.features)} features, threshold {model.threshold:.2f})")  # noqa: T201
-    print(f"{dev.name}, gold entities:\n{res.table()}")  # noqa: T201
-    return 0
-
-
-def _eval_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m extract.relations eval")
-    p.add_argument("model", help="model directory, or a scheme name for the committed model")
-    p.add_argument("split", help="scierc:dev, scier:dev, ...")
-    p.add_argument("--ner", default=None, help="a spaCy NER pipeline: also score end to end on its entities")
-    p.add_argument("--json", type=Path, default=None)
-    args = p.parse_args(argv)
-    model = load_model(args.model)
-    corpus = _load_split(args.split)
-    report: dict = {"model": str(args.model), "split": args.split, "threshold": model.threshold}
-    res = evaluate(model, corpus.docs)
-    report["gold_entities"] = res.as_dict()
-    print(f"{corpus.name}, gold entities:\n{res.table()}")  # noqa: T201
-    if args.ner:
-        pred = ner_entities(args.ner, corpus.docs)
-        eb, et = entity_scores(corpus.docs, pred)
-        e2e = evaluate(model, corpus.docs, pred)
-        report["ner"] = {"boundaries_f": round(100 * eb.f, 2), "typed_f": round(100 * et.f, 2)}
-        report["end_to_end"] = e2e.as_dict()
-        print(f"NER {args.ner}: boundaries {eb}; typed {et}")  # noqa: T201
-        print(f"{corpus.name}, predicted entities:\n{e2e.table()}")  # noqa: T201
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-    return 0
-
-
-def _speed_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m extract.relations speed")
-    p.add_argument("model")
-    p.add_argument("split")
-    p.add_argument("--repeats", type=int, default=5)
-    args = p.parse_args(argv)
-    model = load_model(args.model)
-    docs = _load_split(args.split).docs
-    best = float("inf")
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        for d in docs:
-            model.predict_doc(d.sentences, d.entities)
-        best = min(best, time.perf_counter() - t0)
-    res = evaluate(model, docs)
-    print(json.dumps({"docs": len(docs), "pairs": res.n_pairs, "seconds": round(best, 4),  # noqa: T201
-                      "ms_per_doc": round(1000 * best / len(docs), 3), "pairs_per_s": round(res.n_pairs / best)}))
-    return 0
-
-
-DEFAULT_L2 = {"scierc": 3e-4, "scier": 3e-4}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"train": _train_cmd, "eval": _eval_cmd, "speed": _speed_cmd}
-    if not argv or argv[0] not in commands:
-        print(__doc__)  # noqa: T201
-        print("commands: train SCHEME | eval MODEL SPLIT [--ner PIPELINE] | speed MODEL SPLIT")  # noqa: T201
-        return 0 if not argv or argv[0] in {"-h", "--help"} else 2
-    return commands[argv[0]](argv[1:])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -10,8 +10,8 @@ import re
 
 from kg.model import EntityType, Mention, Quantity, Result, Role
 
-_BASELINE_CUES = re.compile(r"\b(?:than|over|outperform\w*|surpass\w*|beat\w*|compared (?:to|with)|against|versus|vs\.?)\s*$",
-                            re.IGNORECASE)
+_BASELINE_CUES = re.compile(
+    r"\b(?:than|over|outperform\w*|surpass\w*|beat\w*|compared (?:to|with)|against|versus|vs\.?)\s*$", re.IGNORECASE)
 _DECREASE = re.compile(r"\b(?:reduc\w*|lower\w*|smaller|fewer|less|decreas\w*|cut\w*|sav\w*|drop\w*)\b", re.IGNORECASE)
 _INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|higher|better|boost\w*|gain\w*|outperform\w*|surpass\w*|faster|"
                        r"speed-?ups?|exceed\w*|up to)\b", re.IGNORECASE)

@@ -1,4 +1,4 @@
-"""Score priors per rule and claim kind, read from ``seeds/patterns/scores.json``."""
+"""Scores: the priors per rule and claim kind (``seeds/patterns/scores.json``), and P/R/F counts."""
 
 from __future__ import annotations
 
@@ -31,3 +31,27 @@ class Priors:
                        float(data["default"]), float(data["support_per_paper"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise ExtractionError(f"cannot read score priors {path}: {e}; restore it from git") from e
+
+
+@dataclass(frozen=True, slots=True)
+class PRF:
+    """True positives, false positives and false negatives, with precision, recall and F1."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def p(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def r(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f(self) -> float:
+        return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
+
+    def __str__(self) -> str:
+        return f"P {100 * self.p:5.1f} R {100 * self.r:5.1f} F {100 * self.f:5.2f}"

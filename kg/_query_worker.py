@@ -12,9 +12,9 @@ from kg.sparql import apply_update_in_worker, serve_worker
 if __name__ == "__main__":
     if sys.argv[1] == "--update":
         try:
-            print(apply_update_in_worker(sys.argv[2], sys.stdin.read()))
+            sys.stdout.write(f"{apply_update_in_worker(sys.argv[2], sys.stdin.read())}\n")  # the protocol answer
         except QueryError as e:
-            print(str(e).replace("\n", " "), file=sys.stderr)
+            sys.stderr.write(str(e).replace("\n", " ") + "\n")
             raise SystemExit(2) from None
     else:
         serve_worker(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)

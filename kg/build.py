@@ -20,8 +20,8 @@ from pathlib import Path
 from kg import corrections, store, triples
 from kg.cache import FILE as CACHE_FILE
 from kg.cache import ExtractionCache
-from kg.codec import content_hash
 from kg.canon import EntityTable, load_aliases, load_variant_rules
+from kg.codec import content_hash
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
 from kg.model import Extraction, Paper, Skipped

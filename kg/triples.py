@@ -17,7 +17,16 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 from kg import iri
 from kg.canon import Aliases, EntityTable, VariantRules
 from kg.corrections import Corrections
-from kg.model import DEFAULT_ROLE, EntityType, Extraction, Mention, Result, Role, Section, TextSpan, noisy_or
+from kg.model import (  # Section and TextSpan: used by the doctests
+    DEFAULT_ROLE,  # noqa: F401
+    EntityType,
+    Extraction,
+    Mention,
+    Result,
+    Role,
+    TextSpan,
+    noisy_or,
+)
 from kg.vocab import ABX, bind_prefixes
 
 logger = logging.getLogger(__name__)

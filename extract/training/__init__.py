@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,6 +38,7 @@ from extract.corpora import (
     map_labels,
     read_split,
 )
+from extract.scoring import PRF
 
 log = logging.getLogger(__name__)
 
@@ -246,25 +246,6 @@ def load_pipeline(path: str | Path) -> Language:
 
 
 @dataclass(frozen=True, slots=True)
-class PRF:
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def p(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def r(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f(self) -> float:
-        return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
-
-
-@dataclass(frozen=True, slots=True)
 class NerScores:
     corpus: str
     micro: PRF
@@ -443,47 +424,6 @@ def prepare_pretrain_text(out_path: Path = BUILD_DIR / "pretrain" / "raw.jsonl",
 # ------------------------------------------------------------------ command line
 
 
-def _eval_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="extract.training evaluate")
-    p.add_argument("model", help="a trained pipeline directory")
-    p.add_argument("split", help="scierc:dev, scier:dev, ... (see extract.corpora.standard_paths)")
-    p.add_argument("--spans-key", default=None)
-    p.add_argument("--gold-tokens", action="store_true", help="feed the gold tokens instead of re-tokenising")
-    p.add_argument("--json", type=Path, default=None, help="also write the scores here")
-    args = p.parse_args(argv)
-    if args.split.endswith(":test") or args.split.endswith(":test_ood"):
-        log.warning("scoring a TEST split: do this once, after every choice was made on dev")
-    scores = evaluate_ner(args.model, read_split(args.split), spans_key=args.spans_key, gold_tokens=args.gold_tokens)
-    print(scores.table())  # noqa: T201
-    print(f"  {scores.as_dict()['words_per_s']} words/s")  # noqa: T201
-    if args.json:
-        args.json.write_text(json.dumps(scores.as_dict(), indent=2))
-    return 0
-
-
-def _speed_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="extract.training speed")
-    p.add_argument("models", nargs="*", help="trained pipeline directories (each added after the rule pipeline)")
-    p.add_argument("--no-rules", action="store_true", help="time the NER pipelines alone, without the rule pipeline")
-    args = p.parse_args(argv)
-    texts = seed_texts()
-    results = {"blank-tokenizer": measure_throughput(spacy.blank("en"), texts)}
-    if not args.no_rules:
-        from extract.pipeline import build_pipeline
-
-        results["rules"] = measure_throughput(build_pipeline(), texts)
-    loaded = [load_pipeline(m) for m in args.models]
-    for m, nlp in zip(args.models, loaded, strict=True):
-        results[f"ner-only:{m}"] = measure_throughput(nlp, texts)
-    if loaded:
-        results["all-ner-models"] = _time_chain(loaded, texts)
-        if not args.no_rules:
-            combined = add_trained_components(build_pipeline(), *loaded)
-            results["rules+all-ner-models"] = measure_throughput(combined, texts)
-    print(json.dumps(results, indent=2))  # noqa: T201
-    return 0
-
-
 def add_trained_components(nlp: Language, *trained: Language) -> Language:
     """Append every component of the trained pipelines to ``nlp`` (sourced: weights, labels and strings copied).
 
@@ -494,50 +434,3 @@ def add_trained_components(nlp: Language, *trained: Language) -> Language:
         for name in other.pipe_names:
             nlp.add_pipe(name, source=other)
     return nlp
-
-
-def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5) -> dict:
-    """Time the first pipeline on the texts, then every further pipeline's components on its docs."""
-
-    class _Chain:
-        def pipe(self, texts, batch_size=64):
-            docs = list(nlps[0].pipe(texts, batch_size=batch_size))
-            for extra in nlps[1:]:
-                for _, proc in extra.pipeline:
-                    docs = list(proc.pipe(docs, batch_size=batch_size))
-            return docs
-
-    return measure_throughput(_Chain(), texts, repeats=repeats)  # type: ignore[arg-type]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if not argv or argv[0] in {"-h", "--help"}:
-        print(__doc__)  # noqa: T201
-        print(  # noqa: T201
-            "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
-            " | evaluate MODEL SPLIT | speed MODEL..."
-        )
-        return 0
-    cmd, rest = argv[0], argv[1:]
-    if cmd == "prepare":
-        print(json.dumps(prepare_corpora(), indent=2))  # noqa: T201
-        return 0
-    if cmd == "pretrain-text":
-        print(json.dumps(prepare_pretrain_text(), indent=2))  # noqa: T201
-        return 0
-    if cmd == "train":
-        return train_main(rest)
-    if cmd == "evaluate":
-        return _eval_cmd(rest)
-    if cmd == "speed":
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        return _speed_cmd(rest)
-    raise SystemExit(f"unknown command {cmd!r}")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

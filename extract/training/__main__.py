@@ -1,6 +1,6 @@
-"""``python -m extract.training prepare|train|evaluate|speed`` (see extract.training)."""
+"""``python -m extract.training prepare|train|evaluate|speed`` (see extract.training.cli)."""
 
-from extract.training import main
+from extract.training.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""``python -m extract.training prepare|pretrain-text|train|evaluate|speed``: the NER model's commands.
+
+Printing results is this module's job; the training and scoring code lives in ``extract.training``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from extract.corpora import read_split
+from extract.training import (
+    add_trained_components,
+    evaluate_ner,
+    load_pipeline,
+    measure_throughput,
+    prepare_corpora,
+    prepare_pretrain_text,
+    seed_texts,
+    train_main,
+)
+
+log = logging.getLogger("extract.training")
+
+
+def _eval_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training evaluate")
+    p.add_argument("model", help="a trained pipeline directory")
+    p.add_argument("split", help="scierc:dev, scier:dev, ... (see extract.corpora.standard_paths)")
+    p.add_argument("--spans-key", default=None)
+    p.add_argument("--gold-tokens", action="store_true", help="feed the gold tokens instead of re-tokenising")
+    p.add_argument("--json", type=Path, default=None, help="also write the scores here")
+    args = p.parse_args(argv)
+    if args.split.endswith(":test") or args.split.endswith(":test_ood"):
+        log.warning("scoring a TEST split: do this once, after every choice was made on dev")
+    scores = evaluate_ner(args.model, read_split(args.split), spans_key=args.spans_key, gold_tokens=args.gold_tokens)
+    print(scores.table())  # noqa: T201
+    print(f"  {scores.as_dict()['words_per_s']} words/s")  # noqa: T201
+    if args.json:
+        args.json.write_text(json.dumps(scores.as_dict(), indent=2))
+    return 0
+
+
+def _speed_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training speed")
+    p.add_argument("models", nargs="*", help="trained pipeline directories (each added after the rule pipeline)")
+    p.add_argument("--no-rules", action="store_true", help="time the NER pipelines alone, without the rule pipeline")
+    args = p.parse_args(argv)
+    texts = seed_texts()
+    results = {"blank-tokenizer": measure_throughput(spacy.blank("en"), texts)}
+    if not args.no_rules:
+        from extract.pipeline import build_pipeline
+
+        results["rules"] = measure_throughput(build_pipeline(), texts)
+    loaded = [load_pipeline(m) for m in args.models]
+    for m, nlp in zip(args.models, loaded, strict=True):
+        results[f"ner-only:{m}"] = measure_throughput(nlp, texts)
+    if loaded:
+        results["all-ner-models"] = _time_chain(loaded, texts)
+        if not args.no_rules:
+            combined = add_trained_components(build_pipeline(), *loaded)
+            results["rules+all-ner-models"] = measure_throughput(combined, texts)
+    print(json.dumps(results, indent=2))  # noqa: T201
+    return 0
+
+
+def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5) -> dict:
+    """Time the first pipeline on the texts, then every further pipeline's components on its docs."""
+
+    class _Chain:
+        def pipe(self, texts, batch_size=64):
+            docs = list(nlps[0].pipe(texts, batch_size=batch_size))
+            for extra in nlps[1:]:
+                for _, proc in extra.pipeline:
+                    docs = list(proc.pipe(docs, batch_size=batch_size))
+            return docs
+
+    return measure_throughput(_Chain(), texts, repeats=repeats)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(__doc__)  # noqa: T201
+        print(  # noqa: T201
+            "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
+            " | evaluate MODEL SPLIT | speed MODEL..."
+        )
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "prepare":
+        print(json.dumps(prepare_corpora(), indent=2))  # noqa: T201
+        return 0
+    if cmd == "pretrain-text":
+        print(json.dumps(prepare_pretrain_text(), indent=2))  # noqa: T201
+        return 0
+    if cmd == "train":
+        return train_main(rest)
+    if cmd == "evaluate":
+        return _eval_cmd(rest)
+    if cmd == "speed":
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        return _speed_cmd(rest)
+    raise SystemExit(f"unknown command {cmd!r}")
