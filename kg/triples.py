@@ -17,13 +17,14 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 from kg import iri
 from kg.canon import Aliases, EntityTable, VariantRules
 from kg.corrections import Corrections
-from kg.model import (  # Section and TextSpan: used by the doctests
-    DEFAULT_ROLE,  # noqa: F401
+from kg.model import (
+    DEFAULT_ROLE,
     EntityType,
     Extraction,
     Mention,
     Result,
     Role,
+    Section,  # noqa: F401 - used by the doctest of link_confidence
     TextSpan,
     noisy_or,
 )
