@@ -472,10 +472,14 @@ class UrlFinder:
 # ------------------------------------------------------ trained model spans
 
 
-@Language.factory("abx_model_mentions", default_config={
-    "label_map": {"scier": {"Method": "Method", "Dataset": "Dataset", "Task": "Task"},
-                  "scierc": {"Metric": "Metric"}},
-})
+# Which labels of each trained head become which entity types of the graph.
+MODEL_LABEL_MAP: dict[str, dict[str, str]] = {
+    "scier": {"Method": "Method", "Dataset": "Dataset", "Task": "Task"},
+    "scierc": {"Metric": "Metric"},
+}
+
+
+@Language.factory("abx_model_mentions", default_config={"label_map": MODEL_LABEL_MAP})
 def make_model_mentions(nlp: Language, name: str, label_map: dict[str, dict[str, str]]) -> ModelMentions:
     return ModelMentions(label_map)
 

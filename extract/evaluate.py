@@ -101,12 +101,12 @@ def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):  # n
 def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | None = None,
              nlp=None) -> dict:  # noqa: ANN001 - spacy Language
     """Scores of the full pipeline on a benchmark file, as a JSON-ready dict."""
-    from extract.pipeline import build_pipeline
+    from extract.pipeline import ALL_HEADS, build_pipeline
     from extract.training import PRF, gold_spans, score_spans, tokens_doc
 
     corpus = _read(fmt, Path(path))
     docs = list(corpus.docs[:limit] if limit else corpus.docs)
-    nlp = nlp or build_pipeline()
+    nlp = nlp or build_pipeline(heads=ALL_HEADS)
     gold, pred, predicted_entities = [], [], []
     for ad in docs:
         doc = tokens_doc(nlp.vocab, ad.sentences)

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 def extractor_version(seeds_dir: Path = SEEDS_DIR, model_dir: Path | None = NER_MODEL) -> str:
     """The version an Extractor built from these rules and model would stamp on its output (cheap)."""
-    return f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}+ner.{model_fingerprint(model_dir)}"
+    return f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}+ner.{model_fingerprint(model_dir)}.scier"
 
 
 class Extractor:

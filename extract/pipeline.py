@@ -76,7 +76,14 @@ def model_fingerprint(model_dir: Path | None = NER_MODEL) -> str:
     return h.hexdigest()
 
 
-def _add_model(nlp: Language, model_dir: Path) -> None:
+# The graph takes Method/Dataset/Task from the SciER head; the SciERC head (its Metric F1 is 38 on
+# dev, and the gazetteer covers metrics) costs a third of the model's time, so it runs only where
+# SciERC's own labels are needed: `python -m extract evaluate --format scierc|tdmsci`.
+GRAPH_HEADS: tuple[str, ...] = ("ner_scier",)
+ALL_HEADS: tuple[str, ...] = ("ner_scier", "ner_scierc")
+
+
+def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...]) -> None:
     import extract.training.heads  # noqa: F401  (registers abx_keyed_ner)
 
     try:
@@ -85,11 +92,15 @@ def _add_model(nlp: Language, model_dir: Path) -> None:
         raise ExtractionError(f"cannot load the trained model {model_dir}: {e}; restore it from git "
                               f"or build without it (Extractor(model_dir=None))") from e
     for name in trained.pipe_names:  # sourced together, the heads stay wired to their shared encoder
-        nlp.add_pipe(name, source=trained, before="abx_entities")
-    nlp.add_pipe("abx_model_mentions", after="abx_entities")
+        if name == "tok2vec" or name in heads:
+            nlp.add_pipe(name, source=trained, before="abx_entities")
+    schemes = {h.removeprefix("ner_") for h in heads}
+    label_map = {k: v for k, v in extract.components.MODEL_LABEL_MAP.items() if k in schemes}
+    nlp.add_pipe("abx_model_mentions", after="abx_entities", config={"label_map": label_map})
 
 
-def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL) -> Language:
+def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
+                   heads: tuple[str, ...] = GRAPH_HEADS) -> Language:
     """spaCy pipeline: sentences, abbreviations, trained NER heads (unless ``model_dir`` is None),
     rule entities, model mentions, proposals, claims, URLs."""
     p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
@@ -102,7 +113,7 @@ def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_
         "heads_path": p["heads"], "stop_names_path": p["stop_names"],
     })
     if model_dir is not None:
-        _add_model(nlp, model_dir)
+        _add_model(nlp, model_dir, heads)
     nlp.add_pipe("abx_proposals", config={"rules_path": p["proposals"]})
     nlp.add_pipe("abx_claims", config={"rules_path": p["claims"]})
     nlp.add_pipe("abx_urls")
