@@ -649,8 +649,7 @@ class EvalResult:
 
     def as_dict(self) -> dict:
         def row(x: RelScores) -> dict:
-            return {"tp": x.tp, "fp": x.fp, "fn": x.fn, "p": round(100 * x.p, 2), "r": round(100 * x.r, 2),
-                    "f": round(100 * x.f, 2)}
+            return x.as_dict()
 
         return {
             "boundaries": row(self.boundaries),

@@ -55,3 +55,8 @@ class PRF:
 
     def __str__(self) -> str:
         return f"P {100 * self.p:5.1f} R {100 * self.r:5.1f} F {100 * self.f:5.2f}"
+
+    def as_dict(self) -> dict:
+        """Counts, and P/R/F in per cent rounded to 2 decimals."""
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
+                "p": round(100 * self.p, 2), "r": round(100 * self.r, 2), "f": round(100 * self.f, 2)}

@@ -21,7 +21,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import spacy
@@ -256,7 +256,7 @@ class NerScores:
 
     def as_dict(self) -> dict:
         def row(x: PRF) -> dict:
-            return {**asdict(x), "p": round(100 * x.p, 2), "r": round(100 * x.r, 2), "f": round(100 * x.f, 2)}
+            return x.as_dict()
 
         return {
             "corpus": self.corpus,
