@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from kg import corrections, queries, viz
+from kg import corrections, queries, snapshot, viz
 from kg.analytics import neighbourhood
 from kg.build import BuildSummary
 from kg.config import Settings
@@ -43,13 +43,32 @@ Key = tuple[str, str]  # (store directory, generation name): every cache is keye
 # Widget defaults, set through session state so that the choices survive a visit to another page.
 DEFAULTS = {"explore_q": "", "explore_hops": 2, "explore_kinds": list(NODE_KINDS), "explore_cap": 150,
             "min_confidence": 0.0, "curate_verb": "merge"}
-KEPT = ("explore_entity", "paper_iri", "sparql_text", "sparql_example", "export_fmt", "lb_dataset", "lb_metric")
+KEPT = ("explore_entity", "paper_iri", "paper_iri_filter", "sparql_text", "sparql_example", "export_fmt",
+        "lb_dataset", "lb_metric")
 CONFIDENCE_HELP = ("Hide paper-entity links (and the evidence, spans and entities behind them), claims and "
                    "results whose confidence is below this, on every page. 0 shows everything.")
 VERBS = {"merge": "Merge two entities", "split": "Split a surface form off", "rename": "Rename",
          "retype": "Retype", "reject": "Reject"}
 CONFIDENCE_COLUMN = st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f",
                                                    width=95)
+
+
+def _choose(label: str, options: dict[str, str], key: str, cap: int, index: int = 0) -> str | None:
+    """A select box over ``options`` (value -> text); past ``cap`` options, a filter box narrows it first."""
+    values = list(options)
+    if len(values) > cap:
+        text = st.text_input(f"Filter: {label.lower()} containing", key=f"{key}_filter",
+                             placeholder=f"type part of the name ({len(values):,} to choose from)").strip().casefold()
+        values = [v for v in values if text in options[v].casefold()] if text else values
+        if len(values) > cap:
+            st.caption(f"Showing the first {cap} of {len(values):,}; type more of the name to narrow the list.")
+            values = values[:cap]
+    if not values:
+        st.info("Nothing matches; try a shorter part of the name.")
+        return None
+    if st.session_state.get(key) not in values:
+        st.session_state.pop(key, None)
+    return st.selectbox(label, values, format_func=options.get, key=key, index=min(index, len(values) - 1))
 
 
 def _widths(**px: int) -> dict:
@@ -64,9 +83,15 @@ def _store(key: Key):  # noqa: ANN202 - pyoxigraph.Store, shared read-only betwe
     return queries.open_generation(Generation(Path(key[0]), key[1]))
 
 
+def _snapshot(key: Key) -> Path | None:
+    """The generation's snapshot (link graph, label index, counts), if its build wrote one."""
+    return snapshot.find(Generation(Path(key[0]), key[1]).path)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _full_graph(key: Key):  # noqa: ANN202 - networkx.DiGraph, never mutated
-    return queries.link_graph(_store(key))
+    found = _snapshot(key)
+    return snapshot.load_graph(found) if found else queries.link_graph(_store(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -87,7 +112,9 @@ def _stats(key: Key) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _counts(key: Key, threshold: float) -> dict[str, int]:
-    return queries.confidence_counts(_store(key), threshold)
+    found = _snapshot(key)
+    counts = snapshot.confidence_counts(found, threshold) if found else None
+    return counts if counts is not None else queries.confidence_counts(_store(key), threshold)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -97,7 +124,8 @@ def _top(key: Key, type_name: str, n: int, threshold: float) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _papers(key: Key) -> list[dict]:
-    return queries.papers(_store(key))
+    found = _snapshot(key)
+    return snapshot.papers(found) if found else queries.papers(_store(key))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -108,8 +136,9 @@ def _paper(key: Key, iri: str, threshold: float) -> queries.PaperDetail | None:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _search(key: Key, text: str, threshold: float) -> list[dict]:
     graph = _graph(key, threshold)  # only entities with a link at this confidence; papers counted at it
-    return [{**m, "papers": graph.nodes[m["iri"]]["papers"]}
-            for m in queries.search_entities(_store(key), text, limit=200) if m["iri"] in graph][:50]
+    found = _snapshot(key)
+    hits = snapshot.search(found, text, limit=200) if found else queries.search_entities(_store(key), text, limit=200)
+    return [{**m, "papers": graph.nodes[m["iri"]]["papers"]} for m in hits if m["iri"] in graph][:50]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)  # each page embeds vis.js (~700 kB)
@@ -134,7 +163,13 @@ def _evidence(key: Key, paper: str, entity: str) -> list[queries.Evidence]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _results(key: Key, threshold: float, dataset: str | None = None, metric: str | None = None) -> list[dict]:
-    return queries.results(_store(key), threshold, dataset=dataset, metric=metric)
+    return queries.filter_results(_all_results(key), threshold, dataset=dataset, metric=metric)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _all_results(key: Key) -> list[dict]:  # never mutated
+    found = _snapshot(key)
+    return snapshot.results(found) if found else queries.all_results(_store(key))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -291,7 +326,7 @@ def page_paper(key: Key, settings: Settings) -> None:
     st.header("Paper")
     papers = _papers(key)
     titles = {p["iri"]: p["title"] for p in papers}
-    iri = st.selectbox(f"Paper ({len(papers)})", list(titles), format_func=titles.get, key="paper_iri")
+    iri = _choose(f"Paper ({len(papers):,})", titles, key="paper_iri", cap=settings.list_cap)
     t = _threshold()
     detail = _paper(key, iri, t) if iri else None
     if detail is None:
@@ -411,34 +446,33 @@ def page_curate(key: Key, settings: Settings) -> None:
         st.info("The graph has no entities to correct.")
         return
     by_iri = {e["iri"]: e for e in catalogue}
-    iris = list(by_iri)
-
-    def show(iri: str) -> str:
-        e = by_iri[iri]
-        return f'{e["label"]} ({e["type"]}, {e["papers"]} papers)'
+    shown = {iri: f'{e["label"]} ({e["type"]}, {e["papers"]} papers)' for iri, e in by_iri.items()}
 
     verb = st.radio("Correction", list(VERBS), format_func=VERBS.get, horizontal=True, key="curate_verb")
     action: tuple[str, ...] | None = None
     if verb == "merge":
         c1, c2 = st.columns(2)
-        kept = c1.selectbox("Keep this entity", iris, format_func=show, key="curate_keep")
-        other = c2.selectbox("Merge this one into it", iris, format_func=show, key="curate_other",
-                             index=min(1, len(iris) - 1))
+        with c1:
+            kept = _choose("Keep this entity", shown, key="curate_keep", cap=settings.list_cap)
+        with c2:
+            other = _choose("Merge this one into it", shown, key="curate_other", cap=settings.list_cap, index=1)
         st.caption("The second entity's names become alternative labels of the first; its links move over.")
         if st.button("Merge", key="curate_go_merge", type="primary"):
-            if kept == other:
+            if kept is None or other is None or kept == other:
                 st.error("Pick two different entities to merge.")
             else:
                 action = ("merge", by_iri[kept]["name"], by_iri[other]["name"])
     elif verb == "split":
-        with_alt = [i for i in iris if by_iri[i]["alt"]]
-        iri = st.selectbox("Entity", with_alt, format_func=show, key="curate_split_entity")
+        iri = _choose("Entity", {i: text for i, text in shown.items() if by_iri[i]["alt"]}, key="curate_split_entity",
+                      cap=settings.list_cap)
         form = st.selectbox("Surface form to make its own entity", by_iri[iri]["alt"] if iri else [],
                             key="curate_split_form")
         if st.button("Split", key="curate_go_split", type="primary", disabled=not form):
             action = ("split", form)
     else:
-        iri = st.selectbox("Entity", iris, format_func=show, key=f"curate_{verb}_entity")
+        iri = _choose("Entity", shown, key=f"curate_{verb}_entity", cap=settings.list_cap)
+        if iri is None:
+            return
         if verb == "rename":
             label = st.text_input("New preferred label", key="curate_label").strip()
             if st.button("Rename", key="curate_go_rename", type="primary", disabled=not label):

@@ -13,6 +13,7 @@ prints p50/p95 per query and the ratio. The input is never copied anywhere.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -36,18 +37,28 @@ from kg.export import export  # noqa: E402
 from kg.store import open_current  # noqa: E402
 from kg.vocab import PREFIXES  # noqa: E402
 
+# The five benchmark queries. "top methods" and "co-occurring with" read the analytics each build
+# materialises (kg.metrics: abx:rankInType, abx:cooccurrence); AD_HOC holds the same two questions
+# computed from the links at query time, timed for reference.
 QUERIES = {
     "entity lookup": 'SELECT ?e ?type WHERE { ?e skos:prefLabel|skos:altLabel "BERT" ; a ?type }',
-    "papers using a dataset": 'SELECT ?p ?t WHERE { ?d skos:prefLabel "ImageNet" . '
+    "papers using a dataset": 'SELECT ?p ?t WHERE { ?d skos:prefLabel|skos:altLabel "ImageNet" . '
                               '?p abx:evaluatesOn ?d ; dcterms:title ?t }',
-    "counts per method": "SELECT ?m ?l (COUNT(?p) AS ?n) WHERE { ?m a abx:Method ; skos:prefLabel ?l . "
-                         "?p abx:uses|abx:proposes ?m } GROUP BY ?m ?l ORDER BY DESC(?n) LIMIT 20",
-    "2-hop neighbourhood": 'SELECT ?o ?l (COUNT(DISTINCT ?p) AS ?n) WHERE { ?m skos:prefLabel "Transformer" . '
-                           "?p ?r ?m . ?p ?r2 ?o . ?o a skos:Concept ; skos:prefLabel ?l FILTER(?o != ?m) } "
-                           "GROUP BY ?o ?l ORDER BY DESC(?n) LIMIT 50",
+    "top methods (materialised)": "SELECT ?m ?l ?n WHERE { ?m abx:rankInType ?r ; a abx:Method ; skos:prefLabel ?l ; "
+                                  "abx:paperCount ?n FILTER(?r <= 20) } ORDER BY ?r",
+    "co-occurring with Transformer (materialised)":
+        'SELECT ?o ?l ?n WHERE { ?m skos:prefLabel "Transformer" ; abx:cooccurrence ?c . ?c abx:cooccursWith ?o ; '
+        "abx:sharedPapers ?n . ?o skos:prefLabel ?l } ORDER BY DESC(?n) ?l LIMIT 50",
     "claims with numbers": 'SELECT ?t ?text ?v WHERE { ?p abx:hasClaim ?c ; dcterms:title ?t . '
                            '?c abx:sentenceText ?text ; abx:hasQuantity ?q . ?q schema:value ?v ; '
                            'schema:unitText "%" } LIMIT 100',
+}
+AD_HOC = {
+    "counts per method (ad hoc)": "SELECT ?m ?l (COUNT(?p) AS ?n) WHERE { ?m a abx:Method ; skos:prefLabel ?l . "
+                                  "?p abx:uses|abx:proposes ?m } GROUP BY ?m ?l ORDER BY DESC(?n) LIMIT 20",
+    "2-hop neighbourhood (ad hoc)": 'SELECT ?o ?l (COUNT(DISTINCT ?p) AS ?n) WHERE { ?m skos:prefLabel "Transformer" . '
+                                    "?p ?r ?m . ?p ?r2 ?o . ?o a skos:Concept ; skos:prefLabel ?l FILTER(?o != ?m) } "
+                                    "GROUP BY ?o ?l ORDER BY DESC(?n) LIMIT 50",
 }
 
 
@@ -65,73 +76,89 @@ def _free_port() -> int:
 def _http_times(port: int, query: str, runs: int) -> tuple[list[float], int]:
     url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": query})
     req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
-    times, size = [], 0
+    times, body = [], b""
     for _ in range(runs + 1):  # the first run warms the worker
         t0 = time.perf_counter()
         with urllib.request.urlopen(req, timeout=120) as r:
-            size = len(r.read())
+            body = r.read()
         times.append(time.perf_counter() - t0)
-    return times[1:], size
+    return times[1:], len(json.loads(body)["results"]["bindings"])
+
+
+def _serve(store_dir: Path, queries: dict[str, str], runs: int) -> dict[str, tuple[list[float], int]]:
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store_dir),
+                               "--port", str(port), "--timeout", "120"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        return {name: _http_times(port, q, runs) for name, q in queries.items()}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _rdflib_times(nt: Path, queries: dict[str, str], runs: int) -> tuple[dict[str, tuple[list[float], int]], float]:
+    t0 = time.perf_counter()
+    g = Graph()
+    g.parse(nt, format="nt")
+    load_s = time.perf_counter() - t0
+    g.query("ASK { ?s ?p ?o }")  # rdflib's SPARQL plugin import, once
+    local = {}
+    for name, q in queries.items():
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            rows = list(g.query(q, initNs=PREFIXES))
+            times.append(time.perf_counter() - t0)
+        local[name] = (times, len(rows))
+    return local, load_s
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("inputs", nargs="*", default=[str(SEEDS_DIR / "000_1ff9c41d867ee307.txt")])
     ap.add_argument("--limit", type=int, default=0, help="use only the first N papers")
+    ap.add_argument("--store", metavar="DIR", help="time an already built store instead of building one")
     ap.add_argument("--runs", type=int, default=30, help="HTTP runs per query")
-    ap.add_argument("--rdflib-runs", type=int, default=10, help="rdflib runs per query")
+    ap.add_argument("--rdflib-runs", type=int, default=10, help="rdflib runs per query (0: skip rdflib)")
     args = ap.parse_args()
+    queries = {**QUERIES, **AD_HOC}
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(store_dir=Path(tmp) / "store")
-        papers = read_inputs(args.inputs).papers
-        papers = papers[: args.limit] if args.limit else papers
-        t0 = time.perf_counter()
-        summary = build_store(papers, Extractor().extract_many, settings)
-        build_s = time.perf_counter() - t0
-        _, store = open_current(settings.store_dir)
-        nt = export(store, "ntriples", Path(tmp) / "kg.nt")
+        if args.store:
+            store_dir, build_s = Path(args.store), None
+        else:
+            store_dir = Path(tmp) / "store"
+            papers = read_inputs(args.inputs).papers
+            papers = papers[: args.limit] if args.limit else papers
+            t0 = time.perf_counter()
+            build_store(papers, Extractor().extract_many, Settings(store_dir=store_dir))
+            build_s = time.perf_counter() - t0
+        gen, store = open_current(store_dir)
+        summary = gen.summary()
+        nt = export(store, "ntriples", Path(tmp) / "kg.nt") if args.rdflib_runs else None
         del store
+        http = _serve(store_dir, queries, args.runs)
+        local, rdflib_load_s = _rdflib_times(nt, queries, args.rdflib_runs) if nt else ({}, None)
 
-        port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        server = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(settings.store_dir),
-                                   "--port", str(port), "--timeout", "120"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            http = {name: _http_times(port, q, args.runs) for name, q in QUERIES.items()}
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-
-        t0 = time.perf_counter()
-        g = Graph()
-        g.parse(nt, format="nt")
-        rdflib_load_s = time.perf_counter() - t0
-        g.query("ASK { ?s ?p ?o }")  # rdflib's SPARQL plugin import, once
-        local = {}
-        for name, q in QUERIES.items():
-            times = []
-            for _ in range(args.rdflib_runs):
-                t0 = time.perf_counter()
-                rows = list(g.query(q, initNs=PREFIXES))
-                times.append(time.perf_counter() - t0)
-            local[name] = (times, len(rows))
-
-    print(f"graph: {summary.papers:,} papers, {summary.triples:,} triples; build {build_s:.1f} s; "
-          f"rdflib load {rdflib_load_s:.1f} s\n")
+    print(f"graph: {summary.get('papers', 0):,} papers, {summary.get('triples', 0):,} triples"
+          + (f"; build {build_s:.1f} s" if build_s is not None else "")
+          + (f"; rdflib load {rdflib_load_s:.1f} s" if rdflib_load_s is not None else "") + "\n")
     print("| query | HTTP p50 ms | HTTP p95 ms | rdflib p50 ms | rdflib p95 ms | rdflib p50 / HTTP p50 |")
     print("|---|---|---|---|---|---|")
-    for name in QUERIES:
-        h, r = http[name][0], local[name][0]
-        print(f"| {name} ({local[name][1]} rows) | {_pct(h, .5):.1f} | {_pct(h, .95):.1f} | {_pct(r, .5):.1f} | "
-              f"{_pct(r, .95):.1f} | {statistics.median(r) / statistics.median(h):.1f}x |")
+    for name in queries:
+        h, rows = http[name]
+        r = local.get(name, ([], 0))[0]
+        rd = (f"{_pct(r, .5):.1f} | {_pct(r, .95):.1f} | {statistics.median(r) / statistics.median(h):.1f}x"
+              if r else "– | – | –")
+        print(f"| {name} ({rows} rows) | {_pct(h, .5):.1f} | {_pct(h, .95):.1f} | {rd} |")
 
 
 if __name__ == "__main__":

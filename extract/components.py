@@ -8,6 +8,7 @@ code that turns those into domain objects.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from pathlib import Path
@@ -501,4 +502,101 @@ class ModelMentions:
         added = [Span(doc, s.start, s.end, label=self.label_map[key][s.label_], span_id=f"model-{key}")
                  for key in self.label_map for s in doc.spans.get(key, []) if s.label_ in self.label_map[key]]
         doc.spans[CANDIDATES] = SpanGroup(doc, name=CANDIDATES, spans=[*doc.spans.get(CANDIDATES, []), *added])
+        return doc
+
+
+# ------------------------------------------------ the entities that become mentions
+
+# Among overlapping candidates of equal length, lower wins: an abbreviation's
+# long form beats a gazetteer hit, which beats a head-noun phrase, and so on.
+_PRIORITY = {"abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "model-scier": 2, "model-scierc": 3,
+             "task-head": 3, "name-shape": 4}
+
+
+def resolve_overlaps(doc: Doc) -> list[tuple[Span, bool, tuple[str, ...]]]:
+    """Non-overlapping spans, each flagged True when the paper proposes it, with every
+    rule that found exactly that span (the winner's first), in text order.
+
+    These are exactly the spans ``extract.convert`` turns into mentions, so
+    components that need the final entities (relations) call this too.
+    """
+    # A proposed name wins; then the longer span (the more specific name:
+    # "ResNet-v1" over its gazetteer prefix "ResNet"); then the surer rule.
+    ranked: list[tuple[int, int, int, int, Span, bool]] = []
+    for s in doc.spans.get(PROPOSED, []):
+        ranked.append((0, -len(s), 0, s.start, s, True))
+    for s in doc.spans.get(CANDIDATES, []):
+        ranked.append((1, -len(s), _PRIORITY.get(s.id_, 5), s.start, s, False))
+    ranked.sort(key=lambda r: r[:4])
+    rules_at: dict[tuple[int, int], list[str]] = {}
+    for *_, span, _ in ranked:
+        found = rules_at.setdefault((span.start, span.end), [])
+        if (span.id_ or "unknown") not in found:
+            found.append(span.id_ or "unknown")
+    taken: set[int] = set()
+    kept: list[tuple[Span, bool, tuple[str, ...]]] = []
+    for *_, span, proposed in ranked:
+        if taken.isdisjoint(range(span.start, span.end)):
+            taken.update(range(span.start, span.end))
+            kept.append((span, proposed, tuple(rules_at[(span.start, span.end)])))
+    return sorted(kept, key=lambda k: k[0].start)
+
+
+# ------------------------------------------------------ relations between entities
+
+RELATION_TYPES = ("Method", "Dataset", "Task")  # the entity types the SciER relation model was trained on
+
+
+@Language.factory("abx_relations",
+                  default_config={"model": "scier", "threshold": None, "types": list(RELATION_TYPES)})
+def make_relations(nlp: Language, name: str, model: str, threshold: float | None,
+                   types: list[str]) -> RelationFinder:
+    return RelationFinder(model, threshold, types)
+
+
+class RelationFinder:
+    """Relations between the entities of each sentence, by a trained relation model (``extract.relations``).
+
+    Runs on the spans that become mentions (:func:`resolve_overlaps`) whose
+    entity type is one of ``types`` (the types the model was trained on; pairs
+    with other types are never candidates, which also keeps it cheap), one
+    sentence at a time. ``threshold`` overrides the model's own (tuned for F1
+    on dev). Writes ``doc._.abx_relations`` = ``[(head, tail, label, probability,
+    extractor)]`` with head and tail spans of the doc and the model's own label.
+    """
+
+    def __init__(self, model: str, threshold: float | None, types: list[str]) -> None:
+        from extract.relations import load_model
+
+        try:
+            self.model = load_model(model)
+        except (OSError, ValueError, KeyError) as e:
+            raise ExtractionError(f"cannot load the relation model {model!r}: {e}; restore "
+                                  f"extract/models/relations-{model} from git or configure another") from e
+        self.threshold = threshold
+        self.types = frozenset(types)
+        self.extractor = f"model:relations-{self.model.scheme}"
+        _ensure_extension("abx_relations")
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: list[tuple[Span, Span, str, float, str]] = []
+        spans = [s for s, _, _ in resolve_overlaps(doc) if s.label_ in self.types]
+        if len(spans) >= 2:
+            bounds = [(sent.start, sent.end) for sent in doc.sents]
+            starts = [b[0] for b in bounds]
+            by_sentence: dict[int, list[Span]] = {}
+            for s in spans:
+                k = bisect.bisect_right(starts, s.start) - 1
+                if s.end <= bounds[k][1]:  # a span across a sentence end is no argument
+                    by_sentence.setdefault(k, []).append(s)
+            words: list[str] = []
+            for k, members in by_sentence.items():
+                if len(members) < 2:
+                    continue
+                words = words or [t.text for t in doc]
+                start, end = bounds[k]
+                args = [(s.start - start, s.end - start, s.label_) for s in members]
+                for h, t, label, prob in self.model.predict_relations(words[start:end], args, self.threshold):
+                    found.append((members[h], members[t], label, prob, self.extractor))
+        doc._.abx_relations = found
         return doc

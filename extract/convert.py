@@ -7,8 +7,8 @@ from dataclasses import replace
 from spacy.tokens import Doc, Span
 
 from extract import rules
-from extract.components import CANDIDATES, PROPOSED
-from extract.results import extract_results
+from extract.components import resolve_overlaps
+from extract.results import extract_results, result_relations
 from extract.scoring import Priors
 from kg.model import (
     DEFAULT_ROLE,
@@ -20,45 +20,40 @@ from kg.model import (
     Mention,
     Paper,
     Quantity,
+    Relation,
+    RelationLabel,
     Role,
     Section,
     TextSpan,
     noisy_or,
 )
 
-# Among overlapping candidates of equal length, lower wins: an abbreviation's
-# long form beats a gazetteer hit, which beats a head-noun phrase, and so on.
-_PRIORITY = {"abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "model-scier": 2, "model-scierc": 3,
-             "task-head": 3, "name-shape": 4}
+# The relation models' labels in our vocabulary, and whether the model's head is our tail
+# (SciERC writes "metric EVALUATE-FOR method"; we say the method is evaluated with the metric).
+SOURCE_LABELS: dict[str, tuple[RelationLabel, bool]] = {
+    # SciERC
+    "USED-FOR": (RelationLabel.USED_FOR, False),
+    "EVALUATE-FOR": (RelationLabel.EVALUATED_WITH, True),
+    "COMPARE": (RelationLabel.COMPARE, False),
+    "HYPONYM-OF": (RelationLabel.HYPONYM_OF, False),
+    "PART-OF": (RelationLabel.PART_OF, False),
+    "FEATURE-OF": (RelationLabel.FEATURE_OF, False),
+    "CONJUNCTION": (RelationLabel.CONJUNCTION, False),
+    # SciER
+    "Used-For": (RelationLabel.USED_FOR, False),
+    "Evaluated-With": (RelationLabel.EVALUATED_WITH, False),
+    "Trained-With": (RelationLabel.TRAINED_WITH, False),
+    "Benchmark-For": (RelationLabel.BENCHMARK_FOR, False),
+    "Compare-With": (RelationLabel.COMPARE, False),
+    "SubClass-Of": (RelationLabel.HYPONYM_OF, False),
+    "SubTask-Of": (RelationLabel.SUBTASK_OF, False),
+    "Part-Of": (RelationLabel.PART_OF, False),
+    "Synonym-Of": (RelationLabel.SYNONYM_OF, False),
+}
 
 
 def _text_span(section: Section, span: Span) -> TextSpan:
     return TextSpan(section, span.start_char, span.end_char, span.text)
-
-
-def _resolve_overlaps(doc: Doc) -> list[tuple[Span, bool, tuple[str, ...]]]:
-    """Non-overlapping spans, each flagged True when the paper proposes it, with every
-    rule that found exactly that span (the winner's first)."""
-    # A proposed name wins; then the longer span (the more specific name:
-    # "ResNet-v1" over its gazetteer prefix "ResNet"); then the surer rule.
-    ranked: list[tuple[int, int, int, int, Span, bool]] = []
-    for s in doc.spans.get(PROPOSED, []):
-        ranked.append((0, -len(s), 0, s.start, s, True))
-    for s in doc.spans.get(CANDIDATES, []):
-        ranked.append((1, -len(s), _PRIORITY.get(s.id_, 5), s.start, s, False))
-    ranked.sort(key=lambda r: r[:4])
-    rules_at: dict[tuple[int, int], list[str]] = {}
-    for *_, span, _ in ranked:
-        found = rules_at.setdefault((span.start, span.end), [])
-        if (span.id_ or "unknown") not in found:
-            found.append(span.id_ or "unknown")
-    taken: set[int] = set()
-    kept: list[tuple[Span, bool, tuple[str, ...]]] = []
-    for *_, span, proposed in ranked:
-        if taken.isdisjoint(range(span.start, span.end)):
-            taken.update(range(span.start, span.end))
-            kept.append((span, proposed, tuple(rules_at[(span.start, span.end)])))
-    return sorted(kept, key=lambda k: k[0].start)
 
 
 def _entity_type(label: str) -> EntityType:
@@ -70,7 +65,7 @@ def _entity_type(label: str) -> EntityType:
 
 def _mentions(doc: Doc, section: Section, long_forms: dict[str, str], priors: Priors) -> list[Mention]:
     out = []
-    for span, proposed, found_by in _resolve_overlaps(doc):
+    for span, proposed, found_by in resolve_overlaps(doc):
         label = _entity_type(span.label_)
         role = Role.PROPOSES if proposed else DEFAULT_ROLE[label]
         out.append(Mention(
@@ -104,6 +99,24 @@ def _with_results(claim: Claim, mentions: list[Mention], proposed: str | None) -
     return replace(claim, results=results) if results else claim
 
 
+def _relations(doc: Doc, section: Section, mentions: list[Mention]) -> list[Relation]:
+    """The relation model's relations of ``doc``, between mentions of it (others are dropped)."""
+    if not Doc.has_extension("abx_relations"):  # no relation component was ever built in this process
+        return []
+    at = {(m.span.start, m.span.end): m for m in mentions if m.span.section is section}
+    out = []
+    for head, tail, label, prob, extractor in doc._.abx_relations or []:
+        h, t = at.get((head.start_char, head.end_char)), at.get((tail.start_char, tail.end_char))
+        ours = SOURCE_LABELS.get(label)
+        if h is None or t is None or ours is None:
+            continue
+        if ours[1]:
+            h, t = t, h
+        out.append(Relation(h.span, t.span, ours[0], label, _text_span(section, head.sent), extractor,
+                            round(prob, 4)))
+    return out
+
+
 def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, version: str,
                   priors: Priors | None = None) -> Extraction:
     """Domain objects for one paper from its processed title and abstract."""
@@ -115,13 +128,16 @@ def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, ve
         for short, long in doc._.abx_abbreviations or []
     ]
     long_forms = {a.short.text: a.long.text for a in abbreviations}
-    mentions, claims, links, sentences = [], [], [], []
+    mentions, claims, links, sentences, relations = [], [], [], [], []
     for section, doc in docs:
-        mentions += _mentions(doc, section, long_forms, priors)
+        found = _mentions(doc, section, long_forms, priors)
+        mentions += found
+        relations += _relations(doc, section, found)
         if section is Section.ABSTRACT:  # a title states a topic, not a result
             claims += _claims(doc, section, priors)
     proposed = next((m.span.text for m in mentions if m.role is Role.PROPOSES), None)
     claims = [_with_results(c, mentions, proposed) for c in claims]
+    relations += [r for c in claims for r in result_relations(c, mentions)]
     for section, doc in docs:
         links += [CodeLink(f.value, TextSpan(section, f.start, f.end, doc.text[f.start:f.end]))
                   for f in doc._.abx_urls or []]
@@ -135,4 +151,5 @@ def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, ve
         claims=tuple(claims),
         code_links=tuple(links),
         sentences=tuple(sentences),
+        relations=tuple(relations),
     )

@@ -106,7 +106,7 @@ def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | Non
 
     corpus = _read(fmt, Path(path))
     docs = list(corpus.docs[:limit] if limit else corpus.docs)
-    nlp = nlp or build_pipeline(heads=ALL_HEADS)
+    nlp = nlp or build_pipeline(heads=ALL_HEADS, relations=None)  # relations are scored from its entities
     gold, pred, predicted_entities = [], [], []
     for ad in docs:
         doc = tokens_doc(nlp.vocab, ad.sentences)

@@ -11,8 +11,10 @@ from extract.pipeline import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
     NER_MODEL,
+    RELATION_MODEL,
     build_pipeline,
     model_fingerprint,
+    relations_fingerprint,
     rule_paths,
     rules_fingerprint,
 )
@@ -23,9 +25,11 @@ from kg.model import Extraction, Paper
 logger = logging.getLogger(__name__)
 
 
-def extractor_version(seeds_dir: Path = SEEDS_DIR, model_dir: Path | None = NER_MODEL) -> str:
-    """The version an Extractor built from these rules and model would stamp on its output (cheap)."""
-    return f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}+ner.{model_fingerprint(model_dir)}.scier"
+def extractor_version(seeds_dir: Path = SEEDS_DIR, model_dir: Path | None = NER_MODEL,
+                      relations: str | None = RELATION_MODEL) -> str:
+    """The version an Extractor built from these rules and models would stamp on its output (cheap)."""
+    return (f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}+ner.{model_fingerprint(model_dir)}.scier"
+            f"+rel.{relations_fingerprint(relations)}.{relations or 'none'}")
 
 
 class Extractor:
@@ -35,10 +39,11 @@ class Extractor:
     files, so provenance in the graph says exactly which rules produced a fact.
     """
 
-    def __init__(self, seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL) -> None:
-        self.nlp = build_pipeline(seeds_dir, model_dir=model_dir)
+    def __init__(self, seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
+                 relations: str | None = RELATION_MODEL) -> None:
+        self.nlp = build_pipeline(seeds_dir, model_dir=model_dir, relations=relations)
         self.name = EXTRACTOR_NAME
-        self.version = extractor_version(seeds_dir, model_dir)
+        self.version = extractor_version(seeds_dir, model_dir, relations)
         self.priors = Priors.load(rule_paths(seeds_dir)["scores"])
 
     def extract(self, paper: Paper) -> Extraction:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg import corrections, store, triples
+from kg import corrections, snapshot, store, triples
 from kg.cache import FILE as CACHE_FILE
 from kg.cache import ExtractionCache
 from kg.canon import EntityTable, load_aliases, load_variant_rules
@@ -65,6 +65,20 @@ def _support_per_paper(path) -> float:  # noqa: ANN001 - Path
         return float(json.loads(path.read_text(encoding="utf-8"))["support_per_paper"])
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ConfigError(f"cannot read support_per_paper from {path}: {e}; restore it from git") from e
+
+
+def _replacements(table: EntityTable, retired: dict[str, str]) -> dict[str, str]:
+    """Retired entity key -> the key standing for it now, for keys of earlier builds that are gone.
+
+    Kept from build to build, so an IRI once published keeps pointing somewhere
+    (``dcterms:isReplacedBy``) until its key comes back as an entity of its own.
+    """
+    out = {}
+    for key in sorted(retired):
+        found = table.replacement(key)
+        if found:
+            out[key] = found
+    return out
 
 
 def _extract_changed(papers: Sequence[Paper], cache: ExtractionCache, extract_many: ExtractMany, version: str,
@@ -130,6 +144,9 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         changes["entities_created"] = sum(1 for k in table.entities if k not in before)
         changes["entities_removed"] = sum(1 for k in before if k not in table.entities)
         cache.set_entity_keys(table.entities)
+        replaced = _replacements(table, {**cache.retired(), **dict.fromkeys(before - table.entities.keys(), "")})
+        cache.set_retired(replaced)
+        changes["entities_replaced"] = len(replaced)
         entity_counts = Counter(e.type.value for e in table.entities.values())
         summary = {
             "papers": len(extractions),
@@ -150,10 +167,12 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         quads = itertools.chain(
             triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, support_per_paper=support,
                                                       table=table)),
+            triples.to_oxigraph(triples.replacement_triples(replaced, settings.base_iri)),
             triples.to_oxigraph(triples.build_triples(cache.builds(), settings.base_iri),
                                 graph=store.BUILDS_GRAPH))
         cache.close()
-        gen = store.publish(root, quads, summary, name=name, attach={CACHE_FILE: cache.path})
+        gen = store.publish(root, quads, summary, name=name, attach={CACHE_FILE: cache.path},
+                            enrich=lambda db, folder: snapshot.enrich(db, folder, settings.base_iri))
     finally:
         cache.path.unlink(missing_ok=True)
     seconds = time.perf_counter() - started

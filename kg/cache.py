@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, hash TEXT NOT NULL,
                                        data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS build (generation TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entity (key TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS retired (key TEXT PRIMARY KEY, replacement TEXT NOT NULL);
 """
 
 
@@ -69,6 +70,14 @@ class ExtractionCache:
     def set_entity_keys(self, keys: Iterable[str]) -> None:
         self._db.execute("DELETE FROM entity")
         self._db.executemany("INSERT INTO entity VALUES (?)", ((k,) for k in keys))
+
+    def retired(self) -> dict[str, str]:
+        """Entity keys of earlier builds that are gone, and the key that replaced each."""
+        return dict(self._db.execute("SELECT key, replacement FROM retired"))
+
+    def set_retired(self, replaced: dict[str, str]) -> None:
+        self._db.execute("DELETE FROM retired")
+        self._db.executemany("INSERT INTO retired VALUES (?, ?)", sorted(replaced.items()))
 
     def add_build(self, generation: str, record: dict) -> None:
         self._db.execute("INSERT OR REPLACE INTO build VALUES (?, ?)", (generation, json.dumps(record)))

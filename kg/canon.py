@@ -148,6 +148,18 @@ class EntityTable:
             key = self._global[key]
         return self._corrected(key)
 
+    def replacement(self, key: str) -> str | None:
+        """The entity that now stands for a key no longer in the table (None if none does).
+
+        A short form defined elsewhere in the corpus resolves to its long form
+        (as an undefined abbreviation would be read now); a merged key to the
+        key it was merged into.
+        """
+        if key in self.entities:
+            return None
+        found = self._corrected(self._global.get(key, key))
+        return found if found and found != key and found in self.entities else None
+
     def _corrected(self, key: str) -> str:
         key = self._merged.get(key, key)
         return "" if key in self._corrections.rejects else key

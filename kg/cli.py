@@ -40,7 +40,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from kg.orchestrate import build_from_inputs
 
     summary = build_from_inputs(args.inputs, settings, progress=_progress_bar("extracting"),
-                                prune=args.prune, workers=args.workers)
+                                prune=args.prune, workers=args.workers, scheduler=args.scheduler,
+                                partition_size=args.partition_size)
     s = summary.as_dict()
     ents = ", ".join(f"{k} {v}" for k, v in s["entities"].items()) or "none"
     print(f"papers: {s['papers']}\nentities: {sum(s['entities'].values())} ({ents})\n"
@@ -49,7 +50,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     c = s["changes"]
     print(f"changes: {c['added']} added, {c['changed']} changed, {c['unchanged']} unchanged (not re-extracted), "
           f"{c['kept']} kept from earlier builds, {c['removed']} removed; entities: {c['entities_created']} created, "
-          f"{c['entities_removed']} removed")
+          f"{c['entities_removed']} removed, {c.get('entities_replaced', 0)} retired IRIs now point at their "
+          "replacement (dcterms:isReplacedBy)")
     for sk in summary.skipped[:20]:
         print(f"  skipped {sk.source}:{sk.line}: {sk.reason}")
     if len(summary.skipped) > 20:
@@ -148,6 +150,29 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from kg.push import PushAuth, push_store
+
+    bar = tqdm(unit="triple", unit_scale=True, desc="pushing", file=sys.stderr, disable=None, leave=False)
+
+    def progress(sent: int, total: int | None) -> None:
+        bar.total = total
+        bar.update(sent - bar.n)
+
+    try:
+        s = push_store(settings.store_dir, args.url, protocol=args.protocol, graph=args.graph,
+                       with_ontology=args.with_ontology, batch_triples=args.batch, auth=PushAuth.from_env(),
+                       timeout_s=args.timeout, retries=args.retries, progress=progress)
+    finally:
+        bar.close()
+    graphs = ", ".join(f"{'default graph' if g == 'default' else g}: {n:,}" for g, n in s.graphs)
+    print(f"pushed {s.triples:,} triples in {s.requests} requests, {s.seconds:.1f} s "
+          f"({s.triples_per_s:,.0f} triples/s) to {s.target} ({s.protocol}; {graphs})")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from kg.store import open_current
     from kg.validate import validate_store
@@ -178,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--prune", action="store_true",
                    help="drop papers that are not in the inputs (default: keep them; builds add papers)")
     b.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    b.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="extract on the Dask cluster of this scheduler (needs requirements-cluster.txt; "
+                        "not with --workers)")
+    b.add_argument("--partition-size", type=int, metavar="N",
+                   help="papers per Dask task (default: about two tasks per worker, at most 256)")
     b.add_argument("--corrections", metavar="FILE",
                    help="corrections file (default: corrections.tsv beside the store directory)")
     b.set_defaults(func=cmd_build)
@@ -221,6 +251,28 @@ def _parser() -> argparse.ArgumentParser:
     fh.add_argument("--date", metavar="YYYY-MM-DD", help="the list of that day (default: the latest)")
     fh.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines file to add the papers to")
     fh.set_defaults(query=None, ids=None, max_results=100)
+
+    from kg.push import DEFAULT_BATCH, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, PROTOCOLS
+
+    u = with_store(sub.add_parser(
+        "push", help="copy the graph to an external SPARQL server (Graph Store Protocol or SPARQL Update)",
+        epilog="Credentials come from the environment: ABSTRACTA_PUSH_TOKEN (bearer token), or "
+               "ABSTRACTA_PUSH_USER and ABSTRACTA_PUSH_PASSWORD (HTTP basic; ABSTRACTA_PUSH_AUTH=digest for "
+               "digest). See docs/external-stores.md."))
+    u.add_argument("url", metavar="URL", help="graph store endpoint for gsp (e.g. http://127.0.0.1:7878/store), "
+                                              "update endpoint for update (e.g. http://127.0.0.1:7878/update)")
+    u.add_argument("--protocol", choices=PROTOCOLS, default="gsp",
+                   help="gsp: SPARQL 1.1 Graph Store HTTP Protocol (default); update: SPARQL 1.1 Update")
+    u.add_argument("--graph", metavar="IRI", help="named graph to replace on the target (default: its default graph)")
+    u.add_argument("--with-ontology", action="store_true",
+                   help="also push the ontology and the build records, each into its own named graph")
+    u.add_argument("--batch", type=int, default=DEFAULT_BATCH, metavar="N",
+                   help=f"triples per request (default {DEFAULT_BATCH})")
+    u.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+                   help=f"seconds to wait for each request (default {DEFAULT_TIMEOUT_S:g})")
+    u.add_argument("--retries", type=int, default=DEFAULT_RETRIES, metavar="N",
+                   help=f"retries after connection errors and 5xx answers (default {DEFAULT_RETRIES})")
+    u.set_defaults(func=cmd_push)
 
     c = with_store(sub.add_parser("validate", help="check the graph against the SHACL shapes we ship"))
     c.set_defaults(func=cmd_validate)

@@ -16,6 +16,8 @@ from kg.model import (
     Mention,
     Paper,
     Quantity,
+    Relation,
+    RelationLabel,
     Result,
     Role,
     Section,
@@ -42,7 +44,13 @@ def _quantity(d: dict) -> Quantity:
     return Quantity(d["value"], d["unit"], d["text"], d["start"], d["end"], d["qualifier"])
 
 
+def _relation(d: dict) -> Relation:
+    return Relation(_span(d["head"]), _span(d["tail"]), RelationLabel(d["label"]), d["source_label"],
+                    _span(d["sentence"]), d["extractor"], d["score"])
+
+
 def from_dict(d: dict[str, Any]) -> Extraction:
+    """The Extraction of a record; records written before relations existed decode with none."""
     p = d["paper"]
     paper = Paper(p["key"], p["title"], p["abstract"], p["source"], p["line"], p["identifier"], p["date"],
                   p["year"], tuple(p["authors"]), p["url"])
@@ -65,4 +73,5 @@ def from_dict(d: dict[str, Any]) -> Extraction:
         claims=claims,
         code_links=tuple(CodeLink(c["url"], _span(c["span"])) for c in d["code_links"]),
         sentences=tuple(_span(s) for s in d["sentences"]),
+        relations=tuple(_relation(r) for r in d.get("relations", ())),
     )

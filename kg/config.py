@@ -24,6 +24,8 @@ DEFAULT_HOST: str = "127.0.0.1"
 DEFAULT_PORT: int = 7878
 DEFAULT_QUERY_WORKERS: int = 2
 DEFAULT_MAX_REQUEST_BYTES: int = 1_000_000
+# The dashboard never sends a select box more options than this; longer lists get a filter box first.
+DEFAULT_LIST_CAP: int = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class Settings:
     query_workers: int = DEFAULT_QUERY_WORKERS
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     corrections_path: Path | None = None  # None: corrections.tsv beside the store directory
+    list_cap: int = DEFAULT_LIST_CAP
 
     @property
     def corrections_file(self) -> Path:
@@ -57,6 +60,8 @@ class Settings:
             )
         if self.max_rows <= 0:
             raise ConfigError(f"row limit {self.max_rows!r} must be a positive integer")
+        if self.list_cap <= 0:
+            raise ConfigError(f"list cap {self.list_cap!r} must be a positive integer")
 
     def with_store(self, store_dir: str | Path | None) -> Settings:
         return self if store_dir is None else replace(self, store_dir=Path(store_dir))
@@ -75,6 +80,7 @@ class Settings:
         for name, key, conv in (
             ("ABSTRACTA_QUERY_TIMEOUT", "query_timeout_s", float),
             ("ABSTRACTA_MAX_ROWS", "max_rows", int),
+            ("ABSTRACTA_LIST_CAP", "list_cap", int),
         ):
             if name in env:
                 try:

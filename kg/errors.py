@@ -38,3 +38,7 @@ class QueryTimeout(QueryError):
 
 class ExportError(AbstractaError):
     """An export format or destination is invalid."""
+
+
+class PushError(AbstractaError):
+    """An external triplestore cannot be reached or refused the graph being pushed to it."""

@@ -123,6 +123,28 @@ def result_iri(claim: str, start: int, end: int) -> str:
     return f"{claim}/result-{start}-{end}"
 
 
+# entity-entity relations
+def relation_iri(base: str, head_key: str, predicate: str, tail_key: str) -> str:
+    """The statement node of "head ``predicate`` tail" (entity keys; ``predicate`` an ABX local name)."""
+    return f"{base}relation/{slug(head_key)}/{predicate}/{slug(tail_key)}"
+
+
+def relation_evidence_iri(paper: str, head_key: str, predicate: str, tail_key: str, section: str, start: int,
+                          end: int) -> str:
+    """The evidence that the sentence [start, end) of ``paper`` (a paper IRI) states a relation."""
+    return f"{paper}/relation/{slug(head_key)}/{predicate}/{slug(tail_key)}/{section}-{start}-{end}"
+
+
 def evidence_iri(paper: str, role: str, entity: str, section: str, start: int, end: int) -> str:
     entity_slug = entity.rsplit("/", 1)[-1]
     return f"{paper}/evidence/{role}/{entity_slug}/{section}-{start}-{end}"
+
+
+def cooccurrence_iri(entity: str, partner: str) -> str:
+    """The node recording how often ``entity`` and ``partner`` (entity IRIs) share papers."""
+    return f"{entity}/cooccurrence/{partner.rsplit('/', 1)[-1]}"
+
+
+def trend_iri(entity: str, year: int) -> str:
+    """The node counting the papers of ``year`` linked to ``entity`` (an entity IRI)."""
+    return f"{entity}/year/{int(year)}"

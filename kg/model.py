@@ -155,6 +155,52 @@ class CodeLink:
     span: TextSpan
 
 
+# ------------------------------------------------------------ entity-entity relations
+
+
+class RelationLabel(enum.StrEnum):
+    """Kinds of relation between two entities of one sentence, in our vocabulary.
+
+    Direction is normalised: the head *is* what the label says of the tail
+    ("BERT" USED_FOR "question answering"; a method EVALUATED_WITH a dataset or
+    metric, whichever way round the source scheme wrote it). Which graph
+    predicate, if any, a label becomes depends on the entity types (``kg.relations``).
+    """
+
+    USED_FOR = "usedFor"  # SciERC USED-FOR, SciER Used-For
+    EVALUATED_WITH = "evaluatedWith"  # SciER Evaluated-With; SciERC EVALUATE-FOR (reversed); claim results
+    TRAINED_WITH = "trainedWith"  # SciER Trained-With
+    BENCHMARK_FOR = "benchmarkFor"  # SciER Benchmark-For
+    COMPARE = "compare"  # SciERC COMPARE, SciER Compare-With; claim baselines (symmetric)
+    HYPONYM_OF = "hyponymOf"  # SciERC HYPONYM-OF, SciER SubClass-Of
+    SUBTASK_OF = "subtaskOf"  # SciER SubTask-Of
+    PART_OF = "partOf"  # SciERC PART-OF, SciER Part-Of
+    SYNONYM_OF = "synonymOf"  # SciER Synonym-Of
+    FEATURE_OF = "featureOf"  # SciERC FEATURE-OF
+    CONJUNCTION = "conjunction"  # SciERC CONJUNCTION (symmetric)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A relation stated in one sentence between two mentions of the same paper.
+
+    ``head`` and ``tail`` are the spans of two of the Extraction's mentions
+    (``Mention.span``); ``sentence`` is the sentence both lie in, kept as
+    evidence. ``source_label`` is the extractor's own label ("Used-For",
+    "EVALUATE-FOR", "result-dataset"), ``extractor`` names the model or rule
+    ("model:relations-scier", "rule:results") and ``score`` in [0, 1] is its
+    confidence (a model's probability, a rule's prior).
+    """
+
+    head: TextSpan
+    tail: TextSpan
+    label: RelationLabel
+    source_label: str
+    sentence: TextSpan
+    extractor: str
+    score: float = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class Extraction:
     """Everything the extractor found in one paper."""
@@ -167,6 +213,7 @@ class Extraction:
     claims: tuple[Claim, ...] = ()
     code_links: tuple[CodeLink, ...] = ()
     sentences: tuple[TextSpan, ...] = field(default=())
+    relations: tuple[Relation, ...] = ()  # between mentions of this extraction
 
 
 @dataclass(frozen=True, slots=True)

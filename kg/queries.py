@@ -219,7 +219,7 @@ _SEARCH = f"""SELECT ?e ?label ?type ?count ?alt WHERE {{ ?e a ?type ; skos:pref
     abx:paperCount ?count . {_TYPED} OPTIONAL {{ ?e skos:altLabel ?alt }} }}"""
 
 
-def _rank(text: str, labels: list[str], papers: int) -> tuple:
+def match_rank(text: str, labels: list[str], papers: int) -> tuple:
     """Exact match first, then prefix, then substring; more papers first."""
     t = text.casefold()
     best = min((0 if lb.casefold() == t else 1 if lb.casefold().startswith(t) else 2) for lb in labels)
@@ -247,7 +247,7 @@ def search_entities(source: nx.Graph | ox.Store, text: str, limit: int = 20) -> 
             hit = found.setdefault(r["e"], {"iri": r["e"], "label": r["label"], "type": _local(r["type"]),
                                             "papers": int(r["count"]), "_labels": []})
             hit["_labels"].extend(lb for lb in labels if text.casefold() in lb.casefold())
-    ranked = sorted(found.values(), key=lambda h: (_rank(text, h["_labels"], h["papers"]), h["label"].casefold()))
+    ranked = sorted(found.values(), key=lambda h: (match_rank(text, h["_labels"], h["papers"]), h["label"].casefold()))
     return [{k: v for k, v in h.items() if k != "_labels"} for h in ranked[: max(0, limit)]]
 
 
@@ -488,6 +488,7 @@ _RESULT_ROLES = """SELECT ?r ?role ?label WHERE { ?r a abx:Result ; ?role ?x .
     ?x skos:prefLabel ?label }"""
 _ROLES = {"resultMethod": "method", "resultDataset": "dataset", "resultMetric": "metric",
           "baseline": "baseline", "condition": "condition"}
+RESULT_EXTRA = ("paper_iri", "datasets", "metrics")  # in every row beside the columns: the labels one by one
 RESULT_COLUMNS = ("metric", "value", "unit", "qualifier", "method", "dataset", "condition", "baseline",
                   "direction", "confidence", "paper", "claim")
 
@@ -508,28 +509,85 @@ def results(store: ox.Store, min_confidence: float = 0.0, *, dataset: str | None
     ``paper_iri``. ``dataset`` and ``metric`` keep the rows naming that entity
     label. Sorted by metric (rows without one last), then value, highest first.
     """
+    return filter_results(all_results(store), min_confidence, dataset=dataset, metric=metric)
+
+
+def all_results(store: ox.Store) -> list[dict]:
+    """Every leaderboard row, sorted as ``results`` sorts them (what ``kg.snapshot`` keeps)."""
     roles: dict[str, dict[str, set[str]]] = {}
     for r in _rows(store, _RESULT_ROLES):
         roles.setdefault(r["r"], {}).setdefault(_ROLES[_local(r["role"])], set()).add(r["label"])
     rows = []
     for r in {r["r"]: r for r in _rows(store, _RESULTS)}.values():
-        conf = _conf(r["conf"])
         found = roles.get(r["r"], {})
-        if not passes(conf, min_confidence) or (dataset and dataset not in found.get("dataset", ())) \
-                or (metric and metric not in found.get("metric", ())):
-            continue
         joined = {role: ", ".join(sorted(found.get(role, ()), key=str.casefold)) for role in _ROLES.values()}
         rows.append({**joined, "baseline": joined["baseline"] or (r["btext"] or ""),
                      "value": _number(r["value"]), "unit": r["unit"] or "", "qualifier": r["qualifier"] or "",
-                     "direction": r["direction"] or "", "confidence": round(conf, 4), "paper": r["title"] or "",
-                     "claim": r["sentence"] or "", "paper_iri": r["paper"]})
+                     "direction": r["direction"] or "", "confidence": round(_conf(r["conf"]), 4),
+                     "paper": r["title"] or "", "claim": r["sentence"] or "", "paper_iri": r["paper"],
+                     "datasets": sorted(found.get("dataset", ())), "metrics": sorted(found.get("metric", ()))})
     rows.sort(key=lambda x: (not x["metric"], x["metric"].casefold(),
                              -x["value"] if x["value"] == x["value"] else float("inf"),
                              x["paper"].casefold(), x["condition"].casefold()))
-    return [{k: row[k] for k in (*RESULT_COLUMNS, "paper_iri")} for row in rows]
+    return [{k: row[k] for k in (*RESULT_COLUMNS, *RESULT_EXTRA)} for row in rows]
+
+
+def filter_results(rows: list[dict], min_confidence: float = 0.0, *, dataset: str | None = None,
+                   metric: str | None = None) -> list[dict]:
+    """The ``rows`` of ``all_results`` at confidence ``min_confidence`` or more naming ``dataset`` and ``metric``."""
+    return [r for r in rows if passes(r["confidence"], min_confidence)
+            and (not dataset or dataset in r["datasets"]) and (not metric or metric in r["metrics"])]
 
 
 def result_facets(rows: list[dict]) -> dict[str, list[str]]:
     """The datasets and metrics named by leaderboard rows, sorted: {"dataset": [...], "metric": [...]}."""
     return {role: sorted({name for row in rows for name in row[role].split(", ") if name}, key=str.casefold)
             for role in ("dataset", "metric")}
+
+
+# ------------------------------------------------------------- entity-entity relations
+
+_RELATIONS = """SELECT ?s ?h ?hl ?pred ?t ?tl ?conf ?ev ?paper ?title ?sentence ?score
+    (GROUP_CONCAT(DISTINCT ?rule; separator="|") AS ?rules) WHERE {
+    %s
+    ?s a abx:RelationStatement ; rdf:subject ?h ; rdf:predicate ?pred ; rdf:object ?t ; abx:supportedBy ?ev .
+    OPTIONAL { ?s abx:confidence ?conf } OPTIONAL { ?h skos:prefLabel ?hl } OPTIONAL { ?t skos:prefLabel ?tl }
+    ?ev prov:wasDerivedFrom ?paper . OPTIONAL { ?paper dcterms:title ?title }
+    OPTIONAL { ?ev abx:sentenceText ?sentence } OPTIONAL { ?ev abx:score ?score } OPTIONAL { ?ev abx:rule ?rule }
+} GROUP BY ?s ?h ?hl ?pred ?t ?tl ?conf ?ev ?paper ?title ?sentence ?score"""
+
+
+def _relation_rows(store: ox.Store, where: str, min_confidence: float) -> list[dict]:
+    found: dict[str, dict] = {}
+    for r in _rows(store, _RELATIONS % where):
+        row = found.setdefault(r["s"], {
+            "subject": r["h"], "subject_label": r["hl"] or _local(r["h"]), "predicate": _local(r["pred"]),
+            "object": r["t"], "object_label": r["tl"] or _local(r["t"]), "confidence": _conf(r["conf"]),
+            "evidence": []})
+        row["evidence"].append({"paper": r["paper"], "title": r["title"] or "", "sentence": r["sentence"] or "",
+                                "score": _conf(r["score"]),
+                                "rules": tuple(sorted(x for x in (r["rules"] or "").split("|") if x))})
+    rows = [{**row, "evidence": tuple(sorted(row["evidence"], key=lambda e: (-e["score"], e["paper"])))}
+            for row in found.values() if passes(row["confidence"], min_confidence)]
+    rows.sort(key=lambda x: (-x["confidence"], x["predicate"], x["subject_label"].casefold(),
+                             x["object_label"].casefold()))
+    return rows
+
+
+def entity_relations(store: ox.Store, entity_iri: str, min_confidence: float = 0.0) -> list[dict]:
+    """The relation statements an entity takes part in (as subject or object), surest first.
+
+    Each row: ``subject``, ``subject_label``, ``predicate`` (local name: usedFor,
+    evaluatedOn, ...), ``object``, ``object_label``, ``confidence`` and ``evidence``
+    (one dict per sentence: ``paper``, ``title``, ``sentence``, ``score``, ``rules``).
+    Raises StoreError when ``entity_iri`` is not an IRI.
+    """
+    e = _iris([entity_iri])
+    return _relation_rows(store, f"{{ ?s rdf:subject {e} }} UNION {{ ?s rdf:object {e} }}", min_confidence)
+
+
+def paper_relations(store: ox.Store, paper_iri: str, min_confidence: float = 0.0) -> list[dict]:
+    """The relation statements a paper's sentences support, as :func:`entity_relations` (evidence from
+    this paper only). Raises StoreError when ``paper_iri`` is not an IRI."""
+    p = _iris([paper_iri])
+    return _relation_rows(store, f"?s abx:supportedBy ?ev . ?ev prov:wasDerivedFrom {p} .", min_confidence)

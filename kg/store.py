@@ -22,7 +22,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,9 @@ ONTOLOGY_PATH = Path(__file__).with_name("ontology.ttl")
 ONTOLOGY_GRAPH = "https://w3id.org/abstracta/ontology"
 BUILDS_GRAPH = "https://w3id.org/abstracta/builds"
 _CURRENT = "CURRENT"
+_DERIVED = ("snapshot.sqlite",)  # derived from one generation's graph; never copied into another
+
+Enrich = Callable[[ox.Store, Path], Iterable[ox.Quad]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +161,15 @@ def _count_default_graph(store: ox.Store) -> int:
 
 
 def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: str | None = None,
-            attach: dict[str, Path] | None = None) -> Generation:
+            attach: dict[str, Path] | None = None, enrich: Enrich | None = None) -> Generation:
     """Load ``quads`` (plus the ontology) into a new generation and publish it.
 
     The ontology goes into the named graph ``ONTOLOGY_GRAPH``; the knowledge
     graph itself is the default graph. ``attach`` maps file names to files
-    that are moved into the generation (the extraction cache).
+    that are moved into the generation (the extraction cache). ``enrich`` is
+    called with the loaded store and the generation's folder before anything
+    is published; the quads it returns are added (``kg.snapshot.enrich``:
+    analytics and the dashboard snapshot).
 
     Raises:
         StoreError: the directory is locked by another build or not writable.
@@ -180,6 +186,9 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: 
             store.bulk_load(path=str(ONTOLOGY_PATH), format=ox.RdfFormat.TURTLE,
                             to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
             store.flush()
+            if enrich is not None:
+                store.bulk_extend(enrich(store, gen.path))
+                store.flush()
             triples = _count_default_graph(store)
             del store
             for file_name, source in (attach or {}).items():
@@ -209,7 +218,8 @@ def fork_generation(root: str | Path) -> Iterator[Generation]:
             gen.path.mkdir(parents=True)
             ox.Store.read_only(str(current.db_path)).backup(str(gen.db_path))
             for extra in current.path.glob("*.sqlite"):
-                shutil.copyfile(extra, gen.path / extra.name)
+                if extra.name not in _DERIVED:  # an update changes the graph the snapshot was derived from
+                    shutil.copyfile(extra, gen.path / extra.name)
             yield gen
             triples = _count_default_graph(ox.Store.read_only(str(gen.db_path)))
             _point_current(root, gen, {**current.summary(), "triples": triples, "updated_from": current.name})

@@ -28,6 +28,7 @@ from kg.model import (
     TextSpan,
     noisy_or,
 )
+from kg.relations import HIERARCHICAL, Statement, statements
 from kg.vocab import ABX, bind_prefixes
 
 logger = logging.getLogger(__name__)
@@ -240,6 +241,51 @@ def graph_triples(extractions: Iterable[Extraction], base: str, variants: Varian
     yield from entity_triples(table, base)
     for ex in exs:
         yield from extraction_triples(ex, table, base, support_per_paper)
+    yield from relation_triples(statements(exs, table, support_per_paper), base)
+
+
+# entity-entity relations
+def relation_triples(found: Iterable[Statement], base: str) -> Iterator[Triple]:
+    """Each relation statement: the direct triple between the entities (and skos:broader for a
+    hierarchical one), a statement node with its confidence, and one evidence node per sentence."""
+    for st in found:
+        h, t = URIRef(iri.entity_iri(base, st.subject)), URIRef(iri.entity_iri(base, st.object))
+        predicate = ABX[st.predicate]
+        yield h, predicate, t
+        if st.predicate in HIERARCHICAL:
+            yield h, SKOS.broader, t
+        s = URIRef(iri.relation_iri(base, st.subject, st.predicate, st.object))
+        yield s, RDF.type, ABX.RelationStatement
+        yield s, RDF.subject, h
+        yield s, RDF.predicate, predicate
+        yield s, RDF.object, t
+        yield s, ABX.confidence, _decimal(st.confidence)
+        for ev in st.evidence:
+            p = URIRef(iri.paper_iri(base, ev.paper_key))
+            where = ev.sentence
+            e = URIRef(iri.relation_evidence_iri(str(p), st.subject, st.predicate, st.object, where.section.value,
+                                                 where.start, where.end))
+            yield s, ABX.supportedBy, e
+            yield e, RDF.type, ABX.RelationEvidence
+            yield e, PROV.wasDerivedFrom, p
+            yield e, ABX.sentenceText, Literal(where.text)
+            yield from _span_triples(e, where)
+            for form in ev.subject_forms:
+                yield e, ABX.subjectForm, Literal(form)
+            for form in ev.object_forms:
+                yield e, ABX.objectForm, Literal(form)
+            for name in ev.extractors:
+                yield e, ABX.rule, Literal(name)
+            for label in ev.source_labels:
+                yield e, ABX.sourceLabel, Literal(label)
+            yield e, ABX.score, _decimal(ev.score)
+            yield e, PROV.wasAttributedTo, URIRef(iri.extractor_iri(base, *ev.agent))
+
+
+def replacement_triples(replaced: dict[str, str], base: str) -> Iterator[Triple]:
+    """``dcterms:isReplacedBy`` from each retired entity IRI to the entity now standing for it."""
+    for old, new in sorted(replaced.items()):
+        yield URIRef(iri.entity_iri(base, old)), DCTERMS.isReplacedBy, URIRef(iri.entity_iri(base, new))
 
 
 _BUILD_COUNTS = {"added": ABX.papersAdded, "changed": ABX.papersChanged, "unchanged": ABX.papersUnchanged,

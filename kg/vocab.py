@@ -68,10 +68,43 @@ class ABX(DefinedNamespace):
     score: URIRef
     confidence: URIRef
 
+    # entity-entity relations (kg.relations): direct triples, statement nodes and their evidence
+    usedFor: URIRef
+    evaluatedOn: URIRef
+    measuredBy: URIRef
+    trainedOn: URIRef
+    benchmarkFor: URIRef
+    comparedWith: URIRef
+    kindOf: URIRef
+    partOf: URIRef
+    RelationStatement: URIRef
+    RelationEvidence: URIRef
+    supportedBy: URIRef
+    subjectForm: URIRef
+    objectForm: URIRef
+    sourceLabel: URIRef
+
     # entities
     canonicalKey: URIRef
     paperCount: URIRef
     variantOf: URIRef
+
+    # analytics, computed once per build (kg.metrics)
+    Community: URIRef
+    Cooccurrence: URIRef
+    YearCount: URIRef
+    degree: URIRef
+    pageRank: URIRef
+    rankInType: URIRef
+    community: URIRef
+    memberCount: URIRef
+    firstYear: URIRef
+    yearCount: URIRef
+    year: URIRef
+    papersInYear: URIRef
+    cooccurrence: URIRef
+    cooccursWith: URIRef
+    sharedPapers: URIRef
 
     # build provenance
     papersAdded: URIRef

@@ -11,7 +11,7 @@ QUERIES_DIR = ROOT / "seeds" / "queries"
 ARTIFACTS = ROOT / "test-artifacts"
 MRL_CODE = "https://github.com/RAIVNLab/MRL"
 STORE_ENV = ("ABSTRACTA_STORE", "ABSTRACTA_MAX_ROWS", "ABSTRACTA_QUERY_TIMEOUT", "ABSTRACTA_BASE_IRI",
-             "ABSTRACTA_CORRECTIONS")
+             "ABSTRACTA_LIST_CAP", "ABSTRACTA_CORRECTIONS")
 
 
 def walk(node) -> Iterator:  # noqa: ANN001 - an AppTest tree node

@@ -159,6 +159,21 @@ def test_explore_search_by_abbreviation_and_no_match(app_env):
     assert not iframes(at) and not at.exception
 
 
+def test_long_lists_get_a_filter_box_and_never_send_more_than_the_cap(app_env, mrl_iri):
+    app_env.setenv("ABSTRACTA_LIST_CAP", "20")
+    at = _open("Paper")
+    box = at.selectbox(key="paper_iri")
+    assert len(box.options) == 20  # 60 papers, capped
+    assert any("Showing the first 20 of 60" in c.value for c in at.caption)
+    at.text_input(key="paper_iri_filter").input("matryoshka representation").run()
+    box = at.selectbox(key="paper_iri")
+    assert box.value == mrl_iri and len(box.options) <= 20 and not at.exception
+    at.text_input(key="paper_iri_filter").input("zzz no such title").run()
+    assert at.info and "Nothing matches" in at.info[0].value and not at.exception
+    _open("Curate", at)
+    assert len(at.selectbox(key="curate_keep").options) == 20 and not at.exception
+
+
 def test_paper_page_highlights_spans_claims_and_code(app_env, mrl_iri):
     at = _open("Paper")
     at.selectbox(key="paper_iri").select(mrl_iri).run()

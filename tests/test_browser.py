@@ -172,9 +172,12 @@ def test_paper_highlights(page):
 
 
 def test_leaderboard(page):
+    from playwright.sync_api import expect
+
     _goto(page, "Leaderboard")
-    page.get_by_test_id("stDataFrame").wait_for()
     page.get_by_text(re.compile(r"\d+ result\(s\) from \d+ paper\(s\)")).first.wait_for()
+    # the previous page's tables linger (stale) until the run ends; then the leaderboard's is the only one
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
     rows = page.get_by_test_id("stDataFrame").locator('[role="row"]')
     rows.nth(1).wait_for(state="attached")
     assert page.get_by_test_id("stException").count() == 0

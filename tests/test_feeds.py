@@ -284,7 +284,7 @@ def test_paging_stops_at_max_results_and_waits_between_pages() -> None:
         ("0", "2"), ("2", "2"), ("4", "1")]
     assert server.params(0)["search_query"] == "cat:cs.LG"
     assert time.sleeps == [3.0, 3.0]  # the polite interval, nothing else
-    assert all(b - a >= ARXIV_MIN_INTERVAL_S for a, b in zip(server.started, server.started[1:]))
+    assert all(b - a >= ARXIV_MIN_INTERVAL_S for a, b in zip(server.started, server.started[1:], strict=False))
 
 
 def test_paging_stops_when_arxiv_runs_out() -> None:
@@ -443,7 +443,7 @@ def test_polite_interval_between_consecutive_requests() -> None:
         client.get("https://export.arxiv.org/api/query")
         time.now += 1.0  # the caller spends a second between requests
     assert time.sleeps == [2.0, 2.0]  # only the rest of the 3 s is waited
-    assert [b - a for a, b in zip(server.started, server.started[1:])] == [3.0, 3.0]
+    assert [b - a for a, b in zip(server.started, server.started[1:], strict=False)] == [3.0, 3.0]
 
 
 def test_requests_name_abstracta_and_use_https_only() -> None:
@@ -489,7 +489,7 @@ def test_client_settings_are_checked(options: dict, message: str) -> None:
 @given(st.lists(st.floats(min_value=0.0, max_value=0.999), min_size=2, max_size=8))
 def test_backoff_never_shrinks_whatever_the_jitter(jitters: list[float]) -> None:
     delays = [feeds._backoff_delay(n, 1.0, r) for n, r in enumerate(jitters, 1)]
-    assert all(a <= b for a, b in zip(delays, delays[1:]))
+    assert all(a <= b for a, b in zip(delays, delays[1:], strict=False))
 
 
 @given(st.from_regex(r"\d{4}\.\d{5}", fullmatch=True), st.integers(min_value=1, max_value=30))

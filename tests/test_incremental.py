@@ -148,3 +148,44 @@ def test_parallel_extraction_gives_the_same_graph(tmp_path):
         _, st = open_current(settings.store_dir)
         graphs.append(Graph().parse(export(st, "ntriples", tmp_path / f"g{workers}.nt"), format="nt"))
     assert len(graphs[0]) > 10_000 and set(graphs[0]) == set(graphs[1])
+
+
+def _links(store_dir) -> set[tuple[str, str, str]]:
+    """(paper, predicate, entity) of every paper-entity link."""
+    _, st = open_current(store_dir)
+    rows = st.query("""PREFIX abx: <https://w3id.org/abstracta/ontology#>
+        SELECT ?p ?r ?e WHERE { ?p a abx:Paper ; ?r ?e .
+        FILTER(?r IN (abx:proposes, abx:uses, abx:evaluatesOn, abx:addresses, abx:reportsMetric, abx:mentions)) }""")
+    return {(r["p"].value, r["r"].value, r["e"].value) for r in rows}
+
+
+def _replaced_by(store_dir) -> dict[str, str]:
+    _, st = open_current(store_dir)
+    rows = st.query("SELECT ?old ?new WHERE { ?old <http://purl.org/dc/terms/isReplacedBy> ?new }")
+    return {r["old"].value: r["new"].value for r in rows}
+
+
+def test_an_entity_resolved_better_later_keeps_its_old_iri_pointing_at_the_new_one(tmp_path, extractor):
+    settings = Settings(store_dir=tmp_path / "store")
+    seeds = read_file(SEED_FILE).papers
+    build_store(seeds, extractor.extract_many, settings, version=extractor.version)
+    before = _links(settings.store_dir)
+    gan = settings.base_iri + "entity/gan"
+    assert any(e == gan for _, _, e in before), "the seed corpus mentions GAN without defining it"
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"title": "Training generative adversarial networks stably", "abstract":
+                                 "Generative adversarial networks (GAN) are hard to train. We propose a new loss "
+                                 "that makes GAN training stable on CIFAR-10."}) + "\n")
+    second = build_store(read_file(extra).papers, extractor.extract_many, settings, version=extractor.version)
+    replaced = _replaced_by(settings.store_dir)
+    assert replaced.get(gan) == settings.base_iri + "entity/generative-adversarial-network"
+    assert second.changes["entities_replaced"] == len(replaced)
+    after = _links(settings.store_dir)
+    seed_papers = {p for p, _, _ in before}
+    # every seed link is still there once retired IRIs are followed to their replacements
+    assert {(p, r, replaced.get(e, e)) for p, r, e in before} == {t for t in after if t[0] in seed_papers}
+    # a later unrelated build keeps the redirect
+    more = tmp_path / "more.jsonl"
+    more.write_text(json.dumps({"title": "A note on sorting", "abstract": "We sort lists with merge sort."}) + "\n")
+    build_store(read_file(more).papers, extractor.extract_many, settings, version=extractor.version)
+    assert _replaced_by(settings.store_dir).get(gan) == replaced[gan]

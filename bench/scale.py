@@ -1,0 +1,187 @@
+"""Benchmark: building a large graph, and the same work done the plain-rdflib way.
+
+Usage:
+    python bench/scale.py build PAPERS.jsonl.gz --store /tmp/big --workers 2
+    python bench/scale.py compare PAPERS.jsonl.gz --sample 2000
+
+``build`` runs our incremental build (``kg.orchestrate.build_from_inputs``)
+and prints extraction throughput, graph time (identity resolution, triples,
+bulk load, analytics and snapshot), triples loaded per second, wall time,
+peak RSS (this process and its extraction workers) and size on disk.
+
+``compare`` takes the first ``--sample`` papers, extracts them once, then
+builds the graph from the same extractions twice, each in a fresh child
+process so peak memory is its own: ours (Oxigraph bulk load, analytics,
+snapshot) and a plain-rdflib pipeline (the same triples added to an
+in-memory ``rdflib.Graph`` and serialised to N-Triples, the usual way to
+persist one). It prints the ratio. The input is read in place, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def _hwm_mb() -> float:
+    """This process's peak resident memory since its exec (ru_maxrss would include the parent's, inherited at fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return _peak_mb()[0]
+
+
+def _du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    from kg.config import Settings
+    from kg.orchestrate import build_from_inputs
+
+    marks: dict[str, float] = {}
+
+    def progress(done: int, total: int) -> None:
+        marks.setdefault("first", time.perf_counter())
+        if done >= total:
+            marks["extracted"] = time.perf_counter()
+            marks["n"] = total
+
+    t0 = time.perf_counter()
+    summary = build_from_inputs(args.inputs, Settings(store_dir=Path(args.store)), progress=progress,
+                                workers=args.workers)
+    wall = time.perf_counter() - t0
+    own, children = _peak_mb()
+    extracted = marks.get("extracted", t0)
+    graph_s = wall - (extracted - t0)
+    n = int(marks.get("n", 0))
+    rows = [
+        ("papers in the graph", f"{summary.papers:,}"),
+        ("papers extracted in this run", f"{n:,}"),
+        ("extraction", f"{extracted - t0:.1f} s, {n / max(extracted - t0, 1e-9):.1f} abstracts/s "
+                       f"({args.workers} worker(s))"),
+        ("graph: identity, triples, bulk load, analytics, snapshot", f"{graph_s:.1f} s"),
+        ("triples (default graph)", f"{summary.triples:,}"),
+        ("triples per second, graph phase", f"{summary.triples / max(graph_s, 1e-9):,.0f}"),
+        ("wall time, whole build", f"{wall:.1f} s ({wall / 60:.1f} min)"),
+        ("peak RSS: build process / largest worker", f"{own:,.0f} MB / {children:,.0f} MB"),
+        ("store on disk", f"{_du(Path(args.store)) / 1e6:,.0f} MB"),
+    ]
+    print("| measure | value |\n|---|---|")
+    for k, v in rows:
+        print(f"| {k} | {v} |")
+
+
+def _engine(args: argparse.Namespace) -> None:
+    """Child process: build from pickled extractions with one engine; print a JSON line."""
+    from kg.build import build_store
+    from kg.canon import EntityTable, load_aliases, load_variant_rules
+    from kg.codec import from_dict
+    from kg.config import SEEDS_DIR, Settings
+    from kg.triples import graph_triples
+
+    with open(args.extractions, encoding="utf-8") as fh:
+        extractions = [from_dict(json.loads(line)) for line in fh]
+    papers = [ex.paper for ex in extractions]
+    by_key = {ex.paper.key: ex for ex in extractions}
+    t0 = time.perf_counter()
+    if args.engine == "ours":
+        summary = build_store(papers, lambda ps: (by_key[p.key] for p in ps), Settings(store_dir=Path(args.out)))
+        triples = summary.triples
+    else:
+        from rdflib import Graph
+
+        table = EntityTable(extractions, load_variant_rules(SEEDS_DIR / "patterns" / "variants.json"), None,
+                            load_aliases(SEEDS_DIR / "gazetteer" / "aliases.tsv"))
+        g = Graph()
+        for t in graph_triples(extractions, "https://w3id.org/abstracta/", table=table):
+            g.add(t)
+        g.serialize(Path(args.out) / "graph.nt", format="nt", encoding="utf-8")
+        triples = len(g)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"engine": args.engine, "seconds": seconds, "triples": triples,
+                      "peak_mb": _hwm_mb(), "disk_mb": _du(Path(args.out)) / 1e6}))
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from extract import Extractor, read_inputs
+    from kg.codec import to_dict
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        if args.from_store:  # the extractions a build already made (its extraction cache)
+            from kg.cache import FILE, ExtractionCache
+            from kg.store import open_current_generation
+
+            cache = ExtractionCache(Path(tmp) / "cache.sqlite",
+                                    copy_from=open_current_generation(args.from_store).path / FILE)
+            extractions = list(cache.load(sorted(cache.index())[: args.sample]))
+            cache.close()
+            papers = [ex.paper for ex in extractions]
+            how = f"read from the extraction cache of {args.from_store}"
+        else:
+            papers = read_inputs(args.inputs).papers[: args.sample]
+            extractions = list(Extractor().extract_many(papers))
+            how = "extracted in one process"
+        extract_s = time.perf_counter() - t0
+        results = {}
+        pickled = Path(tmp) / "extractions.jsonl"
+        pickled.write_text("".join(json.dumps(to_dict(ex)) + "\n" for ex in extractions), encoding="utf-8")
+        for engine in ("ours", "rdflib"):
+            out = Path(tmp) / engine
+            out.mkdir()
+            done = subprocess.run([sys.executable, __file__, "_engine", "--engine", engine, "--extractions",
+                                   str(pickled), "--out", str(out)], capture_output=True, text=True, check=True,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+            results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    ours, plain = results["ours"], results["rdflib"]
+    print(f"{len(papers):,} papers; extractions (shared by both) {how} in {extract_s:.1f} s\n")
+    print("| graph phase | ours (Oxigraph) | plain rdflib | rdflib / ours |\n|---|---|---|---|")
+    print(f"| wall time | {ours['seconds']:.1f} s | {plain['seconds']:.1f} s | "
+          f"{plain['seconds'] / ours['seconds']:.2f} |")
+    print(f"| triples per second | {ours['triples'] / ours['seconds']:,.0f} | "
+          f"{plain['triples'] / plain['seconds']:,.0f} | |")
+    print(f"| triples | {ours['triples']:,} (plus analytics) | {plain['triples']:,} | |")
+    print(f"| peak RSS | {ours['peak_mb']:,.0f} MB | {plain['peak_mb']:,.0f} MB | "
+          f"{plain['peak_mb'] / ours['peak_mb']:.2f} |")
+    print(f"| on disk | {ours['disk_mb']:,.0f} MB (database, cache, snapshot) | {plain['disk_mb']:,.0f} MB "
+          "(N-Triples) | |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("inputs", nargs="+")
+    b.add_argument("--store", required=True)
+    b.add_argument("--workers", type=int, default=2)
+    c = sub.add_parser("compare")
+    c.add_argument("inputs", nargs="*")
+    c.add_argument("--sample", type=int, default=2000)
+    c.add_argument("--from-store", metavar="DIR", help="take the extractions from this store's cache")
+    e = sub.add_parser("_engine")
+    e.add_argument("--engine", choices=("ours", "rdflib"), required=True)
+    e.add_argument("--extractions", required=True)
+    e.add_argument("--out", required=True)
+    args = ap.parse_args()
+    {"build": cmd_build, "compare": cmd_compare, "_engine": _engine}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""What a build derives once from the stored graph, so no page view has to.
+
+At publish time (``kg.store.publish(..., enrich=enrich)``), with the new
+database loaded but not yet published:
+
+1. the paper-entity link graph is read from the store (``kg.queries.link_graph``);
+2. the analytics of ``kg.metrics`` are computed over it and returned as
+   quads for the store (degree, PageRank, communities, co-occurrence, ranks,
+   trends);
+3. ``snapshot.sqlite`` is written into the generation: the link graph as
+   tables (the dashboard loads it in a second or two instead of re-running
+   the link queries), a trigram full-text index over entity labels (entity
+   search is an index lookup, not a scan), the papers list, the leaderboard
+   rows, and the number of evidence records, claims and results at every
+   confidence step of 0.01.
+
+The snapshot belongs to its generation and is never written again; a
+generation made by a SPARQL update (``fork_generation``) has none, and
+readers then fall back to querying the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pyoxigraph as ox
+
+from kg import metrics, queries
+from kg.errors import StoreError
+from kg.triples import to_oxigraph
+from kg.vocab import sparql_prefixes
+
+logger = logging.getLogger(__name__)
+
+FILE = "snapshot.sqlite"
+PAPER = "Paper"
+STEPS = 100  # confidence counts are kept for thresholds 0.00, 0.01, ..., 1.00
+
+_SCHEMA = """
+CREATE TABLE node (iri TEXT PRIMARY KEY, label TEXT NOT NULL, kind TEXT NOT NULL, papers INTEGER NOT NULL,
+                   confidence REAL, key TEXT, alt TEXT, variant_of TEXT, year INTEGER,
+                   degree INTEGER, pagerank REAL, rank INTEGER, community TEXT);
+CREATE TABLE edge (paper TEXT NOT NULL, entity TEXT NOT NULL, predicate TEXT NOT NULL, confidence REAL,
+                   evidence INTEGER, rules TEXT);
+CREATE TABLE counts (step INTEGER PRIMARY KEY, evidence INTEGER, claims INTEGER, results INTEGER);
+CREATE TABLE result (position INTEGER PRIMARY KEY, row TEXT NOT NULL);
+CREATE VIRTUAL TABLE label_index USING fts5(iri UNINDEXED, label, tokenize='trigram');
+"""
+_YEARS = sparql_prefixes() + "SELECT ?p ?y WHERE { ?p a abx:Paper ; schema:datePublished ?y }"
+_CONFIDENCES = sparql_prefixes() + """SELECT ?x ?c WHERE {{ ?x a abx:{cls} . OPTIONAL {{ ?x abx:confidence ?c }} }}"""
+
+
+def _year(text: str) -> int | None:
+    try:
+        return int(text[:4])
+    except ValueError:
+        return None
+
+
+def paper_years(store: ox.Store) -> dict[str, int]:
+    """Publication year of every paper that has one."""
+    out = {}
+    for row in store.query(_YEARS):
+        year = _year(row["y"].value)
+        if year is not None:
+            out[row["p"].value] = year
+    return out
+
+
+def _confidence_counts(store: ox.Store) -> list[tuple[int, int, int, int]]:
+    columns = []
+    for cls in ("Evidence", "Claim", "Result"):
+        values = np.sort(np.fromiter((float(r["c"].value) if r["c"] is not None else 0.0
+                                      for r in store.query(_CONFIDENCES.format(cls=cls))), dtype=np.float64))
+        thresholds = np.arange(STEPS + 1) / STEPS - 1e-9  # as kg.queries.confidence_counts compares
+        columns.append(len(values) - np.searchsorted(values, thresholds, side="left"))
+    return [(step, int(columns[0][step]), int(columns[1][step]), int(columns[2][step])) for step in range(STEPS + 1)]
+
+
+def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: dict[str, int],
+          counts: list[tuple[int, int, int, int]], results: list[dict] = ()) -> None:
+    """Write the snapshot database to ``path`` (replacing it)."""
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(_SCHEMA)
+        rows = []
+        for node, d in graph.nodes(data=True):
+            m = result.entities.get(node)
+            rows.append((node, d.get("label", ""), d.get("kind", ""), int(d.get("papers", 0)), d.get("confidence"),
+                         d.get("key"), _join(d.get("alt", ())), _join(d.get("variant_of", ())),
+                         years.get(node), m.degree if m else None, m.pagerank if m else None, m.rank if m else None,
+                         m.community if m else None))
+        db.executemany("INSERT INTO node VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO edge VALUES (?,?,?,?,?,?)",
+                       ((u, v, d.get("predicate", ""), d.get("confidence", 0.0), d.get("evidence", 0),
+                         _join(d.get("rules", ()))) for u, v, d in graph.edges(data=True)))
+        db.executemany("INSERT INTO label_index VALUES (?, ?)",
+                       ((node, label) for node, d in graph.nodes(data=True) if d.get("kind") in queries.ENTITY_TYPES
+                        for label in {d.get("label", ""), *d.get("alt", ())} if label))
+        db.executemany("INSERT INTO counts VALUES (?,?,?,?)", counts)
+        db.executemany("INSERT INTO result VALUES (?, ?)", ((i, json.dumps(r)) for i, r in enumerate(results)))
+        db.commit()
+    finally:
+        db.close()
+
+
+def enrich(store: ox.Store, generation_path: Path, base_iri: str) -> Iterator[ox.Quad]:
+    """Compute the analytics of the freshly loaded ``store``, write the snapshot, and return the analytics quads."""
+    started = time.perf_counter()
+    graph = queries.link_graph(store)
+    years = paper_years(store)
+    result = metrics.compute(graph, years)
+    write(generation_path / FILE, graph, result, years, _confidence_counts(store), queries.all_results(store))
+    logger.info("snapshot and analytics of %d nodes in %.1f s", graph.number_of_nodes(),
+                time.perf_counter() - started)
+    return to_oxigraph(metrics.analytics_triples(result, base_iri))
+
+
+# ------------------------------------------------------------------ readers
+
+
+def find(generation_path: str | Path) -> Path | None:
+    """The snapshot of a generation, or None (generations made by SPARQL updates have none)."""
+    path = Path(generation_path) / FILE
+    return path if path.is_file() else None
+
+
+_SEP = "\x1f"  # ASCII unit separator: never in a label or rule name (labels are one line of text)
+
+
+def _join(values) -> str:  # noqa: ANN001 - iterable of str
+    return _SEP.join(values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(text.split(_SEP)) if text else ()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot open the snapshot {path}: {e}; rebuild with `python -m kg build`") from e
+
+
+def load_graph(path: Path) -> nx.DiGraph:
+    """The link graph as ``kg.queries.link_graph`` reads it from the store, plus analytics on entity nodes."""
+    g = nx.DiGraph()
+    db = _connect(path)
+    try:
+        for (iri, label, kind, papers, conf, key, alt, variant_of, year, degree, pagerank, rank,
+             community) in db.execute("SELECT * FROM node"):
+            if kind == PAPER:
+                g.add_node(iri, label=label, kind=kind, papers=1, year=year)
+            else:
+                g.add_node(iri, label=label, kind=kind, papers=papers, confidence=conf or 0.0, key=key or "",
+                           alt=_split(alt), variant_of=_split(variant_of), degree=degree,
+                           pagerank=pagerank, rank=rank, community=community)
+        g.add_edges_from((paper, entity, {"predicate": pred, "confidence": conf or 0.0, "evidence": evidence or 0,
+                                          "rules": _split(rules)})
+                         for paper, entity, pred, conf, evidence, rules in db.execute("SELECT * FROM edge"))
+    except sqlite3.Error as e:
+        raise StoreError(f"the snapshot {path} is unreadable ({e}); rebuild with `python -m kg build`") from e
+    finally:
+        db.close()
+    return g
+
+
+def search(path: Path, text: str, limit: int = 50) -> list[dict]:
+    """Entities whose label or alternative label contains ``text`` (case-insensitive), best first.
+
+    Exact matches first, then prefixes, then other substrings; more papers
+    first within each. Texts under three characters (too short for the trigram
+    index) are matched by a scan of the label index instead.
+    """
+    text = "".join(ch for ch in (text or "") if ch.isprintable()).strip()  # labels hold no control characters
+    db = _connect(path)
+    try:
+        if not text:
+            rows = db.execute("SELECT iri, label, kind, papers, label FROM node WHERE kind != ? "
+                              "ORDER BY papers DESC, label LIMIT ?", (PAPER, limit)).fetchall()
+        elif len(text) < 3:
+            rows = db.execute("SELECT n.iri, n.label, n.kind, n.papers, i.label FROM label_index i "
+                              "JOIN node n ON n.iri = i.iri WHERE i.label LIKE ? ESCAPE '\\'",
+                              (_like(text),)).fetchall()
+        else:
+            quoted = '"' + text.replace('"', '""') + '"'
+            rows = db.execute("SELECT n.iri, n.label, n.kind, n.papers, i.label FROM label_index i "
+                              "JOIN node n ON n.iri = i.iri WHERE label_index MATCH ?", (quoted,)).fetchall()
+    except sqlite3.Error as e:
+        raise StoreError(f"entity search in {path} failed ({e}); rebuild with `python -m kg build`") from e
+    finally:
+        db.close()
+    found: dict[str, dict] = {}
+    for iri, label, kind, papers, matched in rows:
+        hit = found.setdefault(iri, {"iri": iri, "label": label, "type": kind, "papers": int(papers), "_labels": []})
+        hit["_labels"].append(matched)
+    t = text.casefold()
+    ranked = sorted(found.values(), key=lambda h: (queries.match_rank(t, h["_labels"], h["papers"]),
+                                                    h["label"].casefold())) if t else list(found.values())
+    return [{k: v for k, v in h.items() if k != "_labels"} for h in ranked[:max(0, limit)]]
+
+
+def _like(text: str) -> str:
+    return "%" + "".join("\\" + ch if ch in "%_\\" else ch for ch in text) + "%"
+
+
+def papers(path: Path) -> list[dict]:
+    """Every paper as {iri, title}, sorted by title (as ``kg.queries.papers``)."""
+    db = _connect(path)
+    try:
+        rows = db.execute("SELECT iri, label FROM node WHERE kind = ?", (PAPER,)).fetchall()
+    finally:
+        db.close()
+    return sorted(({"iri": iri, "title": title} for iri, title in rows),
+                  key=lambda r: (r["title"].casefold(), r["iri"]))
+
+
+def confidence_counts(path: Path, threshold: float) -> dict[str, int] | None:
+    """Counts as ``kg.queries.confidence_counts`` gives, when ``threshold`` is a step of 0.01 (else None)."""
+    step = round(float(threshold) * STEPS)
+    if abs(step / STEPS - float(threshold)) > 1e-9 or not 0 <= step <= STEPS:
+        return None
+    db = _connect(path)
+    try:
+        row = db.execute("SELECT evidence, claims, results FROM counts WHERE step = ?", (step,)).fetchone()
+    finally:
+        db.close()
+    return None if row is None else {"evidence": row[0], "claims": row[1], "results": row[2]}
+
+
+def results(path: Path) -> list[dict]:
+    """Every leaderboard row, as ``kg.queries.all_results`` gives them (filter with ``kg.queries.filter_results``)."""
+    db = _connect(path)
+    try:
+        return [json.loads(row) for (row,) in db.execute("SELECT row FROM result ORDER BY position")]
+    except sqlite3.Error as e:
+        raise StoreError(f"the snapshot {path} is unreadable ({e}); rebuild with `python -m kg build`") from e
+    finally:
+        db.close()
