@@ -156,6 +156,16 @@ def _view(key: Key, centre: str, hops: int, kinds: tuple[str, ...], cap: int,
             queries.link_table(graph, sub, centre))
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def _paper_relations(key: Key, iri: str, threshold: float) -> list[dict]:
+    return queries.paper_relations(_store(key), iri, threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _entity_relations(key: Key, iri: str, threshold: float) -> list[dict]:
+    return queries.entity_relations(_store(key), iri, threshold)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _evidence(key: Key, paper: str, entity: str) -> list[queries.Evidence]:
     return queries.link_evidence(_store(key), [(paper, entity)])[(paper, entity)]
@@ -320,6 +330,8 @@ def page_explore(key: Key, settings: Settings) -> None:
                          "link": st.column_config.TextColumn("link to centre"),
                          "degree": st.column_config.NumberColumn("links", help="Paper-entity links" + _below(t)),
                          "iri": st.column_config.TextColumn("IRI", width="small")})
+    _relations_table(_entity_relations(key, centre, t), f"Relations of {names[centre].split(' (')[0]}{_below(t)}",
+                     key="explore_relations")
 
 
 def page_paper(key: Key, settings: Settings) -> None:
@@ -370,7 +382,25 @@ def page_paper(key: Key, settings: Settings) -> None:
                              "entity conf.", help="That the entity is real, over all papers", format="%.2f",
                              width=75),
                          "mentions": st.column_config.NumberColumn(width=70)})
+    _relations_table(_paper_relations(key, iri, t), f"Relations read in this paper{_below(t)}",
+                     key="paper_relations")
     st.caption(f"IRI: {detail.iri}")
+
+
+def _relations_table(rows: list[dict], title: str, key: str) -> None:
+    """Entity-entity statements with their confidence and first evidence sentence."""
+    st.subheader(f"{title} ({len(rows)})")
+    if not rows:
+        st.caption("No relation between two entities was read here.")
+        return
+    st.dataframe(pd.DataFrame([{
+        "subject": r["subject_label"], "predicate": r["predicate"], "object": r["object_label"],
+        "confidence": r["confidence"], "papers": len({e["paper"] for e in r["evidence"]}),
+        "sentence": r["evidence"][0]["sentence"] if r["evidence"] else ""} for r in rows]),
+        hide_index=True, width="stretch", key=key, column_config={
+            **_widths(subject=170, predicate=100, object=170), "confidence": CONFIDENCE_COLUMN,
+            "papers": st.column_config.NumberColumn(width=60, help="Papers whose sentences state it"),
+            "sentence": st.column_config.TextColumn("evidence sentence", width=600)})
 
 
 def page_leaderboard(key: Key, settings: Settings) -> None:

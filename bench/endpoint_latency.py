@@ -44,8 +44,10 @@ QUERIES = {
     "entity lookup": 'SELECT ?e ?type WHERE { ?e skos:prefLabel|skos:altLabel "BERT" ; a ?type }',
     "papers using a dataset": 'SELECT ?p ?t WHERE { ?d skos:prefLabel|skos:altLabel "ImageNet" . '
                               '?p abx:evaluatesOn ?d ; dcterms:title ?t }',
-    "top methods (materialised)": "SELECT ?m ?l ?n WHERE { ?m abx:rankInType ?r ; a abx:Method ; skos:prefLabel ?l ; "
-                                  "abx:paperCount ?n FILTER(?r <= 20) } ORDER BY ?r",
+    # ranks as VALUES: 20 index lookups (a FILTER(?r <= 20) makes Oxigraph scan every rank: ~0.8 s at 55k)
+    "top methods (materialised)": "SELECT ?m ?l ?n WHERE { VALUES ?r { 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 "
+                                  "19 20 } ?m abx:rankInType ?r ; a abx:Method ; skos:prefLabel ?l ; "
+                                  "abx:paperCount ?n } ORDER BY ?r",
     "co-occurring with Transformer (materialised)":
         'SELECT ?o ?l ?n WHERE { ?m skos:prefLabel "Transformer" ; abx:cooccurrence ?c . ?c abx:cooccursWith ?o ; '
         "abx:sharedPapers ?n . ?o skos:prefLabel ?l } ORDER BY DESC(?n) ?l LIMIT 50",

@@ -8,6 +8,7 @@ values between threads freely.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import networkx as nx
@@ -348,17 +349,15 @@ def at_confidence(g: nx.DiGraph, threshold: float) -> nx.DiGraph:
     """
     if threshold <= 0:
         return g
+    edges = [(u, v, d) for u, v, d in g.edges(data=True) if passes(d.get("confidence", 0.0), threshold)]
+    incoming = Counter(v for _, v, _ in edges)
+    outgoing = {u for u, _, _ in edges}
     h = nx.DiGraph()
-    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True))
-    h.add_edges_from((u, v, dict(d)) for u, v, d in g.edges(data=True)
-                     if passes(d.get("confidence", 0.0), threshold))
-    for node in [n for n, d in h.nodes(data=True) if d.get("kind") != "Paper"]:
-        degree = h.in_degree(node)
-        if not degree and not h.out_degree(node):
-            h.remove_node(node)
-            continue
-        h.nodes[node]["papers_all"] = h.nodes[node].get("papers", degree)
-        h.nodes[node]["papers"] = degree
+    h.add_nodes_from((n, d) if d.get("kind") == "Paper"
+                     else (n, {**d, "papers_all": d.get("papers", incoming[n]), "papers": incoming[n]})
+                     for n, d in g.nodes(data=True)
+                     if d.get("kind") == "Paper" or incoming[n] or n in outgoing)
+    h.add_edges_from(edges)
     return h
 
 
@@ -547,27 +546,52 @@ def result_facets(rows: list[dict]) -> dict[str, list[str]]:
 
 # ------------------------------------------------------------- entity-entity relations
 
-_RELATIONS = """SELECT ?s ?h ?hl ?pred ?t ?tl ?conf ?ev ?paper ?title ?sentence ?score
-    (GROUP_CONCAT(DISTINCT ?rule; separator="|") AS ?rules) WHERE {
-    %s
-    ?s a abx:RelationStatement ; rdf:subject ?h ; rdf:predicate ?pred ; rdf:object ?t ; abx:supportedBy ?ev .
-    OPTIONAL { ?s abx:confidence ?conf } OPTIONAL { ?h skos:prefLabel ?hl } OPTIONAL { ?t skos:prefLabel ?tl }
-    ?ev prov:wasDerivedFrom ?paper . OPTIONAL { ?paper dcterms:title ?title }
-    OPTIONAL { ?ev abx:sentenceText ?sentence } OPTIONAL { ?ev abx:score ?score } OPTIONAL { ?ev abx:rule ?rule }
-} GROUP BY ?s ?h ?hl ?pred ?t ?tl ?conf ?ev ?paper ?title ?sentence ?score"""
+# FILTER EXISTS keeps the type test a per-row lookup; as a plain pattern Oxigraph may scan every statement
+_STATEMENTS = "SELECT DISTINCT ?s WHERE { %s FILTER EXISTS { ?s a abx:RelationStatement } }"
+# Details by IRI, with no OPTIONAL: Oxigraph evaluates an OPTIONAL's inner pattern over the whole graph
+# (every abx:rule, every label) before joining, which takes minutes on 55k papers. Every property read
+# here is required by kg/shapes.ttl; labels and titles come in their own lookups.
+_STATEMENT_CORE = """SELECT ?s ?h ?pred ?t ?conf ?ev ?paper WHERE { VALUES ?s { %s }
+    ?s rdf:subject ?h ; rdf:predicate ?pred ; rdf:object ?t ; abx:confidence ?conf ; abx:supportedBy ?ev .
+    ?ev prov:wasDerivedFrom ?paper . %s }"""
+_EVIDENCE_TEXT = ("SELECT ?ev ?sentence ?score WHERE { VALUES ?ev { %s } "
+                  "?ev abx:sentenceText ?sentence ; abx:score ?score }")
+_EVIDENCE_RULES = "SELECT ?ev ?rule WHERE { VALUES ?ev { %s } ?ev abx:rule ?rule }"
+_LABELS = "SELECT ?x ?l WHERE { VALUES ?x { %s } { ?x skos:prefLabel ?l } UNION { ?x dcterms:title ?l } }"
+_BATCH = 200  # IRIs per lookup query
 
 
-def _relation_rows(store: ox.Store, where: str, min_confidence: float) -> list[dict]:
+def _lookup(store: ox.Store, query: str, iris: list[str]) -> list[dict[str, str | None]]:
+    out: list[dict[str, str | None]] = []
+    for i in range(0, len(iris), _BATCH):
+        out += _rows(store, query % _iris(iris[i:i + _BATCH]))
+    return out
+
+
+def _relation_rows(store: ox.Store, where: str, min_confidence: float, evidence: str = "") -> list[dict]:
+    """Statements matched by ``where`` (binding ``?s``) with their evidence; ``evidence`` restricts ``?ev``."""
+    ids = sorted({r["s"] for r in _rows(store, _STATEMENTS % where)})
+    core: list[dict] = []
+    for i in range(0, len(ids), _BATCH):
+        core += _rows(store, _STATEMENT_CORE % (_iris(ids[i:i + _BATCH]), evidence))
+    evs = sorted({r["ev"] for r in core})
+    text = {r["ev"]: r for r in _lookup(store, _EVIDENCE_TEXT, evs)}
+    rules: dict[str, set[str]] = {}
+    for r in _lookup(store, _EVIDENCE_RULES, evs):
+        rules.setdefault(r["ev"], set()).add(r["rule"])
+    named = sorted({r[k] for r in core for k in ("h", "t", "paper")})
+    labels = {r["x"]: r["l"] for r in _lookup(store, _LABELS, named)}
     found: dict[str, dict] = {}
-    for r in _rows(store, _RELATIONS % where):
+    for r in core:
         row = found.setdefault(r["s"], {
-            "subject": r["h"], "subject_label": r["hl"] or _local(r["h"]), "predicate": _local(r["pred"]),
-            "object": r["t"], "object_label": r["tl"] or _local(r["t"]), "confidence": _conf(r["conf"]),
-            "evidence": []})
-        row["evidence"].append({"paper": r["paper"], "title": r["title"] or "", "sentence": r["sentence"] or "",
-                                "score": _conf(r["score"]),
-                                "rules": tuple(sorted(x for x in (r["rules"] or "").split("|") if x))})
-    rows = [{**row, "evidence": tuple(sorted(row["evidence"], key=lambda e: (-e["score"], e["paper"])))}
+            "subject": r["h"], "subject_label": labels.get(r["h"]) or _local(r["h"]), "predicate": _local(r["pred"]),
+            "object": r["t"], "object_label": labels.get(r["t"]) or _local(r["t"]), "confidence": _conf(r["conf"]),
+            "evidence": {}})
+        t = text.get(r["ev"], {})
+        row["evidence"][r["ev"]] = {"paper": r["paper"], "title": labels.get(r["paper"]) or "",
+                                    "sentence": t.get("sentence") or "", "score": _conf(t.get("score")),
+                                    "rules": tuple(sorted(rules.get(r["ev"], ())))}
+    rows = [{**row, "evidence": tuple(sorted(row["evidence"].values(), key=lambda e: (-e["score"], e["paper"])))}
             for row in found.values() if passes(row["confidence"], min_confidence)]
     rows.sort(key=lambda x: (-x["confidence"], x["predicate"], x["subject_label"].casefold(),
                              x["object_label"].casefold()))
@@ -590,4 +614,5 @@ def paper_relations(store: ox.Store, paper_iri: str, min_confidence: float = 0.0
     """The relation statements a paper's sentences support, as :func:`entity_relations` (evidence from
     this paper only). Raises StoreError when ``paper_iri`` is not an IRI."""
     p = _iris([paper_iri])
-    return _relation_rows(store, f"?s abx:supportedBy ?ev . ?ev prov:wasDerivedFrom {p} .", min_confidence)
+    return _relation_rows(store, f"?ev prov:wasDerivedFrom {p} . ?s abx:supportedBy ?ev .", min_confidence,
+                          evidence=f"?ev prov:wasDerivedFrom {p} .")

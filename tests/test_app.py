@@ -611,3 +611,16 @@ def test_segments_cover_text_exactly(text, bounds):
             inside = s.start <= pos and pos + len(piece) <= s.end and 0 <= s.start < s.end <= len(text)
             assert (s in cover) == inside
         pos += len(piece)
+
+
+def test_paper_and_explore_pages_show_entity_relations_with_evidence(app_env, seed_store):
+    noisyquant = next(p["iri"] for p in queries.papers(seed_store) if p["title"].startswith("NoisyQuant"))
+    at = _open("Paper")
+    at.selectbox(key="paper_iri").select(noisyquant).run()
+    rel = next(f.value for f in at.dataframe if "sentence" in f.value.columns)
+    row = rel[(rel["subject"] == "NoisyQuant") & (rel["predicate"] == "evaluatedOn")].iloc[0]
+    assert row["object"] == "ImageNet" and 0 < row["confidence"] <= 1 and "NoisyQuant improves" in row["sentence"]
+    _open("Explore", at)
+    at.text_input(key="explore_q").input("NoisyQuant").run()
+    rel = next(f.value for f in at.dataframe if "sentence" in f.value.columns)
+    assert ((rel["subject"] == "NoisyQuant") & (rel["object"] == "ImageNet")).any() and not at.exception
