@@ -157,7 +157,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
           f"{plain['seconds'] / ours['seconds']:.2f} |")
     print(f"| triples per second | {ours['triples'] / ours['seconds']:,.0f} | "
           f"{plain['triples'] / plain['seconds']:,.0f} | |")
-    print(f"| triples | {ours['triples']:,} (plus analytics) | {plain['triples']:,} | |")
+    print(f"| triples | {ours['triples']:,} (with analytics) | {plain['triples']:,} | |")
     print(f"| peak RSS | {ours['peak_mb']:,.0f} MB | {plain['peak_mb']:,.0f} MB | "
           f"{plain['peak_mb'] / ours['peak_mb']:.2f} |")
     print(f"| on disk | {ours['disk_mb']:,.0f} MB (database, cache, snapshot) | {plain['disk_mb']:,.0f} MB "
