@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests._app_fixtures import APP, ARTIFACTS, ROOT, STORE_ENV
+from tests._process import stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -78,12 +79,7 @@ def server(chromium, seed_settings, tmp_path_factory):
         _wait_healthy(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

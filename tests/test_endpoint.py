@@ -24,6 +24,7 @@ from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
 from kg.config import PROJECT_ROOT
 from kg.store import current_generation
+from tests._process import stop
 
 COUNT_PAPERS = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a abx:Paper }"
 TITLES = "SELECT ?p ?t WHERE { ?p a abx:Paper ; dcterms:title ?t } ORDER BY ?p"
@@ -72,11 +73,7 @@ class Server:
             return e.code, dict(e.headers), e.read()
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from kg.cli import main
 from kg.errors import ConfigError, PushError
 from kg.push import PushAuth, push_store
 from kg.store import BUILDS_GRAPH, ONTOLOGY_GRAPH, open_current
+from tests._process import stop
 
 GRAPH = "https://example.org/abstracta/pushed"
 
@@ -99,12 +100,7 @@ class Oxigraph:
         return int(rows[0]["n"]["value"])
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        stop(self.proc)
         self.proc.stderr.close()
 
 
