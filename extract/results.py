@@ -94,8 +94,8 @@ def result_relations(claim: Claim, mentions: list[Mention]) -> tuple[Relation, .
 
     A result's method is evaluated with its dataset and its metric and compared
     with its baseline, when both are named in the sentence (not the paper's own
-    method named elsewhere). The score is the result's confidence in the graph:
-    the claim's score times 0.4 + 0.2 for each of method, dataset and metric given.
+    method named elsewhere). The score is the result's confidence in the graph
+    (``Result.confidence``).
     """
     s = claim.sentence
     named: dict[tuple[str, EntityType], Mention] = {}
@@ -107,8 +107,7 @@ def result_relations(claim: Claim, mentions: list[Mention]) -> tuple[Relation, .
         method = named.get((result.method or "", EntityType.METHOD))
         if method is None:
             continue
-        filled = sum(1 for x in (result.method, result.dataset, result.metric) if x)
-        score = round(claim.score * (0.4 + 0.2 * filled), 4)
+        score = result.confidence(claim.score)
         for name, etype, label in _RESULT_RELATIONS:
             other = named.get((getattr(result, name) or "", etype))
             if other is None or other is method:

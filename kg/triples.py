@@ -165,9 +165,7 @@ def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTabl
     r = URIRef(iri.result_iri(str(c), q.start, q.end))
     yield c, ABX.hasResult, r
     yield r, RDF.type, ABX.Result
-    # a result is as good as its claim, and worth less the more of it is missing
-    filled = sum(1 for x in (result.method, result.dataset, result.metric) if x)
-    yield r, ABX.confidence, _decimal(claim_score * (0.4 + 0.2 * filled))
+    yield r, ABX.confidence, _decimal(result.confidence(claim_score))
     yield r, SDO.value, _decimal(q.value)
     yield r, SDO.unitText, Literal(q.unit)
     if q.qualifier:
