@@ -37,7 +37,7 @@ ONTOLOGY_PATH = Path(__file__).with_name("ontology.ttl")
 ONTOLOGY_GRAPH = "https://w3id.org/abstracta/ontology"
 BUILDS_GRAPH = "https://w3id.org/abstracta/builds"
 _CURRENT = "CURRENT"
-_DERIVED = ("snapshot.sqlite",)  # derived from one generation's graph; never copied into another
+_DERIVED = ("snapshot.sqlite",)  # kg.snapshot.FILE (which imports this module): never copied to another generation
 
 Enrich = Callable[[ox.Store, Path], Iterable[ox.Quad]]
 

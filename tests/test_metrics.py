@@ -173,3 +173,9 @@ def test_snapshot_results_equal_the_store(seed_store, snap):
         assert queries.filter_results(rows, t) == queries.results(seed_store, t)
     dataset = next(d for r in rows for d in r["datasets"])
     assert all(dataset in r["datasets"] for r in queries.filter_results(rows, dataset=dataset))
+
+
+def test_the_store_knows_the_snapshot_is_derived():
+    from kg import store
+
+    assert snapshot.FILE in store._DERIVED  # forks must not copy a snapshot of another graph
