@@ -51,3 +51,18 @@ def test_bio_round_trips_any_non_overlapping_annotation(segments, tail) -> None:
         i += gap + length
     n = i + tail
     assert decode(bio(Sentence(tuple("w" * n), "scier", spans))) == set(spans)
+
+
+def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from extract.pipeline import NER_MODEL
+    from extract.training import export_model, load_pipeline
+
+    texts = ["We train a convolutional neural network on ImageNet for image classification.",
+             "BLEU scores of the Transformer on WMT14 English-German translation improve."]
+    info = export_model(NER_MODEL, tmp_path / "m", texts)
+    strings = json.loads((tmp_path / "m" / "vocab" / "strings.json").read_text())
+    assert strings == info["labels"] and {"Dataset", "Method", "Task", "Generic"} <= set(strings)
+    docs = list(load_pipeline(tmp_path / "m").pipe(texts))
+    assert any(len(d.spans["scier"]) for d in docs)

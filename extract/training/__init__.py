@@ -434,3 +434,35 @@ def add_trained_components(nlp: Language, *trained: Language) -> Language:
         for name in other.pipe_names:
             nlp.add_pipe(name, source=other)
     return nlp
+
+
+# ------------------------------------------------------------------ shipping a trained pipeline
+
+
+def export_model(src: Path, dst: Path, check_texts: Sequence[str]) -> dict:
+    """Copy a trained pipeline to ``dst`` with its string store cut down to the component labels.
+
+    spaCy saves every string seen in training (``vocab/strings.json``), here the word types of
+    the benchmarks and of the unlabelled abstracts behind the silver data, which must not be
+    shipped. The CNN reads hashed features, so no prediction needs those strings: the copy is
+    checked to predict exactly what ``src`` predicts on ``check_texts`` (raises otherwise).
+    """
+    import shutil
+
+    src_nlp = load_pipeline(src)
+    labels = sorted({lab for name in src_nlp.pipe_names for lab in getattr(src_nlp.get_pipe(name), "labels", ())})
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("train_info.json"))
+    (dst / "vocab" / "strings.json").write_text(json.dumps(labels), encoding="utf-8")
+    dst_nlp = load_pipeline(dst)
+
+    def spans(nlp: Language) -> list:
+        return [
+            sorted((key, s.start, s.end, s.label_) for key, group in d.spans.items() for s in group)
+            for d in nlp.pipe(check_texts, batch_size=64)
+        ]
+
+    if spans(src_nlp) != spans(dst_nlp):
+        raise RuntimeError(f"{dst}: predictions changed once the string store was cut down; ship {src} unchanged")
+    return {"labels": labels, "strings_before": len(src_nlp.vocab.strings), "checked_texts": len(check_texts)}

@@ -19,6 +19,7 @@ from extract.corpora import read_split
 from extract.training import (
     add_trained_components,
     evaluate_ner,
+    export_model,
     load_pipeline,
     measure_throughput,
     prepare_corpora,
@@ -85,6 +86,16 @@ def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5
     return measure_throughput(_Chain(), texts, repeats=repeats)  # type: ignore[arg-type]
 
 
+def _export_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training export", description="ship a trained pipeline, strings cut down")
+    p.add_argument("model", type=Path, help="e.g. build/runs/r07A/model-best")
+    p.add_argument("output", type=Path, help="e.g. extract/models/ner_joint")
+    args = p.parse_args(argv)
+    texts = seed_texts() + [" ".join(w for s in d.sentences for w in s) for d in read_split("scierc:dev")]
+    print(json.dumps(export_model(args.model, args.output, texts), indent=1))  # noqa: T201
+    return 0
+
+
 def _teacher_train_cmd(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="extract.training teacher-train", description="fine-tune the MiniLM teacher")
     p.add_argument("output", type=Path)
@@ -142,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return train_main(rest)
     if cmd == "evaluate":
         return _eval_cmd(rest)
+    if cmd == "export":
+        return _export_cmd(rest)
     if cmd == "teacher-train":
         return _teacher_train_cmd(rest)
     if cmd == "teacher-label":
