@@ -555,7 +555,7 @@ def test_results_are_sorted_and_filtered(seed_store):
         assert (a["metric"].casefold(), -a["value"]) <= (b["metric"].casefold(), -b["value"])
     noisy = queries.results(seed_store, dataset="ImageNet", metric="top-1 accuracy")
     assert [(r["method"], r["value"], r["condition"]) for r in noisy] == [
-        ("NoisyQuant", 1.7, "ViT"), ("NoisyQuant", 1.1, "DeiT"), ("NoisyQuant", 0.5, "Transformer")]
+        ("NoisyQuant", 1.7, "ViT"), ("NoisyQuant", 1.1, "DeiT"), ("NoisyQuant", 0.5, "Swin Transformer")]
     assert all(r["baseline"] == "state of the art" for r in noisy)
     assert len(queries.results(seed_store, 0.7)) < len(rows) and queries.results(seed_store, 0.99) == []
     facets = queries.result_facets(rows)
