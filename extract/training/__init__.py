@@ -39,6 +39,7 @@ from extract.corpora import (
     read_split,
 )
 from extract.scoring import PRF
+from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
 
@@ -464,5 +465,5 @@ def export_model(src: Path, dst: Path, check_texts: Sequence[str]) -> dict:
         ]
 
     if spans(src_nlp) != spans(dst_nlp):
-        raise RuntimeError(f"{dst}: predictions changed once the string store was cut down; ship {src} unchanged")
+        raise ExtractionError(f"{dst}: predictions changed once the string store was cut down; ship {src} unchanged")
     return {"labels": labels, "strings_before": len(src_nlp.vocab.strings), "checked_texts": len(check_texts)}

