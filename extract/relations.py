@@ -53,6 +53,7 @@ from scipy import sparse
 
 from extract.corpora import AnnotatedDoc, Corpus, Entity
 from extract.scoring import PRF
+from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
 
@@ -408,15 +409,29 @@ def _classes(labels: Sequence[str]) -> tuple[str, ...]:
     return (NONE, *(f"{lab}{d}" for lab in labels for d in (">", "<")))
 
 
-def training_examples(
-    docs: Iterable[AnnotatedDoc], classes: Sequence[str], max_between: int
-) -> tuple[list[list[str]], list[int], int]:
-    """Feature lists and class indices of every candidate pair with gold entities; also gold relations missed."""
+@dataclass(frozen=True, slots=True)
+class LabelledPair:
+    """One candidate pair of gold entities: ``a`` first in the text, ``label`` its class index (0: none)."""
+
+    doc: int
+    sent: int
+    tokens: Sequence[str]
+    a: Span
+    b: Span
+    n_between: int
+    inner: tuple[Span, ...]
+    label: int
+
+
+def labelled_pairs(
+    docs: Iterable[AnnotatedDoc], classes: Sequence[str], max_between: int, missed: list[int] | None = None
+) -> Iterable[LabelledPair]:
+    """Every candidate pair of the gold entities of ``docs`` with its gold class.
+
+    ``missed``, when given, receives one count per document of the gold relations that no candidate covers.
+    """
     cidx = {c: k for k, c in enumerate(classes)}
-    X: list[list[str]] = []
-    y: list[int] = []
-    missed = 0
-    for d in docs:
+    for n, d in enumerate(docs):
         gold: dict[tuple, str] = {}
         for r in d.relations:
             if f"{r.label}>" not in cidx:
@@ -434,7 +449,6 @@ def training_examples(
                 typ.setdefault((e.start, e.end), e.label)
             spans3 = [(a, b, typ[(a, b)]) for a, b in spans]
             tokens = d.sentences[s]
-            lower = [t.lower() for t in tokens]
             for i, j, nbw, inner in candidate_pairs(spans3, max_between):
                 a, b = spans3[i], spans3[j]
                 fwd = gold.get((s, a[0], a[1], b[0], b[1]))
@@ -447,10 +461,26 @@ def training_examples(
                     found += 1
                 else:
                     c = 0
-                X.append(pair_features(tokens, a, b, nbw, lower=lower, inner=[spans3[k] for k in inner]))
-                y.append(c)
-        missed += len(gold) - found
-    return X, y, missed
+                yield LabelledPair(n, s, tokens, a, b, nbw, tuple(spans3[k] for k in inner), c)
+        if missed is not None:
+            missed.append(len(gold) - found)
+
+
+def training_examples(
+    docs: Iterable[AnnotatedDoc], classes: Sequence[str], max_between: int
+) -> tuple[list[list[str]], list[int], int]:
+    """Feature lists and class indices of every candidate pair with gold entities; also gold relations missed."""
+    X: list[list[str]] = []
+    y: list[int] = []
+    missed: list[int] = []
+    tokens: Sequence[str] | None = None
+    lower: list[str] = []
+    for p in labelled_pairs(docs, classes, max_between, missed):
+        if p.tokens is not tokens:  # pairs come sentence by sentence
+            tokens, lower = p.tokens, [t.lower() for t in p.tokens]
+        X.append(pair_features(p.tokens, p.a, p.b, p.n_between, lower=lower, inner=p.inner))
+        y.append(p.label)
+    return X, y, sum(missed)
 
 
 def _design(rows: list[list[str]], index: dict[str, int]) -> sparse.csr_matrix:
@@ -516,16 +546,29 @@ def lbfgs(fg, x0: np.ndarray, *, max_iter: int = 400, memory: int = 10, tol: flo
 
 
 def fit_softmax(
-    X: sparse.csr_matrix, y: np.ndarray, n_classes: int, *, l2: float, max_iter: int = 400
+    X: sparse.csr_matrix,
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    l2: float,
+    max_iter: int = 400,
+    sample_weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """L2-regularised multinomial logistic regression by L-BFGS; returns ``(n_features + 1, n_classes)``.
 
-    Objective: mean cross-entropy + ``l2 / 2 * ||W||^2`` (bias unregularised).
-    Deterministic: zero start, full batch.
+    ``y``: class indices, or an ``(n, n_classes)`` matrix of target distributions (a teacher's
+    probabilities). Objective: the (``sample_weight``-weighted) mean cross-entropy
+    + ``l2 / 2 * ||W||^2`` (bias unregularised). Deterministic: zero start, full batch.
     """
     n, d = X.shape
-    Y = np.zeros((n, n_classes))
-    Y[np.arange(n), y] = 1.0
+    if y.ndim == 2:
+        Y = np.asarray(y, dtype=np.float64)
+    else:
+        Y = np.zeros((n, n_classes))
+        Y[np.arange(n), y] = 1.0
+    if sample_weight is not None:
+        Y = Y * (np.asarray(sample_weight, dtype=np.float64)[:, None] * n / float(np.sum(sample_weight)))
+    mass = Y.sum(axis=1, keepdims=True)  # each row's weight (1 without sample weights)
     Xt = X.T.tocsr()
 
     def fg(theta: np.ndarray):
@@ -535,7 +578,7 @@ def fit_softmax(
         Z -= Z.max(axis=1, keepdims=True)
         logp = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
         loss = -float((logp * Y).sum()) / n + 0.5 * l2 * float(theta[: d * n_classes] @ theta[: d * n_classes])
-        G = (np.exp(logp) - Y) / n
+        G = (np.exp(logp) * mass - Y) / n
         gW = Xt @ G + l2 * W
         return loss, np.concatenate([gW.ravel(), G.sum(axis=0)])
 
@@ -544,6 +587,40 @@ def fit_softmax(
     W = theta[: d * n_classes].reshape(d, n_classes)
     b = theta[d * n_classes :]
     return np.vstack([W, b[None, :]]).astype(np.float32)
+
+
+def silver_examples(path: str | Path, classes: Sequence[str], max_between: int) -> tuple[list[list[str]], np.ndarray]:
+    """Feature lists and target distributions of a teacher's silver file.
+
+    The file (gzipped JSON Lines, written by ``extract.training.relation_teacher.label_relations``) starts with
+    ``{"classes": [...]}``; each further line is a sentence: its tokens, its predicted entity spans and, per
+    candidate pair ``(i, j)``, the teacher's class probabilities.
+    """
+    import gzip
+
+    path = Path(path)
+    rows: list[list[str]] = []
+    targets: list[list[float]] = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        header = json.loads(fh.readline() or "{}")
+        if list(header.get("classes", [])) != list(classes):
+            raise ExtractionError(f"{path}: silver classes {header.get('classes')} are not the model's "
+                                  f"{list(classes)}; label it again with a teacher of this scheme")
+        for line in fh:
+            sent = json.loads(line)
+            tokens = sent["tokens"]
+            lower = [t.lower() for t in tokens]
+            spans = [tuple(x) for x in sent["spans"]]
+            cands = {(i, j): (nbw, inner) for i, j, nbw, inner in candidate_pairs(spans, max_between)}
+            for i, j, *probs in sent["pairs"]:
+                if (i, j) not in cands:
+                    continue
+                nbw, inner = cands[(i, j)]
+                inner_spans = [spans[k] for k in inner]
+                rows.append(pair_features(tokens, spans[i], spans[j], nbw, lower=lower, inner=inner_spans))
+                targets.append(probs)
+    y = np.asarray(targets, dtype=np.float64).reshape(len(targets), len(classes))
+    return rows, y / np.maximum(y.sum(axis=1, keepdims=True), 1e-12)
 
 
 def train_relations(
@@ -556,28 +633,43 @@ def train_relations(
     max_iter: int = 400,
     threshold: float = 0.5,
     prune: float = 0.05,
+    silver: Sequence[str | Path] = (),
+    silver_weight: float = 1.0,
 ) -> RelationModel:
     """Train on the gold entities and relations of ``train`` (labels of ``scheme``).
 
     ``prune``: features whose weights all lie within ``±prune`` are dropped
     after training (a smaller model; see the notes for the effect on dev).
+    ``silver``: teacher-labelled files (:func:`silver_examples`) added to the gold pairs, each pair
+    weighted ``silver_weight`` against 1 for a gold pair, its target the teacher's distribution.
     """
     labels = SCHEMES[scheme]["labels"]
     classes = _classes(labels)
     t0 = time.perf_counter()
     rows, y, missed = training_examples(train, classes, max_between)
+    n_gold = len(rows)
+    targets = np.zeros((n_gold, len(classes)))
+    targets[np.arange(n_gold), y] = 1.0
+    for path in silver:
+        more, probs = silver_examples(path, classes, max_between)
+        rows += more
+        targets = np.vstack([targets, probs])
+    weight = np.ones(len(rows))
+    weight[n_gold:] = silver_weight
     counts = Counter(f for feats in rows for f in set(feats))
     features = tuple(sorted(f for f, c in counts.items() if c >= min_count))
     index = {f: k for k, f in enumerate(features)}
     X = _design(rows, index)
     log.info(
-        "%d pairs (%d positive; %d gold relations not candidates), %d features",
-        len(y),
+        "%d gold pairs (%d positive; %d gold relations not candidates), %d silver pairs, %d features",
+        n_gold,
         sum(1 for c in y if c),
         missed,
+        len(rows) - n_gold,
         len(features),
     )
-    weights = fit_softmax(X, np.asarray(y), len(classes), l2=l2, max_iter=max_iter)
+    weights = fit_softmax(X, targets, len(classes), l2=l2, max_iter=max_iter,
+                          sample_weight=weight if len(rows) > n_gold else None)
     if prune > 0:
         keep = np.flatnonzero(np.abs(weights[:-1]).max(axis=1) >= prune)
         features = tuple(features[k] for k in keep)
@@ -588,8 +680,11 @@ def train_relations(
         "min_count": min_count,
         "max_iter": max_iter,
         "prune": prune,
-        "train_pairs": len(y),
+        "train_pairs": n_gold,
     }
+    if silver:
+        settings |= {"silver": [Path(p).name for p in silver], "silver_pairs": len(rows) - n_gold,
+                     "silver_weight": silver_weight}
     log.info("trained in %.1f s", time.perf_counter() - t0)
     return RelationModel(scheme, classes, features, weights, threshold, max_between, settings)
 

@@ -48,7 +48,14 @@ def _train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--threshold", type=float, default=None, help="fix the threshold instead of tuning it on dev")
     p.add_argument("--tune-ner", default=None, metavar="PIPELINE",
                    help="tune the threshold on the dev entities this spaCy NER pipeline predicts (default: gold)")
+    p.add_argument("--silver", type=Path, action="append", default=[], metavar="FILE.jsonl.gz",
+                   help="teacher-labelled pairs (python -m extract.training rel-teacher-label); repeatable")
+    p.add_argument("--silver-weight", type=float, default=1.0, help="weight of a silver pair against a gold one")
     args = p.parse_args(argv)
+    missing = [str(f) for f in args.silver if not f.is_file()]
+    if missing:
+        raise SystemExit(f"no silver file {', '.join(missing)}: "
+                         "make it with python -m extract.training rel-teacher-label")
     scheme = SCHEMES[args.scheme]
     l2 = args.l2 if args.l2 is not None else DEFAULT_L2[args.scheme]
     train_docs = [d for key in (args.train or scheme["train"]).split("+") for d in _load_split(key).docs]
@@ -61,6 +68,8 @@ def _train_cmd(argv: Sequence[str]) -> int:
         max_between=args.max_between,
         max_iter=args.max_iter,
         prune=args.prune,
+        silver=args.silver,
+        silver_weight=args.silver_weight,
     )
     if args.threshold is None:
         pred = ner_entities(args.tune_ner, dev.docs) if args.tune_ner else None

@@ -1,4 +1,4 @@
-"""``python -m extract.training prepare|pretrain-text|train|evaluate|speed|teacher-train|teacher-label``: NER commands.
+"""``python -m extract.training prepare|pretrain-text|train|evaluate|speed|teacher-train|teacher-label|rel-teacher-*``.
 
 Printing results is this module's job; the training and scoring code lives in ``extract.training``.
 """
@@ -114,19 +114,52 @@ def _teacher_train_cmd(argv: Sequence[str]) -> int:
     return 0
 
 
-def _teacher_label_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="extract.training teacher-label", description="silver DocBin from the teacher")
+def _label_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments both teachers' labelling commands take."""
     p.add_argument("teacher", type=Path)
     p.add_argument("raw", type=Path, help='JSONL of {"text": ...} (build/pretrain/raw.jsonl)')
     p.add_argument("output", type=Path)
     p.add_argument("--limit", type=int, required=True)
     p.add_argument("--skip", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
-    args = p.parse_args(argv)
+    return p
+
+
+def _teacher_label_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training teacher-label", description="silver DocBin from the teacher")
+    args = _label_args(p).parse_args(argv)
     from extract.training.teacher import label_texts
 
     print(json.dumps(label_texts(args.teacher, args.raw, args.output, limit=args.limit, skip=args.skip,  # noqa: T201
                                  threads=args.threads), indent=1))
+    return 0
+
+
+def _rel_teacher_train_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training rel-teacher-train", description="fine-tune the relation teacher")
+    p.add_argument("output", type=Path)
+    p.add_argument("--scheme", default="scierc", choices=["scierc", "scier"])
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args(argv)
+    from extract.training.relation_teacher import train_relation_teacher
+
+    info = train_relation_teacher(args.output, args.scheme, epochs=args.epochs, batch_size=args.batch_size,
+                                  lr=args.lr, threads=args.threads)
+    print(json.dumps(info["history"], indent=1))  # noqa: T201
+    return 0
+
+
+def _rel_teacher_label_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training rel-teacher-label",
+                                description="silver relation targets (JSONL.gz) from the relation teacher")
+    args = _label_args(p).parse_args(argv)
+    from extract.training.relation_teacher import label_relations
+
+    info = label_relations(args.teacher, args.raw, args.output, limit=args.limit, skip=args.skip, threads=args.threads)
+    print(json.dumps(info, indent=1))  # noqa: T201
     return 0
 
 
@@ -140,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(  # noqa: T201
             "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
             " | evaluate MODEL SPLIT | speed MODEL..."
-            " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N  (needs requirements-train.txt)"
+            " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N"
+            " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
+            "  (the teachers need requirements-train.txt)"
         )
         return 0
     cmd, rest = argv[0], argv[1:]
@@ -168,6 +203,10 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         return _teacher_train_cmd(rest)
     if cmd == "teacher-label":
         return _teacher_label_cmd(rest)
+    if cmd == "rel-teacher-train":
+        return _rel_teacher_train_cmd(rest)
+    if cmd == "rel-teacher-label":
+        return _rel_teacher_label_cmd(rest)
     if cmd == "speed":
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         return _speed_cmd(rest)

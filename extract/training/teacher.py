@@ -241,6 +241,31 @@ def evaluate(teacher: Teacher, dev: dict[str, list[Sentence]], batch_size: int =
     return scores
 
 
+def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch modules and optimisers
+    """AdamW (weight decay 0.01) with a linear warm-up over the first tenth of ``steps``, then linear decay."""
+    import torch
+
+    opt = torch.optim.AdamW(params.parameters(), lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: min((k + 1) / warm, max(0.0, (steps - k) / max(1, steps - warm)))
+    )
+    return opt, sched
+
+
+def read_texts(raw: Path, *, limit: int, skip: int = 0) -> list[str]:
+    """``limit`` texts of a ``{"text": ...}`` JSON Lines file, after its first ``skip`` lines."""
+    texts: list[str] = []
+    with raw.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i < skip:
+                continue
+            if len(texts) >= limit:
+                break
+            texts.append(json.loads(line)["text"])
+    return texts
+
+
 def train_teacher(
     out: Path,
     *,
@@ -264,12 +289,7 @@ def train_teacher(
     dev = {scheme: sentences(read_split(key), scheme) for key, scheme in DEV_SETS}
     teacher = Teacher()
     params = teacher.modules()
-    opt = torch.optim.AdamW(params.parameters(), lr=lr, weight_decay=0.01)
-    steps = epochs * ((len(train) + batch_size - 1) // batch_size)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda k: min((k + 1) / warm, max(0.0, (steps - k) / max(1, steps - warm)))
-    )
+    opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
     tag_index = {s: {t: i for i, t in enumerate(tags_for(s))} for s in SCHEMES}
     history, best = [], -1.0
     t0 = time.perf_counter()
@@ -342,14 +362,7 @@ def label_texts(
             f"the rule pipeline has no {SENTENCIZER!r} (has {nlp.pipe_names}); restore it in extract/pipeline.py"
         )
     keep = [SENTENCIZER]
-    texts = []
-    with raw.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if i < skip:
-                continue
-            if len(texts) >= limit:
-                break
-            texts.append(json.loads(line)["text"])
+    texts = read_texts(raw, limit=limit, skip=skip)
     t0 = time.perf_counter()
     db = DocBin(store_user_data=False)
     counts = {s: 0 for s in SCHEMES}

@@ -1,0 +1,292 @@
+"""A transformer *teacher* for the relation model, used only at training time (never shipped, never at run time).
+
+The shipped relation model (:mod:`extract.relations`) is a linear classifier over sparse
+word features, fast enough for the pipeline but starved of data: SciERC train gives 8,360
+candidate pairs. The teacher reads each pair in context: the MiniLM encoder of the NER teacher
+(:mod:`extract.training.teacher`), run over the sentence with *typed entity markers* written as
+punctuation (the first argument as ``@ * type * words @``, the second as ``# ^ type ^ words #``,
+after Zhou & Chen, "An Improved Baseline for Sentence-level Relation Extraction", 2022), and one
+linear layer over the hidden states of the two opening markers. Its classes are the linear
+model's (``NONE`` plus each label in both directions), so its probabilities are targets the
+linear model can learn directly.
+
+Distillation: the teacher is fine-tuned on the gold pairs of the train split, then scores the
+candidate pairs among the entities our own NER predicts in unlabelled abstracts (``label``);
+``extract.relations.train_relations(..., silver=...)`` fits the linear model to gold + those
+probabilities.
+
+Needs the training extras (``requirements-train.txt``). Commands:
+``python -m extract.training rel-teacher-train OUT`` and
+``python -m extract.training rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from extract.corpora import read_split
+from extract.relations import NONE, SCHEMES, LabelledPair, _classes, candidate_pairs, labelled_pairs
+from extract.scoring import PRF
+from extract.training.teacher import MAX_PIECES, SENTENCIZER, _batches, _torch, minilm_dir, optimizer, read_texts
+from kg.errors import ExtractionError
+
+log = logging.getLogger(__name__)
+
+MAX_BETWEEN = 8  # the linear model's candidate rule (extract.relations), so both see the same pairs
+# Entity types as words in the markers (the encoder reads them; SciERC's long label names split badly).
+TYPE_WORDS = {"OtherScientificTerm": "term", "Generic": "generic", "Material": "material", "Method": "method",
+              "Task": "task", "Metric": "metric", "Dataset": "dataset"}
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedPair:
+    words: tuple[str, ...]
+    first: int  # word index of the marker opening the first argument
+    second: int  # ... and the second
+    label: int  # class index (-1: unknown, for labelling)
+
+
+def mark(tokens: Sequence[str], a: tuple, b: tuple) -> MarkedPair:
+    """The sentence with both arguments marked; ``a`` comes before ``b`` and they do not overlap.
+
+    >>> m = mark(("a", "CNN", "for", "parsing"), (1, 2, "Method"), (3, 4, "Task"))
+    >>> " ".join(m.words), m.words[m.first], m.words[m.second]
+    ('a @ * method * CNN @ for # ^ task ^ parsing #', '@', '#')
+    """
+    if not (0 <= a[0] < a[1] <= b[0] < b[1] <= len(tokens)):
+        raise ExtractionError(f"cannot mark spans {a[:2]} and {b[:2]} in a sentence of {len(tokens)} words: "
+                              "the first must end before the second starts")
+    ta = TYPE_WORDS.get(a[2], str(a[2]).lower()) if len(a) > 2 and a[2] else "entity"
+    tb = TYPE_WORDS.get(b[2], str(b[2]).lower()) if len(b) > 2 and b[2] else "entity"
+    words = [*tokens[: a[0]], "@", "*", ta, "*", *tokens[a[0] : a[1]], "@", *tokens[a[1] : b[0]]]
+    second = len(words)
+    words += ["#", "^", tb, "^", *tokens[b[0] : b[1]], "#", *tokens[b[1] :]]
+    return MarkedPair(tuple(words), a[0], second, -1)
+
+
+def marked_pairs(pairs: Sequence[LabelledPair]) -> list[MarkedPair]:
+    out = []
+    for p in pairs:
+        m = mark(p.tokens, p.a, p.b)
+        out.append(MarkedPair(m.words, m.first, m.second, p.label))
+    return out
+
+
+class RelationTeacher:
+    """MiniLM encoder + a linear layer over the two opening markers' hidden states."""
+
+    def __init__(self, classes: Sequence[str], encoder_dir: Path | None = None, *, dropout: float = 0.1) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        src = encoder_dir or minilm_dir()
+        self.classes = tuple(classes)
+        self.tokenizer = AutoTokenizer.from_pretrained(src)
+        self.encoder = AutoModel.from_pretrained(src)
+        hidden = self.encoder.config.hidden_size
+        self.head = torch.nn.Linear(2 * hidden, len(self.classes))
+        self.dropout = torch.nn.Dropout(dropout)
+
+    def modules(self):  # noqa: ANN201
+        import torch
+
+        return torch.nn.ModuleList([self.encoder, self.head])
+
+    def logits(self, batch: Sequence[MarkedPair], *, train: bool):  # noqa: ANN201
+        import torch
+
+        enc = self.tokenizer([list(m.words) for m in batch], is_split_into_words=True, truncation=True,
+                             max_length=MAX_PIECES, padding=True, return_tensors="pt")
+        rows = []
+        for k, m in enumerate(batch):
+            first_piece: dict[int, int] = {}
+            for piece, wid in enumerate(enc.word_ids(k)):
+                if wid is not None and wid not in first_piece:
+                    first_piece[wid] = piece
+            # a marker cut off by truncation falls back to [CLS]
+            rows.append((first_piece.get(m.first, 0), first_piece.get(m.second, 0)))
+        hidden = self.encoder(**enc).last_hidden_state
+        if train:
+            hidden = self.dropout(hidden)
+        idx = torch.arange(len(batch))
+        h1 = hidden[idx, torch.tensor([r[0] for r in rows])]
+        h2 = hidden[idx, torch.tensor([r[1] for r in rows])]
+        return self.head(torch.cat([h1, h2], dim=-1))
+
+    def probabilities(self, batch: Sequence[MarkedPair]) -> list[list[float]]:
+        import torch
+
+        with torch.no_grad():
+            return torch.softmax(self.logits(batch, train=False), dim=-1).tolist()
+
+    def save(self, out: Path) -> None:
+        import torch
+
+        out.mkdir(parents=True, exist_ok=True)
+        self.encoder.save_pretrained(out / "encoder")
+        self.tokenizer.save_pretrained(out / "encoder")
+        torch.save(self.head.state_dict(), out / "head.pt")
+        (out / "classes.json").write_text(json.dumps(list(self.classes)))
+
+    @classmethod
+    def load(cls, path: Path) -> RelationTeacher:
+        import torch
+
+        t = cls(json.loads((path / "classes.json").read_text()), path / "encoder")
+        t.head.load_state_dict(torch.load(path / "head.pt"))
+        return t
+
+
+def decide(probs: Sequence[float], classes: Sequence[str], threshold: float) -> int:
+    """The linear model's decision rule: the best non-``NONE`` class if its probability reaches ``threshold``.
+
+    >>> decide([0.5, 0.3, 0.2], ("NONE", "USED-FOR>", "USED-FOR<"), 0.25)
+    1
+    >>> decide([0.5, 0.3, 0.2], ("NONE", "USED-FOR>", "USED-FOR<"), 0.4)
+    0
+    """
+    none = classes.index(NONE)
+    best = max((k for k in range(len(classes)) if k != none), key=lambda k: probs[k])
+    return best if probs[best] >= threshold else none
+
+
+def score_pairs(gold: Sequence[int], pred: Sequence[int]) -> PRF:
+    """Relation P/R/F over pairs: a predicted non-none class counts once, right only if it is the gold one."""
+    tp = sum(1 for g, p in zip(gold, pred, strict=True) if p and p == g)
+    fp = sum(1 for g, p in zip(gold, pred, strict=True) if p and p != g)
+    fn = sum(1 for g, p in zip(gold, pred, strict=True) if g and p != g)
+    return PRF(tp, fp, fn)
+
+
+def _predict_all(teacher: RelationTeacher, pairs: Sequence[MarkedPair], batch_size: int = 64) -> list[list[float]]:
+    out: dict[int, list[float]] = {}
+    order = list(range(len(pairs)))
+    batches = _batches(order, batch_size, None, key=lambda k: len(pairs[k].words))
+    t0 = time.perf_counter()
+    for n, batch in enumerate(batches):
+        for k, row in zip(batch, teacher.probabilities([pairs[k] for k in batch]), strict=True):
+            out[k] = row
+        if n % 200 == 199:
+            log.info("scored %d of %d pairs (%.0f s)", len(out), len(pairs), time.perf_counter() - t0)
+    return [out[k] for k in order]
+
+
+def train_relation_teacher(
+    out: Path,
+    scheme: str = "scierc",
+    *,
+    epochs: int = 4,
+    batch_size: int = 16,
+    lr: float = 1e-4,
+    seed: int = 42,
+    threads: int = 2,
+    threshold: float = 0.2,
+) -> dict:
+    """Fine-tune on the gold pairs of the scheme's train split; keep the epoch with the best dev F1 (gold entities)."""
+    torch = _torch()
+    minilm_dir()
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    rng = random.Random(seed)
+    classes = _classes(SCHEMES[scheme]["labels"])
+    train = marked_pairs(list(labelled_pairs(read_split(SCHEMES[scheme]["train"]).docs, classes, MAX_BETWEEN)))
+    dev = marked_pairs(list(labelled_pairs(read_split(SCHEMES[scheme]["dev"]).docs, classes, MAX_BETWEEN)))
+    teacher = RelationTeacher(classes)
+    params = teacher.modules()
+    opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
+    history, best = [], -1.0
+    t0 = time.perf_counter()
+    log.info("relation teacher: %d train pairs, %d dev pairs", len(train), len(dev))
+    for epoch in range(epochs):
+        params.train()
+        total, n = 0.0, 0
+        for batch in _batches(train, batch_size, rng, key=lambda m: len(m.words)):
+            logits = teacher.logits(batch, train=True)
+            loss = torch.nn.functional.cross_entropy(logits, torch.tensor([m.label for m in batch]))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += float(loss.detach())
+            n += 1
+        params.eval()
+        probs = _predict_all(teacher, dev)
+        prf = score_pairs([m.label for m in dev], [decide(p, classes, threshold) for p in probs])
+        row = {"epoch": epoch + 1, "loss": round(total / max(n, 1), 4), "dev": prf.as_dict(),
+               "seconds": round(time.perf_counter() - t0)}
+        history.append(row)
+        log.info("relation teacher %s", row)
+        if prf.f > best:
+            best = prf.f
+            teacher.save(out)
+    info = {"scheme": scheme, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
+            "threshold": threshold, "train_pairs": len(train), "history": history}
+    (out / "train_info.json").write_text(json.dumps(info, indent=1))
+    return info
+
+
+def label_relations(
+    teacher_dir: Path,
+    raw: Path,
+    out: Path,
+    *,
+    limit: int,
+    skip: int = 0,
+    threads: int = 2,
+    spans_key: str = "scierc",
+) -> dict:
+    """Silver relation targets: ``limit`` texts of a ``{"text": ...}`` JSONL, split into sentences by our rule
+    pipeline, entities from our own NER head ``spans_key``, every candidate pair scored by the teacher.
+
+    Writes gzipped JSON Lines: ``{"classes": [...]}``, then one sentence with at least one pair a line:
+    ``{"tokens": [...], "spans": [[start, end, label], ...], "pairs": [[i, j, p_0, ..., p_k], ...]}``
+    (``i``, ``j`` index ``spans``, ``i`` first in the text; ``p`` the teacher's class probabilities).
+    """
+    from extract.pipeline import ALL_HEADS, build_pipeline
+
+    torch = _torch()
+    torch.set_num_threads(threads)
+    teacher = RelationTeacher.load(teacher_dir)
+    teacher.encoder.eval()
+    nlp = build_pipeline(heads=ALL_HEADS, relations=None)
+    keep = [SENTENCIZER, "tok2vec", *ALL_HEADS]
+    missing = [name for name in keep if name not in nlp.pipe_names]
+    if missing:
+        raise ExtractionError(f"the pipeline lacks {missing} (has {nlp.pipe_names}); ship extract/models/ner_joint")
+    texts = read_texts(raw, limit=limit, skip=skip)
+    t0 = time.perf_counter()
+    sentences: list[dict] = []
+    pairs: list[MarkedPair] = []
+    where: list[tuple[int, int, int]] = []
+    with nlp.select_pipes(enable=keep):
+        for doc in nlp.pipe(texts, batch_size=64):
+            for sent in doc.sents:
+                spans = sorted({(s.start - sent.start, s.end - sent.start, s.label_)
+                                for s in doc.spans.get(spans_key, []) if sent.start <= s.start and s.end <= sent.end})
+                tokens = [t.text for t in sent]
+                cands = candidate_pairs(spans, MAX_BETWEEN)
+                if not cands:
+                    continue
+                for i, j, _, _ in cands:
+                    pairs.append(mark(tokens, spans[i], spans[j]))
+                    where.append((len(sentences), i, j))
+                sentences.append({"tokens": tokens, "spans": [list(s) for s in spans], "pairs": []})
+    log.info("%d sentences, %d pairs to score (%.0f s)", len(sentences), len(pairs), time.perf_counter() - t0)
+    probs = _predict_all(teacher, pairs)
+    for (s, i, j), row in zip(where, probs, strict=True):
+        sentences[s]["pairs"].append([i, j, *(round(p, 4) for p in row)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"classes": list(teacher.classes)}) + "\n")
+        for s in sentences:
+            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+    return {"texts": len(texts), "sentences": len(sentences), "pairs": len(pairs),
+            "classes": list(teacher.classes), "seconds": round(time.perf_counter() - t0)}
