@@ -23,6 +23,9 @@ Design (see ``docs/relations-notes.md`` for the experiment log):
   the model is a deterministic function of the data).
 * **Classifier.** Multinomial logistic regression with L2, trained full-batch
   by L-BFGS (scipy), zero start: deterministic, no seeds needed.
+* **Distillation.** :func:`train_relations` can add a teacher's silver file
+  (:func:`silver_examples`): pairs among predicted entities of unlabelled text,
+  each with the teacher's class probabilities as its target.
 * **Decision.** Output the best non-``NONE`` class when its probability is at
   least ``threshold`` (tuned on dev by :func:`tune_threshold`).
 * **Artefacts.** A directory with ``model.json`` (settings, classes, feature
@@ -601,24 +604,31 @@ def silver_examples(path: str | Path, classes: Sequence[str], max_between: int) 
     path = Path(path)
     rows: list[list[str]] = []
     targets: list[list[float]] = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        header = json.loads(fh.readline() or "{}")
-        if list(header.get("classes", [])) != list(classes):
-            raise ExtractionError(f"{path}: silver classes {header.get('classes')} are not the model's "
-                                  f"{list(classes)}; label it again with a teacher of this scheme")
-        for line in fh:
-            sent = json.loads(line)
-            tokens = sent["tokens"]
-            lower = [t.lower() for t in tokens]
-            spans = [tuple(x) for x in sent["spans"]]
-            cands = {(i, j): (nbw, inner) for i, j, nbw, inner in candidate_pairs(spans, max_between)}
-            for i, j, *probs in sent["pairs"]:
-                if (i, j) not in cands:
-                    continue
-                nbw, inner = cands[(i, j)]
-                inner_spans = [spans[k] for k in inner]
-                rows.append(pair_features(tokens, spans[i], spans[j], nbw, lower=lower, inner=inner_spans))
-                targets.append(probs)
+    line_no = 1
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            header = json.loads(fh.readline() or "{}")
+            if list(header.get("classes", [])) != list(classes):
+                raise ExtractionError(f"{path}: silver classes {header.get('classes')} are not the model's "
+                                      f"{list(classes)}; label it again with a teacher of this scheme")
+            for line_no, line in enumerate(fh, start=2):  # noqa: B007 - named in the error below
+                sent = json.loads(line)
+                tokens = sent["tokens"]
+                lower = [t.lower() for t in tokens]
+                spans = [tuple(x) for x in sent["spans"]]
+                cands = {(i, j): (nbw, inner) for i, j, nbw, inner in candidate_pairs(spans, max_between)}
+                for i, j, *probs in sent["pairs"]:
+                    if (i, j) not in cands:
+                        continue
+                    if len(probs) != len(classes):
+                        raise ValueError(f"{len(probs)} probabilities for {len(classes)} classes")
+                    nbw, inner = cands[(i, j)]
+                    inner_spans = [spans[k] for k in inner]
+                    rows.append(pair_features(tokens, spans[i], spans[j], nbw, lower=lower, inner=inner_spans))
+                    targets.append(probs)
+    except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError) as e:
+        raise ExtractionError(f"{path}, line {line_no}: not a readable silver relation file ({e}); "
+                              "write it again with python -m extract.training rel-teacher-label") from e
     y = np.asarray(targets, dtype=np.float64).reshape(len(targets), len(classes))
     return rows, y / np.maximum(y.sum(axis=1, keepdims=True), 1e-12)
 

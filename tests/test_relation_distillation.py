@@ -125,6 +125,11 @@ def test_silver_examples_read_features_and_normalised_targets(tmp_path) -> None:
     assert np.allclose(y[0], [0.25, 0, 0, 0.75, 0])
     with pytest.raises(ExtractionError, match="not the model's"):
         silver_examples(_silver(tmp_path / "t.jsonl.gz", classes=(NONE, "X>", "X<")), CLASSES, 8)
+    with pytest.raises(ExtractionError, match="line 2: not a readable silver relation file"):
+        silver_examples(_silver(tmp_path / "u.jsonl.gz", probs=(0.5, 0.5)), CLASSES, 8)
+    (tmp_path / "v.jsonl.gz").write_bytes(b"plain text, not gzip")
+    with pytest.raises(ExtractionError, match="rel-teacher-label"):
+        silver_examples(tmp_path / "v.jsonl.gz", CLASSES, 8)
 
 
 def test_silver_pairs_teach_the_linear_model_what_gold_never_showed(tmp_path) -> None:  # noqa: ANN001
