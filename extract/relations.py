@@ -113,6 +113,7 @@ _OPEN = {"(", "-lrb-", "["}
 _CLOSE = {")", "-rrb-", "]"}
 
 Span = tuple  # (start, end_exclusive, label or None)
+MAX_BETWEEN = 8  # the candidate rule's default: at most this many other entities between the two of a pair
 
 
 def _bucket(n: int) -> str:
@@ -262,7 +263,7 @@ class RelationModel:
     features: tuple[str, ...]
     weights: np.ndarray  # (n_features + 1, n_classes) float32; the last row is the bias
     threshold: float = 0.5
-    max_between: int = 8
+    max_between: int = MAX_BETWEEN
     settings: dict = field(default_factory=dict)
     _index: dict[str, int] = field(default=None, repr=False)  # type: ignore[assignment]
 
@@ -639,7 +640,7 @@ def train_relations(
     *,
     l2: float = 3e-4,
     min_count: int = 2,
-    max_between: int = 8,
+    max_between: int = MAX_BETWEEN,
     max_iter: int = 400,
     threshold: float = 0.5,
     prune: float = 0.05,

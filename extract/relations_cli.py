@@ -14,6 +14,7 @@ from pathlib import Path
 
 from extract.corpora import Corpus, read_split
 from extract.relations import (
+    MAX_BETWEEN,
     MODELS_DIR,
     SCHEMES,
     entity_scores,
@@ -40,7 +41,7 @@ def _train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--out", type=Path, default=None, help="default: extract/models/relations-SCHEME")
     p.add_argument("--l2", type=float, default=None)
     p.add_argument("--min-count", type=int, default=2)
-    p.add_argument("--max-between", type=int, default=8)
+    p.add_argument("--max-between", type=int, default=MAX_BETWEEN)
     p.add_argument("--max-iter", type=int, default=400)
     p.add_argument("--prune", type=float, default=0.05, help="drop features whose weights all lie within ±PRUNE")
     p.add_argument("--train", default=None, help="split key(s) joined by +; default: the scheme's train split")

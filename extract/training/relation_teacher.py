@@ -28,18 +28,18 @@ import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract.corpora import read_split
-from extract.relations import NONE, SCHEMES, LabelledPair, _classes, candidate_pairs, labelled_pairs
+from extract.relations import MAX_BETWEEN, NONE, SCHEMES, LabelledPair, _classes, candidate_pairs, labelled_pairs
 from extract.scoring import PRF
 from extract.training.teacher import MAX_PIECES, SENTENCIZER, _batches, _torch, minilm_dir, optimizer, read_texts
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
+# Pairs are found by the linear model's candidate rule (MAX_BETWEEN), so teacher and student see the same pairs.
 
-MAX_BETWEEN = 8  # the linear model's candidate rule (extract.relations), so both see the same pairs
 # Entity types as words in the markers (the encoder reads them; SciERC's long label names split badly).
 TYPE_WORDS = {"OtherScientificTerm": "term", "Generic": "generic", "Material": "material", "Method": "method",
               "Task": "task", "Metric": "metric", "Dataset": "dataset"}
@@ -72,11 +72,7 @@ def mark(tokens: Sequence[str], a: tuple, b: tuple) -> MarkedPair:
 
 
 def marked_pairs(pairs: Sequence[LabelledPair]) -> list[MarkedPair]:
-    out = []
-    for p in pairs:
-        m = mark(p.tokens, p.a, p.b)
-        out.append(MarkedPair(m.words, m.first, m.second, p.label))
-    return out
+    return [replace(mark(p.tokens, p.a, p.b), label=p.label) for p in pairs]
 
 
 class RelationTeacher:
