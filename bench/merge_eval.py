@@ -7,8 +7,9 @@ Labelled name pairs come from SciERC's coreference clusters (Luan et al., 2018):
  - different-entity pairs: two surface forms from different clusters of one abstract.
 Mentions typed Generic ("this method") and pronouns are left out: the graph
 never makes nodes of them. Brackets are unescaped (-LRB- -> "(") and a
-trailing parenthetical is cut from a gold mention ("belief propagation ( BP )"). Each pair is predicted "same" when our canonical
-keys agree, with the abbreviations our pipeline detects in that abstract.
+trailing parenthetical is cut from a gold mention ("belief propagation ( BP )").
+Each pair is predicted "same" when our canonical keys agree, with the abbreviations our pipeline
+detects in that abstract.
 Prints precision and recall of "same", against a lower-casing baseline.
 """
 

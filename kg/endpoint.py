@@ -266,9 +266,12 @@ rdf, rdfs, owl, xsd are predeclared. Limits: %LIMITS%. Read-only.</p>
 <p><button id="run">Run</button> <span id="info"></span></p><div id="msg"></div><table id="out"></table>
 <script>
 const EX = %EXAMPLES%;
-document.getElementById('ex').onchange = e => { if (e.target.value !== '') document.getElementById('q').value = EX[e.target.value].query; };
+document.getElementById('ex').onchange = e => {
+  if (e.target.value !== '') document.getElementById('q').value = EX[e.target.value].query;
+};
 document.getElementById('run').onclick = async () => {
-  const out = document.getElementById('out'), msg = document.getElementById('msg'), info = document.getElementById('info');
+  const out = document.getElementById('out'), msg = document.getElementById('msg');
+  const info = document.getElementById('info');
   out.replaceChildren(); msg.textContent = ''; info.textContent = 'running...';
   const r = await fetch('sparql', {method: 'POST', headers: {'Content-Type': 'application/sparql-query',
     'Accept': 'application/sparql-results+json'}, body: document.getElementById('q').value});

@@ -193,7 +193,8 @@ def test_load_50_clients_x_20_queries(server, seed_settings):
     before = current_generation(seed_settings.store_dir)
     _, _, baseline = server.request(query=TITLES, accept="text/csv")
     queries = [COUNT_PAPERS, TITLES, CONSTRUCT, "ASK { ?s ?p ?o }",
-               "SELECT ?l (COUNT(?p) AS ?n) WHERE { ?p ?r ?e . ?e skos:prefLabel ?l } GROUP BY ?l ORDER BY DESC(?n) LIMIT 10"]
+               "SELECT ?l (COUNT(?p) AS ?n) WHERE { ?p ?r ?e . ?e skos:prefLabel ?l } "
+               "GROUP BY ?l ORDER BY DESC(?n) LIMIT 10"]
     errors, latencies, lock = [], [], threading.Lock()
 
     def client(i: int) -> None:
