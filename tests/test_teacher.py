@@ -6,6 +6,7 @@ these functions do not, and they decide what the silver data says.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -84,3 +85,30 @@ def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatc
         train_teacher(tmp_path / "t")
     with pytest.raises(ExtractionError, match="requirements-train.txt"):
         label_texts(tmp_path / "t", tmp_path / "raw.jsonl", tmp_path / "out.spacy", limit=1)
+
+
+def test_fit_epochs_steps_scores_each_epoch_and_saves_only_on_improvement() -> None:
+    torch = pytest.importorskip("torch")
+    from extract.training.teacher import fit_epochs, optimizer
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    params = torch.nn.ModuleList([model])
+    x = torch.tensor([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = torch.tensor([[1.0], [-1.0], [0.0]])
+    opt, sched = optimizer(params, lr=0.05, steps=3 * 4)
+    figures = iter([0.5, 0.4, 0.7])  # the second epoch is worse than the first
+    saved = []
+
+    def score() -> tuple[float, dict]:
+        f = next(figures)
+        return f, {"dev": f}
+
+    history = fit_epochs(params, opt, sched, epochs=3, batches=lambda: [[0, 1], [2], [], [0, 1, 2]],
+                         loss=lambda b: torch.nn.functional.mse_loss(model(x[b]), y[b]) if b else None,
+                         score=score, save=lambda: saved.append(len(saved)), name="toy")
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    assert [r["dev"] for r in history] == [0.5, 0.4, 0.7]
+    assert len(saved) == 2  # after epochs 1 and 3
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert sched.last_epoch == 9  # three steps an epoch: the empty batch is skipped

@@ -34,7 +34,16 @@ from pathlib import Path
 from extract.corpora import read_split
 from extract.relations import MAX_BETWEEN, NONE, SCHEMES, LabelledPair, _classes, candidate_pairs, labelled_pairs
 from extract.scoring import PRF
-from extract.training.teacher import MAX_PIECES, SENTENCIZER, _batches, _torch, minilm_dir, optimizer, read_texts
+from extract.training.teacher import (
+    MAX_PIECES,
+    SENTENCIZER,
+    _batches,
+    _torch,
+    fit_epochs,
+    minilm_dir,
+    optimizer,
+    read_texts,
+)
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
@@ -197,32 +206,20 @@ def train_relation_teacher(
     teacher = RelationTeacher(classes)
     params = teacher.modules()
     opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
-    history, best = [], -1.0
-    t0 = time.perf_counter()
     log.info("relation teacher: %d train pairs, %d dev pairs", len(train), len(dev))
-    for epoch in range(epochs):
-        params.train()
-        total, n = 0.0, 0
-        for batch in _batches(train, batch_size, rng, key=lambda m: len(m.words)):
-            logits = teacher.logits(batch, train=True)
-            loss = torch.nn.functional.cross_entropy(logits, torch.tensor([m.label for m in batch]))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach())
-            n += 1
-        params.eval()
+
+    def batch_loss(batch: list[MarkedPair]):  # noqa: ANN202 - a torch scalar
+        logits = teacher.logits(batch, train=True)
+        return torch.nn.functional.cross_entropy(logits, torch.tensor([m.label for m in batch]))
+
+    def score() -> tuple[float, dict]:
         probs = _predict_all(teacher, dev)
         prf = score_pairs([m.label for m in dev], [decide(p, classes, threshold) for p in probs])
-        row = {"epoch": epoch + 1, "loss": round(total / max(n, 1), 4), "dev": prf.as_dict(),
-               "seconds": round(time.perf_counter() - t0)}
-        history.append(row)
-        log.info("relation teacher %s", row)
-        if prf.f > best:
-            best = prf.f
-            teacher.save(out)
+        return prf.f, {"dev": prf.as_dict()}
+
+    history = fit_epochs(params, opt, sched, epochs=epochs,
+                         batches=lambda: _batches(train, batch_size, rng, key=lambda m: len(m.words)),
+                         loss=batch_loss, score=score, save=lambda: teacher.save(out), name="relation teacher")
     info = {"scheme": scheme, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
             "threshold": threshold, "train_pairs": len(train), "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))

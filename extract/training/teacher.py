@@ -253,6 +253,43 @@ def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch
     return opt, sched
 
 
+def fit_epochs(
+    params, opt, sched, *, epochs: int, batches, loss, score, save, name: str  # noqa: ANN001 - torch objects, callables
+) -> list[dict]:
+    """The teachers' training loop. Each epoch: one pass of clipped optimiser steps over ``batches()``
+    (``loss(batch)`` gives a scalar tensor, or ``None`` to skip the batch), then ``score()`` on dev, which
+    returns ``(figure, fields for the log row)``; ``save()`` runs whenever the figure beats every earlier
+    epoch's. Returns one row per epoch (loss, the score's fields, seconds since the start)."""
+    import torch
+
+    history, best = [], -1.0
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        params.train()
+        total, n = 0.0, 0
+        for batch in batches():
+            value = loss(batch)
+            if value is None:
+                continue
+            opt.zero_grad()
+            value.backward()
+            torch.nn.utils.clip_grad_norm_(params.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += float(value.detach())
+            n += 1
+        params.eval()
+        figure, fields = score()
+        row = {"epoch": epoch + 1, "loss": round(total / max(n, 1), 4), **fields,
+               "seconds": round(time.perf_counter() - t0)}
+        history.append(row)
+        log.info("%s %s", name, row)
+        if figure > best:
+            best = figure
+            save()
+    return history
+
+
 def read_texts(raw: Path, *, limit: int, skip: int = 0) -> list[str]:
     """``limit`` texts of a ``{"text": ...}`` JSON Lines file, after its first ``skip`` lines."""
     texts: list[str] = []
@@ -291,44 +328,30 @@ def train_teacher(
     params = teacher.modules()
     opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
     tag_index = {s: {t: i for i, t in enumerate(tags_for(s))} for s in SCHEMES}
-    history, best = [], -1.0
-    t0 = time.perf_counter()
-    for epoch in range(epochs):
-        params.train()
-        total, n = 0.0, 0
-        for batch in _batches(train, batch_size, rng):
-            rows = teacher.word_logits([s.words for s in batch], [s.scheme for s in batch], train=True)
-            losses = []
-            for s, (logits, first) in zip(batch, rows, strict=True):
-                gold = torch.tensor([tag_index[s.scheme][t] for t in bio(s)])
-                keep = torch.tensor([f >= 0 for f in first])
-                if keep.any():
-                    losses.append(torch.nn.functional.cross_entropy(logits[keep], gold[keep], reduction="sum"))
-            if not losses:
-                continue
-            loss = torch.stack(losses).sum() / sum(len(s.words) for s in batch)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach())
-            n += 1
-        params.eval()
-        scores = evaluate(teacher, dev)
+
+    def batch_loss(batch: list[Sentence]):  # noqa: ANN202 - a torch scalar or None
+        rows = teacher.word_logits([s.words for s in batch], [s.scheme for s in batch], train=True)
+        losses = []
+        for s, (logits, first) in zip(batch, rows, strict=True):
+            gold = torch.tensor([tag_index[s.scheme][t] for t in bio(s)])
+            keep = torch.tensor([f >= 0 for f in first])
+            if keep.any():
+                losses.append(torch.nn.functional.cross_entropy(logits[keep], gold[keep], reduction="sum"))
+        return torch.stack(losses).sum() / sum(len(s.words) for s in batch) if losses else None
+
+    last: dict[str, dict] = {}
+
+    def score() -> tuple[float, dict]:
+        last["scores"] = scores = evaluate(teacher, dev)
         mean_f = sum(scores[s]["micro"]["f"] for s in scores) / len(scores)
-        row = {
-            "epoch": epoch + 1,
-            "loss": round(total / max(n, 1), 4),
-            "dev_f": {s: scores[s]["micro"]["f"] for s in scores},
-            "seconds": round(time.perf_counter() - t0),
-        }
-        history.append(row)
-        log.info("teacher %s", row)
-        if mean_f > best:
-            best = mean_f
-            teacher.save(out)
-            (out / "dev_scores.json").write_text(json.dumps(scores, indent=1))
+        return mean_f, {"dev_f": {s: scores[s]["micro"]["f"] for s in scores}}
+
+    def save() -> None:
+        teacher.save(out)
+        (out / "dev_scores.json").write_text(json.dumps(last["scores"], indent=1))
+
+    history = fit_epochs(params, opt, sched, epochs=epochs, batches=lambda: _batches(train, batch_size, rng),
+                         loss=batch_loss, score=score, save=save, name="teacher")
     info = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "train_sentences": len(train),
             "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))
