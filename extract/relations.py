@@ -22,14 +22,18 @@ Design (see ``docs/relations-notes.md`` for the experiment log):
   feature vocabulary is the set seen ``min_count`` times in training (sorted, so
   the model is a deterministic function of the data).
 * **Classifier.** Multinomial logistic regression with L2, trained full-batch
-  by L-BFGS (scipy), zero start: deterministic, no seeds needed.
+  by L-BFGS (scipy), zero start: deterministic, no seeds needed. Or, with
+  ``output`` set, one hidden layer over the same features: the sum of the
+  present features' rows of ``weights``, a ReLU, then ``output`` (trained with
+  torch by :mod:`extract.training.relation_student`; run here with numpy only).
 * **Distillation.** :func:`train_relations` can add a teacher's silver file
   (:func:`silver_examples`): pairs among predicted entities of unlabelled text,
   each with the teacher's class probabilities as its target.
 * **Decision.** Output the best non-``NONE`` class when its probability is at
   least ``threshold`` (tuned on dev by :func:`tune_threshold`).
 * **Artefacts.** A directory with ``model.json`` (settings, classes, feature
-  strings) and ``weights.npz`` (float32 matrix); nothing pickled.
+  strings) and ``weights.npz`` (float16 matrices; a hidden layer's input rows
+  as int8 codes with a power-of-two step per row); nothing pickled.
 
 Index convention: as :mod:`extract.corpora`: token spans ``(start, end)`` within
 a sentence, ``end`` exclusive.
@@ -253,6 +257,29 @@ def candidate_pairs(spans: Sequence[Span], max_between: int) -> list[tuple[int, 
 
 # ------------------------------------------------------------------ model
 
+FORMAT_LINEAR = "abstracta-relations/1"
+FORMAT_HIDDEN = "abstracta-relations/2"  # adds the hidden layer's output weights
+
+
+def _f16(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(a, dtype=np.float16), dtype=np.float32)
+
+
+def _q8(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row as int8 codes times a power-of-two step: ``(codes, exponents)``, ``row = codes * 2.0**exponent``.
+
+    Powers of two make it idempotent: quantising an already quantised matrix gives the same values, so a
+    saved and reloaded model predicts exactly what the trained one does."""
+    a = np.asarray(a, dtype=np.float32)
+    top = np.abs(a).max(axis=1)
+    exp = np.where(top > 0, np.ceil(np.log2(np.maximum(top, 1e-30) / 127.0)), 0).astype(np.int8)
+    codes = np.clip(np.rint(a / np.exp2(exp.astype(np.float32))[:, None]), -127, 127).astype(np.int8)
+    return codes, exp
+
+
+def _from_q8(codes: np.ndarray, exp: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(codes.astype(np.float32) * np.exp2(exp.astype(np.float32))[:, None])
+
 
 @dataclass
 class RelationModel:
@@ -261,17 +288,34 @@ class RelationModel:
     scheme: str
     classes: tuple[str, ...]
     features: tuple[str, ...]
-    weights: np.ndarray  # (n_features + 1, n_classes) float32; the last row is the bias
+    # (n_features + 1, n_classes) float32, the last row the bias; with a hidden layer, (n_features + 1, hidden)
+    weights: np.ndarray
     threshold: float = 0.5
     max_between: int = MAX_BETWEEN
     settings: dict = field(default_factory=dict)
+    # the hidden layer's output weights, (hidden + 1, n_classes), the last row the bias; None for a linear model
+    output: np.ndarray | None = None
     _index: dict[str, int] = field(default=None, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         # weights are stored as float16; round them here too so that a saved and
         # reloaded model predicts exactly what the trained one does
-        self.weights = np.ascontiguousarray(np.asarray(self.weights, dtype=np.float16), dtype=np.float32)
+        # the hidden layer's input rows (most of its size) are stored as int8, the rest as float16
+        self.weights = _f16(self.weights) if self.output is None else _from_q8(*_q8(self.weights))
+        width = self.weights.shape[1]
+        if self.output is not None:
+            self.output = _f16(self.output)
+            if self.output.shape != (width + 1, len(self.classes)):
+                raise ValueError(f"output weights {self.output.shape} do not fit hidden width {width} "
+                                 f"and {len(self.classes)} classes")
+        elif width != len(self.classes):
+            raise ValueError(f"weights have {width} columns for {len(self.classes)} classes")
         self._index = {f: k for k, f in enumerate(self.features)}
+
+    @property
+    def hidden(self) -> int:
+        """The hidden layer's width; 0 for a linear model."""
+        return 0 if self.output is None else self.weights.shape[1]
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -295,6 +339,9 @@ class RelationModel:
         out = np.empty((len(rows), w.shape[1]), dtype=np.float32)
         for r, idx in enumerate(rows):
             out[r] = w[idx].sum(axis=0) + bias if idx else bias
+        if self.output is not None:  # ReLU, then the output layer
+            np.maximum(out, 0.0, out=out)
+            out = out @ self.output[:-1] + self.output[-1]
         out -= out.max(axis=1, keepdims=True)
         np.exp(out, out=out)
         out /= out.sum(axis=1, keepdims=True)
@@ -355,7 +402,7 @@ class RelationModel:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         meta = {
-            "format": "abstracta-relations/1",
+            "format": FORMAT_LINEAR,
             "scheme": self.scheme,
             "classes": list(self.classes),
             "threshold": self.threshold,
@@ -363,18 +410,25 @@ class RelationModel:
             "settings": self.settings,
             "features": list(self.features),
         }
+        arrays = {"weights": self.weights.astype(np.float16)}
+        if self.output is not None:
+            meta["format"] = FORMAT_HIDDEN
+            codes, exp = _q8(self.weights)
+            arrays = {"codes": codes, "exponents": exp, "output": self.output.astype(np.float16)}
         (path / "model.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")) + "\n")
-        np.savez_compressed(path / "weights.npz", weights=self.weights.astype(np.float16))
+        np.savez_compressed(path / "weights.npz", **arrays)
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> RelationModel:
         path = Path(path)
         meta = json.loads((path / "model.json").read_text())
-        if meta.get("format") != "abstracta-relations/1":
+        if meta.get("format") not in (FORMAT_LINEAR, FORMAT_HIDDEN):
             raise ValueError(f"{path}: not a relation model (format {meta.get('format')!r})")
         with np.load(path / "weights.npz", allow_pickle=False) as z:
-            weights = z["weights"]
+            hidden = meta["format"] == FORMAT_HIDDEN
+            weights = _from_q8(z["codes"], z["exponents"]) if hidden else z["weights"]
+            output = z["output"] if hidden else None
         return cls(
             scheme=meta["scheme"],
             classes=tuple(meta["classes"]),
@@ -383,6 +437,7 @@ class RelationModel:
             threshold=float(meta["threshold"]),
             max_between=int(meta["max_between"]),
             settings=meta.get("settings", {}),
+            output=output,
         )
 
 
@@ -634,6 +689,29 @@ def silver_examples(path: str | Path, classes: Sequence[str], max_between: int) 
     return rows, y / np.maximum(y.sum(axis=1, keepdims=True), 1e-12)
 
 
+def examples_with_silver(
+    train: Iterable[AnnotatedDoc], classes: Sequence[str], max_between: int, silver: Sequence[str | Path],
+    min_count: int,
+) -> tuple[list[list[str]], np.ndarray, int, tuple[str, ...]]:
+    """The gold pairs of ``train`` (one-hot targets) followed by the pairs of the ``silver`` files (the teacher's
+    distributions): ``(feature lists, targets, number of gold pairs, feature vocabulary)``, the vocabulary being
+    the features seen in at least ``min_count`` pairs, sorted."""
+    rows, y, missed = training_examples(train, classes, max_between)
+    n_gold = len(rows)
+    parts = [np.eye(len(classes))[np.asarray(y, dtype=np.int64)]]
+    for path in silver:
+        more, probs = silver_examples(path, classes, max_between)
+        rows += more
+        parts.append(probs)
+    counts = Counter(f for feats in rows for f in set(feats))
+    features = tuple(sorted(f for f, c in counts.items() if c >= min_count))
+    log.info(
+        "%d gold pairs (%d positive; %d gold relations not candidates), %d silver pairs, %d features",
+        n_gold, sum(1 for c in y if c), missed, len(rows) - n_gold, len(features),
+    )
+    return rows, np.vstack(parts), n_gold, features
+
+
 def train_relations(
     train: Corpus | Iterable[AnnotatedDoc],
     scheme: str,
@@ -654,31 +732,12 @@ def train_relations(
     ``silver``: teacher-labelled files (:func:`silver_examples`) added to the gold pairs, each pair
     weighted ``silver_weight`` against 1 for a gold pair, its target the teacher's distribution.
     """
-    labels = SCHEMES[scheme]["labels"]
-    classes = _classes(labels)
+    classes = _classes(SCHEMES[scheme]["labels"])
     t0 = time.perf_counter()
-    rows, y, missed = training_examples(train, classes, max_between)
-    n_gold = len(rows)
-    targets = np.zeros((n_gold, len(classes)))
-    targets[np.arange(n_gold), y] = 1.0
-    for path in silver:
-        more, probs = silver_examples(path, classes, max_between)
-        rows += more
-        targets = np.vstack([targets, probs])
+    rows, targets, n_gold, features = examples_with_silver(train, classes, max_between, silver, min_count)
     weight = np.ones(len(rows))
     weight[n_gold:] = silver_weight
-    counts = Counter(f for feats in rows for f in set(feats))
-    features = tuple(sorted(f for f, c in counts.items() if c >= min_count))
-    index = {f: k for k, f in enumerate(features)}
-    X = _design(rows, index)
-    log.info(
-        "%d gold pairs (%d positive; %d gold relations not candidates), %d silver pairs, %d features",
-        n_gold,
-        sum(1 for c in y if c),
-        missed,
-        len(rows) - n_gold,
-        len(features),
-    )
+    X = _design(rows, {f: k for k, f in enumerate(features)})
     weights = fit_softmax(X, targets, len(classes), l2=l2, max_iter=max_iter,
                           sample_weight=weight if len(rows) > n_gold else None)
     if prune > 0:

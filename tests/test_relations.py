@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from extract.corpora import AnnotatedDoc, Entity, Relation
 from extract.relations import (
     MODELS_DIR,
     NONE,
     RelationModel,
+    _from_q8,
+    _q8,
     candidate_pairs,
     evaluate,
     pair_features,
@@ -130,3 +135,48 @@ def test_committed_models_load_and_predict(scheme):
     assert len(out) <= 1
     for h, t, label, p in out:
         assert {h, t} == {0, 1} and label in model.labels and 0 <= p <= 1
+
+
+def _hidden_model() -> RelationModel:
+    rng = np.random.default_rng(7)
+    classes = (NONE, "USED-FOR>", "USED-FOR<")
+    feats = ("tp=Method|Task", "bw=for", "bw=of")
+    return RelationModel("scierc", classes, feats, rng.normal(size=(4, 5)), threshold=0.2,
+                         output=rng.normal(size=(6, 3)))
+
+
+def test_a_hidden_layer_model_scores_relu_then_the_output_layer():
+    m = _hidden_model()
+    _, probs = m.predict_proba(("CNN", "for", "parsing"), [(0, 1, "Method"), (2, 3, "Task")])
+    h = np.maximum(m.weights[0] + m.weights[1] + m.weights[-1], 0.0)  # tp= and bw=for are present, bw=of is not
+    z = h @ m.output[:-1] + m.output[-1]
+    expect = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    assert m.hidden == 5 and np.allclose(probs[0], expect, atol=1e-6)
+    assert _hidden_model().hidden == 5 and RelationModel("scierc", m.classes, (), np.zeros((1, 3))).hidden == 0
+
+
+def test_a_hidden_layer_model_round_trips_in_its_own_format(tmp_path):
+    import json
+
+    m = _hidden_model()
+    loaded = RelationModel.load(m.save(tmp_path / "h"))
+    assert json.loads((tmp_path / "h" / "model.json").read_text())["format"] == "abstracta-relations/2"
+    assert np.array_equal(loaded.output, m.output) and np.array_equal(loaded.weights, m.weights)
+    tokens, spans = ("CNN", "of", "parsing", "for", "x"), [(0, 1, "Method"), (2, 3, "Task"), (4, 5, "Task")]
+    assert np.array_equal(loaded.predict_proba(tokens, spans)[1], m.predict_proba(tokens, spans)[1])
+
+
+def test_weights_that_do_not_fit_the_classes_are_refused():
+    with pytest.raises(ValueError, match="do not fit hidden width"):
+        RelationModel("scierc", (NONE, "USED-FOR>", "USED-FOR<"), ("a",), np.zeros((2, 5)), output=np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="columns for 3 classes"):
+        RelationModel("scierc", (NONE, "USED-FOR>", "USED-FOR<"), ("a",), np.zeros((2, 4)))
+
+
+@given(arrays(np.float32, st.tuples(st.integers(1, 6), st.integers(1, 5)),
+              elements=st.floats(-50, 50, width=32, allow_subnormal=False)))
+def test_int8_rows_are_close_and_quantising_twice_changes_nothing(a):
+    once = _from_q8(*_q8(a))
+    assert np.array_equal(_from_q8(*_q8(once)), once)
+    top = np.abs(a).max(axis=1, keepdims=True)
+    assert np.all(np.abs(once - a) <= top / 127 + 1e-6)  # within one step, the step at most twice top / 127

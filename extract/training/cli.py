@@ -27,7 +27,7 @@ from extract.training import (
     seed_texts,
     train_main,
 )
-from kg.errors import AbstractaError
+from kg.errors import AbstractaError, ExtractionError
 
 log = logging.getLogger("extract.training")
 
@@ -163,6 +163,32 @@ def _rel_teacher_label_cmd(argv: Sequence[str]) -> int:
     return 0
 
 
+def _rel_student_train_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training rel-student-train",
+                                description="the relation model with a hidden layer, fitted to gold + teacher silver")
+    p.add_argument("output", type=Path, help="model directory (the shipped one: extract/models/relations-scierc)")
+    p.add_argument("--scheme", default="scierc", choices=["scierc", "scier"])
+    p.add_argument("--silver", type=Path, action="append", default=[], metavar="FILE.jsonl.gz",
+                   help="teacher-labelled pairs (rel-teacher-label); repeatable")
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--min-count", type=int, default=50, help="keep features seen in at least this many pairs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    missing = [str(f) for f in args.silver if not f.is_file()]
+    if missing:
+        raise ExtractionError(f"no silver file {', '.join(missing)}: make it with rel-teacher-label")
+    from extract.training.relation_student import train_relation_student
+
+    model = train_relation_student(args.output, args.scheme, silver=args.silver, hidden=args.hidden,
+                                   epochs=args.epochs, lr=args.lr, min_count=args.min_count, seed=args.seed,
+                                   threads=args.threads)
+    print(json.dumps(model.settings["history"], indent=1))  # noqa: T201
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
@@ -175,7 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             " | evaluate MODEL SPLIT | speed MODEL..."
             " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N"
             " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
-            "  (the teachers need requirements-train.txt)"
+            " | rel-student-train OUT --silver FILE.jsonl.gz ..."
+            "  (the teachers and the student need requirements-train.txt)"
         )
         return 0
     cmd, rest = argv[0], argv[1:]
@@ -207,6 +234,8 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         return _rel_teacher_train_cmd(rest)
     if cmd == "rel-teacher-label":
         return _rel_teacher_label_cmd(rest)
+    if cmd == "rel-student-train":
+        return _rel_student_train_cmd(rest)
     if cmd == "speed":
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         return _speed_cmd(rest)
