@@ -298,9 +298,8 @@ class RelationModel:
     _index: dict[str, int] = field(default=None, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        # weights are stored as float16; round them here too so that a saved and
-        # reloaded model predicts exactly what the trained one does
-        # the hidden layer's input rows (most of its size) are stored as int8, the rest as float16
+        # round the weights here as they are stored (float16; a hidden layer's input rows, most of
+        # its size, int8) so that a saved and reloaded model predicts exactly what the trained one does
         self.weights = _f16(self.weights) if self.output is None else _from_q8(*_q8(self.weights))
         width = self.weights.shape[1]
         if self.output is not None:

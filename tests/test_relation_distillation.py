@@ -145,3 +145,12 @@ def test_silver_pairs_teach_the_linear_model_what_gold_never_showed(tmp_path) ->
     assert [x[:3] for x in gold_only.predict_relations(("a", "with", "b"), spans)] == [(0, 1, "CONJUNCTION")]
     [(h, t, label, p)] = with_silver.predict_relations(("a", "with", "b"), spans, threshold=0.5)
     assert (h, t, label) == (1, 0, "USED-FOR") and p > 0.5
+
+
+def test_student_command_names_a_missing_silver_file_and_exits_2(tmp_path, caplog) -> None:  # noqa: ANN001
+    from extract.training.cli import main
+
+    missing = tmp_path / "none.jsonl.gz"
+    assert main(["rel-student-train", str(tmp_path / "out"), "--silver", str(missing)]) == 2
+    assert f"no silver file {missing}" in caplog.text and "rel-teacher-label" in caplog.text
+    assert not (tmp_path / "out").exists()
