@@ -154,3 +154,13 @@ def test_student_command_names_a_missing_silver_file_and_exits_2(tmp_path, caplo
     assert main(["rel-student-train", str(tmp_path / "out"), "--silver", str(missing)]) == 2
     assert f"no silver file {missing}" in caplog.text and "rel-teacher-label" in caplog.text
     assert not (tmp_path / "out").exists()
+
+
+def test_without_torch_the_student_says_what_to_install(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    import sys
+
+    from extract.training.relation_student import train_relation_student
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # import fails as if not installed
+    with pytest.raises(ExtractionError, match="relation student needs the training extras.*requirements-train.txt"):
+        train_relation_student(tmp_path / "s", train=[], dev=[])

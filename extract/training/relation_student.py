@@ -38,6 +38,7 @@ from extract.relations import (
     examples_with_silver,
     tune_threshold,
 )
+from extract.training.teacher import _torch as _training_torch
 from extract.training.teacher import fit_epochs, optimizer
 from kg.errors import ExtractionError
 
@@ -45,12 +46,7 @@ log = logging.getLogger(__name__)
 
 
 def _torch():  # noqa: ANN202 - the torch module
-    try:
-        import torch
-    except ImportError as e:
-        raise ExtractionError(f"the relation student needs the training extras ({e}); "
-                              "run: pip install -r requirements-train.txt") from e
-    return torch
+    return _training_torch(who="the relation student", transformers=False)
 
 
 def student_net(n_features: int, hidden: int, n_classes: int, dropout: float):  # noqa: ANN201 - a torch module

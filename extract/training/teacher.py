@@ -105,16 +105,19 @@ def load_gold(sets: Sequence[tuple[str, str, dict | None]]) -> list[Sentence]:
     return out
 
 
-def _missing_extras(e: ImportError) -> ExtractionError:
-    return ExtractionError(f"the teacher needs the training extras ({e}); run: pip install -r requirements-train.txt")
+def _missing_extras(e: ImportError, who: str = "the teacher") -> ExtractionError:
+    return ExtractionError(f"{who} needs the training extras ({e}); run: pip install -r requirements-train.txt")
 
 
-def _torch():  # noqa: ANN202 - the torch module
+def _torch(*, who: str = "the teacher", transformers: bool = True):  # noqa: ANN202 - the torch module
+    """torch, or an error saying what to install; ``transformers`` also checks for that package."""
     try:
         import torch
-        import transformers  # noqa: F401
+
+        if transformers:
+            import transformers as _  # noqa: F401
     except ImportError as e:
-        raise _missing_extras(e) from e
+        raise _missing_extras(e, who) from e
     return torch
 
 
