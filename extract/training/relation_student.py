@@ -6,7 +6,8 @@ teacher's silver plateaued near 33 SciERC dev F1 end to end, three points under 
 hidden layer: the sum of a learned row per present feature (an embedding bag, exactly the linear
 model's first step with ``hidden`` columns instead of one per class), a ReLU, then a linear output
 layer over the classes. It can weigh conjunctions of features (this word between *and* these
-types), which the linear model cannot, and it costs about as much to run. At run time it is
+types), which the linear model cannot, and it runs almost as fast (SciERC dev, gold entities, one
+core: 0.70 ms per abstract against 0.59 for the linear model). At run time it is
 :class:`extract.relations.RelationModel` with ``output`` set: numpy only, no torch.
 
 Training: gold pairs of the scheme's train split (one-hot targets) + the teacher's silver files
