@@ -409,8 +409,9 @@ class RelationModel:
             "settings": self.settings,
             "features": list(self.features),
         }
-        arrays = {"weights": self.weights.astype(np.float16)}
-        if self.output is not None:
+        if self.output is None:
+            arrays = {"weights": self.weights.astype(np.float16)}
+        else:
             meta["format"] = FORMAT_HIDDEN
             codes, exp = _q8(self.weights)
             arrays = {"codes": codes, "exponents": exp, "output": self.output.astype(np.float16)}
