@@ -30,6 +30,7 @@ _RULE_FILES = {
     "proposals": "patterns/proposals.json",
     "claims": "patterns/claims.json",
     "stop_names": "patterns/stop_names.txt",
+    "span_edges": "patterns/span_edges.json",
     "scores": "patterns/scores.json",
     "terms": "gazetteer/terms.tsv",
     "stoplist": "gazetteer/stoplist.txt",
@@ -106,7 +107,7 @@ def relations_fingerprint(model: str | None = RELATION_MODEL) -> str:
     return h.hexdigest()
 
 
-def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...]) -> None:
+def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edges: str) -> None:
     import extract.training.heads  # noqa: F401  (registers abx_keyed_ner)
 
     try:
@@ -118,15 +119,18 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...]) -> None:
         if name == "tok2vec" or name in heads:
             nlp.add_pipe(name, source=trained, before="abx_entities")
     schemes = {h.removeprefix("ner_") for h in heads}
+    nlp.add_pipe("abx_span_edges", before="abx_entities",
+                 config={"rules_path": span_edges, "span_keys": sorted(schemes)})
     label_map = {k: v for k, v in extract.components.MODEL_LABEL_MAP.items() if k in schemes}
     nlp.add_pipe("abx_model_mentions", after="abx_entities", config={"label_map": label_map})
 
 
 def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
                    heads: tuple[str, ...] = GRAPH_HEADS, relations: str | None = RELATION_MODEL) -> Language:
-    """spaCy pipeline: sentences, abbreviations, trained NER heads (unless ``model_dir`` is None),
-    rule entities, model mentions, proposals, claims, URLs, and relations between the final entities
-    by the relation model ``relations`` (a scheme name or directory; None: no relations)."""
+    """spaCy pipeline: sentences, abbreviations, trained NER heads (unless ``model_dir`` is None) with
+    their spans' edge words stripped, rule entities, model mentions, proposals, claims, URLs, and
+    relations between the final entities by the relation model ``relations`` (a scheme name or
+    directory; None: no relations)."""
     p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
     nlp = spacy.blank("en")
     _keep_coined_names_whole(nlp)
@@ -137,7 +141,7 @@ def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_
         "heads_path": p["heads"], "stop_names_path": p["stop_names"],
     })
     if model_dir is not None:
-        _add_model(nlp, model_dir, heads)
+        _add_model(nlp, model_dir, heads, p["span_edges"])
     nlp.add_pipe("abx_proposals", config={"rules_path": p["proposals"]})
     nlp.add_pipe("abx_claims", config={"rules_path": p["claims"]})
     nlp.add_pipe("abx_urls")

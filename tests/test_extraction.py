@@ -134,3 +134,32 @@ def test_smoke_evaluation_of_the_shipped_model():
     # these 10: entities 62.6, relations 29.7; full dev: 63.3 and 36.3 (before distillation: 50.9, 20.3)
     assert result["entities"]["micro"]["f1"] > 55.0
     assert result["relations"]["boundaries"]["f1"] > 18.0
+
+
+def test_span_edges_strip_function_words_from_model_spans():
+    """The heads' spans lose edge words listed in seeds/patterns/span_edges.json; an all-edge span goes."""
+    import spacy
+    from spacy.tokens import Span
+
+    import extract.components  # noqa: F401  (registers the factories)
+    from kg.config import SEEDS_DIR
+
+    nlp = spacy.blank("en")
+    edges = nlp.add_pipe("abx_span_edges", config={
+        "rules_path": str(SEEDS_DIR / "patterns" / "span_edges.json"), "span_keys": ["scierc"]})
+    doc = nlp.make_doc("We use models of the cycle structure of the graph and names and spelling errors .")
+    doc.spans["scierc"] = [Span(doc, 2, 4, label="Method"),    # "models of"
+                           Span(doc, 5, 9, label="OtherScientificTerm"),  # "cycle structure of the"
+                           Span(doc, 3, 5, label="Generic"),   # "of the": nothing left
+                           Span(doc, 11, 13, label="Task")]    # "names and"
+    doc.spans["scier"] = [Span(doc, 2, 4, label="Method")]    # not a configured key: untouched
+    doc = edges(doc)
+    assert [(s.text, s.label_) for s in doc.spans["scierc"]] == [
+        ("models", "Method"), ("cycle structure", "OtherScientificTerm"), ("names", "Task")]
+    assert [s.text for s in doc.spans["scier"]] == ["models of"]
+
+
+def test_pipeline_strips_edges_after_the_heads(extractor):
+    names = extractor.nlp.pipe_names
+    assert names.index("abx_span_edges") > names.index("ner_scier")
+    assert names.index("abx_span_edges") < names.index("abx_model_mentions")
