@@ -21,9 +21,9 @@ from extract.relations import (
     evaluate,
     load_model,
     ner_entities,
-    train_relations,
     tune_threshold,
 )
+from extract.relations_fit import train_relations
 
 log = logging.getLogger("extract.relations")
 

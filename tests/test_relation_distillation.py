@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 from extract.corpora import AnnotatedDoc, Entity, Relation
-from extract.relations import (
-    NONE,
-    SCHEMES,
+from extract.relations import NONE, SCHEMES
+from extract.relations_fit import (
     _classes,
     fit_softmax,
     labelled_pairs,

@@ -18,8 +18,8 @@ from extract.relations import (
     candidate_pairs,
     evaluate,
     pair_features,
-    train_relations,
 )
+from extract.relations_fit import train_relations
 
 SENT = ("We", "apply", "a", "CNN", "(", "convolutional", "network", ")", "for", "parsing", "such", "as", "SRL", ".")
 SPANS = [(3, 4, "Method"), (5, 7, "Method"), (9, 10, "Task"), (12, 13, "Task")]

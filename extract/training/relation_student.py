@@ -1,6 +1,6 @@
 """The relation *student* with a hidden layer: trained here with torch, shipped as two numpy arrays.
 
-The linear relation model (:func:`extract.relations.train_relations`) fitted to the relation
+The linear relation model (:func:`extract.relations_fit.train_relations`) fitted to the relation
 teacher's silver plateaued near 33 SciERC dev F1 end to end, three points under the teacher itself
 (``docs/relations-notes.md``). This student reads the *same* sparse pair features, but through one
 hidden layer: the sum of a learned row per present feature (an embedding bag, exactly the linear
@@ -30,15 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from extract.corpora import AnnotatedDoc, read_split
-from extract.relations import (
-    MAX_BETWEEN,
-    SCHEMES,
-    RelationModel,
-    _classes,
-    _design,
-    examples_with_silver,
-    tune_threshold,
-)
+from extract.relations import MAX_BETWEEN, SCHEMES, RelationModel, tune_threshold
+from extract.relations_fit import _classes, _design, examples_with_silver
 from extract.training.teacher import _torch as _training_torch
 from extract.training.teacher import fit_epochs, optimizer
 from kg.errors import ExtractionError

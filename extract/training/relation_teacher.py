@@ -12,7 +12,7 @@ linear model can learn directly.
 
 Distillation: the teacher is fine-tuned on the gold pairs of the train split, then scores the
 candidate pairs among the entities our own NER predicts in unlabelled abstracts (``label``);
-``extract.relations.train_relations(..., silver=...)`` fits the linear model to gold + those
+``extract.relations_fit.train_relations(..., silver=...)`` fits the linear model to gold + those
 probabilities.
 
 Needs the training extras (``requirements-train.txt``). Commands:
@@ -32,7 +32,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract.corpora import read_split
-from extract.relations import MAX_BETWEEN, NONE, SCHEMES, LabelledPair, _classes, candidate_pairs, labelled_pairs
+from extract.relations import MAX_BETWEEN, NONE, SCHEMES, candidate_pairs
+from extract.relations_fit import LabelledPair, _classes, labelled_pairs
 from extract.scoring import PRF
 from extract.training.teacher import (
     MAX_PIECES,
