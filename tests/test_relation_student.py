@@ -33,3 +33,13 @@ def test_a_second_run_gives_the_same_weights(tmp_path) -> None:  # noqa: ANN001
     a, b = _train(tmp_path / "a"), _train(tmp_path / "b")
     assert a.features == b.features and a.threshold == b.threshold
     assert np.array_equal(a.weights, b.weights) and np.array_equal(a.output, b.output)
+
+
+def test_gold_weight_is_recorded_and_a_weighted_mean(tmp_path) -> None:  # noqa: ANN001
+    """With gold pairs only, weighting every pair by 3 is still their mean: the same fit up to rounding."""
+    plain = _train(tmp_path / "a")
+    weighted = train_relation_student(tmp_path / "b", "scierc", train=_toy_docs(), dev=_toy_docs(5), hidden=8,
+                                      epochs=12, batch_size=4, lr=5e-2, min_count=1, dropout=0.0, gold_weight=3.0)
+    assert "gold_weight" not in plain.settings and weighted.settings["gold_weight"] == 3.0
+    assert np.allclose(plain.weights, weighted.weights, atol=1e-3)
+    assert evaluate(weighted, _toy_docs(5)).boundaries.f == 1.0

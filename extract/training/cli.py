@@ -174,6 +174,7 @@ def _rel_student_train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--min-count", type=int, default=50, help="keep features seen in at least this many pairs")
+    p.add_argument("--gold-weight", type=float, default=1.0, help="a gold pair's loss weight (a silver pair's: 1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
@@ -183,8 +184,8 @@ def _rel_student_train_cmd(argv: Sequence[str]) -> int:
     from extract.training.relation_student import train_relation_student
 
     model = train_relation_student(args.output, args.scheme, silver=args.silver, hidden=args.hidden,
-                                   epochs=args.epochs, lr=args.lr, min_count=args.min_count, seed=args.seed,
-                                   threads=args.threads)
+                                   epochs=args.epochs, lr=args.lr, min_count=args.min_count,
+                                   gold_weight=args.gold_weight, seed=args.seed, threads=args.threads)
     print(json.dumps(model.settings["history"], indent=1))  # noqa: T201
     return 0
 

@@ -83,12 +83,14 @@ def train_relation_student(
     lr: float = 2e-3,
     min_count: int = 50,
     dropout: float = 0.1,
+    gold_weight: float = 1.0,
     seed: int = 0,
     threads: int = 1,
 ) -> RelationModel:
     """Train on gold + silver, keep the epoch with the best dev F1 (gold entities), save it to ``out``.
 
-    ``train`` and ``dev`` default to the scheme's splits."""
+    ``train`` and ``dev`` default to the scheme's splits. ``gold_weight`` weighs each gold pair's loss
+    against a silver pair's (1: the plain mean)."""
     torch = _torch()
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
@@ -104,11 +106,15 @@ def train_relation_student(
     del rows
     n = design.shape[0]
     target = torch.from_numpy(np.asarray(targets, dtype=np.float32))
+    weight = torch.ones(n)
+    weight[:n_gold] = gold_weight
     net = student_net(len(features), hidden, len(classes), dropout)
     opt, sched = optimizer(net, lr=lr, steps=epochs * ((n + batch_size - 1) // batch_size))
     settings = {"hidden": hidden, "epochs": epochs, "batch_size": batch_size, "lr": lr, "min_count": min_count,
                 "dropout": dropout, "seed": seed, "train_pairs": n_gold, "silver": [Path(p).name for p in silver],
                 "silver_pairs": n - n_gold}
+    if gold_weight != 1.0:
+        settings["gold_weight"] = gold_weight
     log.info("relation student: %d pairs (%d gold), %d features, hidden %d", n, n_gold, len(features), hidden)
 
     def batches() -> list[np.ndarray]:
@@ -120,7 +126,11 @@ def train_relation_student(
         idx = np.concatenate([design.indices[s:e] for s, e in zip(starts, ends, strict=True)])
         offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
         logits = net(torch.from_numpy(idx.astype(np.int64)), torch.from_numpy(offsets.astype(np.int64)))
-        return -(torch.log_softmax(logits, dim=1) * target[batch]).sum(dim=1).mean()
+        ce = -(torch.log_softmax(logits, dim=1) * target[batch]).sum(dim=1)
+        if gold_weight == 1.0:
+            return ce.mean()
+        w = weight[batch]
+        return (ce * w).sum() / w.sum()
 
     best: dict[str, RelationModel] = {}
     last: dict[str, RelationModel] = {}
