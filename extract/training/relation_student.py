@@ -106,8 +106,10 @@ def train_relation_student(
     del rows
     n = design.shape[0]
     target = torch.from_numpy(np.asarray(targets, dtype=np.float32))
-    weight = torch.ones(n)
-    weight[:n_gold] = gold_weight
+    weight = None  # the plain mean unless gold pairs weigh more (or less) than silver ones
+    if gold_weight != 1.0:
+        weight = torch.ones(n)
+        weight[:n_gold] = gold_weight
     net = student_net(len(features), hidden, len(classes), dropout)
     opt, sched = optimizer(net, lr=lr, steps=epochs * ((n + batch_size - 1) // batch_size))
     settings = {"hidden": hidden, "epochs": epochs, "batch_size": batch_size, "lr": lr, "min_count": min_count,
@@ -127,7 +129,7 @@ def train_relation_student(
         offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
         logits = net(torch.from_numpy(idx.astype(np.int64)), torch.from_numpy(offsets.astype(np.int64)))
         ce = -(torch.log_softmax(logits, dim=1) * target[batch]).sum(dim=1)
-        if gold_weight == 1.0:
+        if weight is None:
             return ce.mean()
         w = weight[batch]
         return (ce * w).sum() / w.sum()
