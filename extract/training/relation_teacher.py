@@ -284,3 +284,45 @@ def label_relations(
             fh.write(json.dumps(s, ensure_ascii=False) + "\n")
     return {"texts": len(texts), "sentences": len(sentences), "pairs": len(pairs),
             "classes": list(teacher.classes), "seconds": round(time.perf_counter() - t0)}
+
+
+def rescore_silver(silver: Path, teacher_dirs: Sequence[Path], out: Path, *, threads: int = 2) -> dict:
+    """A silver file (written by :func:`label_relations`) with every pair's probabilities averaged over the
+    file's own teacher and ``teacher_dirs``: the same sentences, spans and pairs, so an ensemble of relation
+    teachers needs no second pass of the NER. The teachers must share the file's classes."""
+    torch = _torch()
+    torch.set_num_threads(threads)
+    try:
+        with gzip.open(silver, "rt", encoding="utf-8") as fh:
+            header = json.loads(fh.readline() or "{}")
+            sentences = [json.loads(line) for line in fh]
+    except (OSError, EOFError, json.JSONDecodeError) as e:
+        raise ExtractionError(f"cannot read the silver file {silver}: {e}; label it again (rel-teacher-label)") from e
+    classes = list(header.get("classes", []))
+    pairs: list[MarkedPair] = []
+    for s in sentences:
+        spans = [tuple(x) for x in s["spans"]]
+        pairs.extend(mark(s["tokens"], spans[p[0]], spans[p[1]]) for p in s["pairs"])
+    t0 = time.perf_counter()
+    sums = [list(p[2:]) for s in sentences for p in s["pairs"]]
+    for path in teacher_dirs:
+        teacher = RelationTeacher.load(path)
+        if list(teacher.classes) != classes:
+            raise ExtractionError(f"the teacher {path} has classes {list(teacher.classes)}, the silver file {silver} "
+                                  f"{classes}; rescore only with a teacher of the same scheme")
+        teacher.encoder.eval()
+        for acc, row in zip(sums, _predict_all(teacher, pairs), strict=True):
+            for c, p in enumerate(row):
+                acc[c] += p
+    n = 1 + len(teacher_dirs)
+    k = 0
+    for s in sentences:
+        for p in s["pairs"]:
+            p[2:] = [round(x / n, 4) for x in sums[k]]
+            k += 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"classes": classes}) + "\n")
+        for s in sentences:
+            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+    return {"sentences": len(sentences), "pairs": len(pairs), "teachers": n, "seconds": round(time.perf_counter() - t0)}
