@@ -181,20 +181,6 @@ def _rel_teacher_label_cmd(argv: Sequence[str]) -> int:
     return 0
 
 
-def _rel_teacher_rescore_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="extract.training rel-teacher-rescore",
-                                description="average a silver file's probabilities with more relation teachers'")
-    p.add_argument("silver", type=Path, help="a rel-teacher-label output (.jsonl.gz)")
-    p.add_argument("output", type=Path)
-    p.add_argument("teachers", type=Path, nargs="+")
-    p.add_argument("--threads", type=int, default=2)
-    args = p.parse_args(argv)
-    from extract.training.relation_teacher import rescore_silver
-
-    print(json.dumps(rescore_silver(args.silver, args.teachers, args.output, threads=args.threads)))  # noqa: T201
-    return 0
-
-
 def _rel_student_train_cmd(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="extract.training rel-student-train",
                                 description="the relation model with a hidden layer, fitted to gold + teacher silver")
@@ -235,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
             " | teacher-eval TEACHER..."
             " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
-            " | rel-teacher-rescore SILVER OUT TEACHER... | rel-student-train OUT --silver FILE.jsonl.gz ..."
+            " | rel-student-train OUT --silver FILE.jsonl.gz ..."
             "  (the teachers and the student need requirements-train.txt)"
         )
         return 0
@@ -270,8 +256,6 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         return _rel_teacher_train_cmd(rest)
     if cmd == "rel-teacher-label":
         return _rel_teacher_label_cmd(rest)
-    if cmd == "rel-teacher-rescore":
-        return _rel_teacher_rescore_cmd(rest)
     if cmd == "rel-student-train":
         return _rel_student_train_cmd(rest)
     if cmd == "speed":
