@@ -43,7 +43,8 @@ def test_tags_cover_each_label_of_the_scheme_once() -> None:
 
 def test_an_ensemble_decodes_the_mean_of_its_teachers_tag_probabilities() -> None:
     tags = ["O", "B-Task", "I-Task", "B-Method", "I-Method"]
-    # word 1: teacher one is sure of I-Task, teacher two leans to I-Method, the mean keeps I-Task (0.55 > 0.45);
+    # words count from 0. Word 1: teacher one is sure of I-Task, teacher two leans to I-Method, and the
+    # mean keeps I-Task (0.55 > 0.45);
     # word 2: both lean to O except teacher two's strong B-Method, the mean says B-Method (0.45 > 0.35);
     # word 3 was cut off by the piece limit (first index -1), so it is O whatever the tables say
     one = [[0.0, 0.9, 0.0, 0.1, 0.0], [0.0, 0.0, 0.9, 0.0, 0.1], [0.7, 0.0, 0.0, 0.3, 0.0], [0, 0, 0, 1, 0]]
@@ -54,7 +55,7 @@ def test_an_ensemble_decodes_the_mean_of_its_teachers_tag_probabilities() -> Non
     assert average_decode([two], first, tags) == {(0, 1, "Task"), (1, 2, "Method"), (2, 3, "Method")}
 
 
-def test_an_ensemble_refuses_no_teachers_and_teachers_with_other_tags() -> None:
+def test_an_ensemble_refuses_no_teachers_and_teachers_with_other_tags(tmp_path) -> None:  # noqa: ANN001
     from types import SimpleNamespace
 
     with pytest.raises(ExtractionError, match="at least one teacher"):
@@ -64,6 +65,8 @@ def test_an_ensemble_refuses_no_teachers_and_teachers_with_other_tags() -> None:
     with pytest.raises(ExtractionError, match="tag sets differ"):
         TeacherEnsemble([a, b])
     assert TeacherEnsemble([a, a]).tags == a.tags
+    with pytest.raises(ExtractionError, match=r"not a trained teacher .*teacher-train"):
+        TeacherEnsemble.load([tmp_path / "no-teacher-here"])
 
 
 _SEGMENTS = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4), st.sampled_from(["Task", "Method", "Dataset"])),

@@ -238,7 +238,11 @@ class TeacherEnsemble:
 
     @classmethod
     def load(cls, paths: Sequence[Path]) -> TeacherEnsemble:
-        return cls([Teacher.load(p) for p in paths])
+        for p in paths:
+            if not (Path(p) / "heads.pt").is_file():
+                raise ExtractionError(f"{p} is not a trained teacher (it has no heads.pt); "
+                                      "train one with: python -m extract.training teacher-train DIR")
+        return cls([Teacher.load(Path(p)) for p in paths])
 
     def eval(self) -> None:
         for m in self.members:
