@@ -112,7 +112,7 @@ def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatc
     with pytest.raises(ExtractionError, match="requirements-train.txt"):
         train_teacher(tmp_path / "t")
     with pytest.raises(ExtractionError, match="requirements-train.txt"):
-        label_texts(tmp_path / "t", tmp_path / "raw.jsonl", tmp_path / "out.spacy", limit=1)
+        label_texts([tmp_path / "t"], tmp_path / "raw.jsonl", tmp_path / "out.spacy", limit=1)
     with pytest.raises(ExtractionError, match="requirements-train.txt"):
         evaluate_dirs([tmp_path / "t", tmp_path / "t2"])
 

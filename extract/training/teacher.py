@@ -239,10 +239,10 @@ class TeacherEnsemble:
     @classmethod
     def load(cls, paths: Sequence[Path]) -> TeacherEnsemble:
         for p in paths:
-            if not (Path(p) / "heads.pt").is_file():
+            if not (p / "heads.pt").is_file():
                 raise ExtractionError(f"{p} is not a trained teacher (it has no heads.pt); "
                                       "train one with: python -m extract.training teacher-train DIR")
-        return cls([Teacher.load(Path(p)) for p in paths])
+        return cls([Teacher.load(p) for p in paths])
 
     def eval(self) -> None:
         for m in self.members:
@@ -265,7 +265,7 @@ def average_decode(probs: Sequence[Any], first: Sequence[int], tags: Sequence[st
     import numpy as np
 
     mean = np.mean(np.stack([np.asarray(p, dtype=np.float64) for p in probs]), axis=0)
-    best = mean.argmax(-1).tolist() if len(first) else []
+    best = mean.argmax(-1).tolist()
     return decode([tags[k] if f >= 0 else "O" for k, f in zip(best, first, strict=True)])
 
 
@@ -298,13 +298,18 @@ def evaluate(
     return scores
 
 
+def dev_sentences() -> dict[str, list[Sentence]]:
+    """The dev sentences of each scheme (:data:`DEV_SETS`), as teachers are scored on them."""
+    return {scheme: sentences(read_split(key), scheme) for key, scheme in DEV_SETS}
+
+
 def evaluate_dirs(paths: Sequence[Path], *, threads: int = 2) -> dict[str, dict]:
     """Dev scores (:data:`DEV_SETS`) of the teacher in ``paths``, or of their ensemble when there are several."""
     torch = _torch()
     torch.set_num_threads(threads)
     teacher = TeacherEnsemble.load(paths)
     teacher.eval()
-    return evaluate(teacher, {scheme: sentences(read_split(key), scheme) for key, scheme in DEV_SETS})
+    return evaluate(teacher, dev_sentences())
 
 
 def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch modules and optimisers
@@ -389,7 +394,7 @@ def train_teacher(
     train = load_gold(TRAIN_SETS)
     if limit:
         train = rng.sample(train, limit)
-    dev = {scheme: sentences(read_split(key), scheme) for key, scheme in DEV_SETS}
+    dev = dev_sentences()
     teacher = Teacher()
     params = teacher.modules()
     opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
@@ -425,7 +430,7 @@ def train_teacher(
 
 
 def label_texts(
-    teacher_dir: Path | Sequence[Path],
+    teacher_dirs: Sequence[Path],
     raw: Path,
     out: Path,
     *,
@@ -435,8 +440,8 @@ def label_texts(
     threads: int = 2,
 ) -> dict:
     """Silver ``DocBin``: ``limit`` texts of a ``{"text": ...}`` JSONL, tokenised and split into sentences by
-    our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teacher (or by several, their tag
-    probabilities averaged: :class:`TeacherEnsemble`) in both schemes
+    our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teachers in ``teacher_dirs`` (one, or
+    several with their tag probabilities averaged: :class:`TeacherEnsemble`) in both schemes
     (``doc.spans["scierc"]``, ``doc.spans["scier"]``), ready for the keyed NER heads."""
     from spacy.tokens import DocBin, Span
 
@@ -444,7 +449,7 @@ def label_texts(
 
     torch = _torch()
     torch.set_num_threads(threads)
-    teacher = TeacherEnsemble.load([teacher_dir] if isinstance(teacher_dir, Path) else teacher_dir)
+    teacher = TeacherEnsemble.load(teacher_dirs)
     teacher.eval()
     nlp = build_pipeline()
     if SENTENCIZER not in nlp.pipe_names:
