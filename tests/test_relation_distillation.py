@@ -163,3 +163,59 @@ def test_without_torch_the_student_says_what_to_install(monkeypatch, tmp_path) -
     monkeypatch.setitem(sys.modules, "torch", None)  # import fails as if not installed
     with pytest.raises(ExtractionError, match="relation student needs the training extras.*requirements-train.txt"):
         train_relation_student(tmp_path / "s", train=[], dev=[])
+
+
+def test_rescoring_averages_or_replaces_a_silver_files_probabilities(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    from types import SimpleNamespace
+
+    import extract.training.relation_teacher as rt
+
+    classes = ["NONE", "USED-FOR>", "USED-FOR<"]
+    src = tmp_path / "silver.jsonl.gz"
+    sents = [{"tokens": ["BERT", "for", "NER", "and", "POS"],
+              "spans": [[0, 1, "Method"], [2, 3, "Task"], [4, 5, "Task"]],
+              "pairs": [[0, 1, 0.2, 0.8, 0.0], [0, 2, 1.0, 0.0, 0.0], [1, 2, 0.6, 0.2, 0.2]]}]
+    with gzip.open(src, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"classes": classes}) + "\n" + json.dumps(sents[0]) + "\n")
+    seen = []
+
+    def fake_scores(teacher, pairs):  # noqa: ANN001, ANN202 - the teacher reads the same marked pairs, in order
+        seen.append([(p.words[p.first + 4], p.words[p.second + 4]) for p in pairs])
+        return [teacher.row] * len(pairs)
+
+    teachers = {"a": [0.0, 1.0, 0.0], "b": [0.4, 0.2, 0.4]}
+    monkeypatch.setattr(rt, "_torch", lambda **_: SimpleNamespace(set_num_threads=lambda n: None))
+    monkeypatch.setattr(rt, "_predict_all", fake_scores)
+    monkeypatch.setattr(rt.RelationTeacher, "load", classmethod(lambda cls, p: SimpleNamespace(
+        classes=classes if p.name != "other" else classes[:2], row=teachers.get(p.name), encoder=SimpleNamespace(
+            eval=lambda: None))))
+    out = tmp_path / "out.jsonl.gz"
+    info = rt.rescore_silver(src, [tmp_path / "a", tmp_path / "b"], out)
+    assert info["pairs"] == 3 and info["teachers"] == 3
+    assert seen[0] == [("BERT", "NER"), ("BERT", "POS"), ("NER", "POS")]
+    lines = [json.loads(x) for x in gzip.open(out, "rt", encoding="utf-8")]
+    assert lines[0] == {"classes": classes}
+    assert lines[1]["tokens"] == sents[0]["tokens"] and lines[1]["spans"] == sents[0]["spans"]
+    assert lines[1]["pairs"] == [[0, 1, 0.2, 0.6667, 0.1333], [0, 2, 0.4667, 0.4, 0.1333], [1, 2, 0.3333, 0.4667, 0.2]]
+    replaced = tmp_path / "replaced.jsonl.gz"
+    assert rt.rescore_silver(src, [tmp_path / "b"], replaced, replace=True)["teachers"] == 1
+    lines = [json.loads(x) for x in gzip.open(replaced, "rt", encoding="utf-8")]
+    assert lines[1]["pairs"] == [[0, 1, 0.4, 0.2, 0.4], [0, 2, 0.4, 0.2, 0.4], [1, 2, 0.4, 0.2, 0.4]]
+    with pytest.raises(ExtractionError, match="at least one relation teacher"):
+        rt.rescore_silver(src, [], tmp_path / "none.jsonl.gz", replace=True)
+    with pytest.raises(ExtractionError, match="same scheme"):
+        rt.rescore_silver(src, [tmp_path / "other"], tmp_path / "x.jsonl.gz")
+    with pytest.raises(ExtractionError, match="rel-teacher-label"):
+        rt.rescore_silver(tmp_path / "missing.jsonl.gz", [tmp_path / "a"], tmp_path / "y.jsonl.gz")
+
+
+def test_a_relation_teacher_refuses_a_folder_without_an_encoder_and_a_scheme_it_cannot_mix_in(tmp_path) -> None:  # noqa: ANN001
+    from extract.training.relation_teacher import train_relation_teacher
+
+    (tmp_path / "t1").mkdir()
+    with pytest.raises(ExtractionError, match=r"t1 holds no saved encoder.*build/teacher/t1/encoder"):
+        train_relation_teacher(tmp_path / "out", encoder_dir=tmp_path / "t1")
+    assert not (tmp_path / "out").exists()
+    for bad in ("scierc", "tdmsci"):
+        with pytest.raises(ExtractionError, match=f"cannot mix in scheme '{bad}': choose another of"):
+            train_relation_teacher(tmp_path / "out", "scierc", also=bad)

@@ -161,11 +161,17 @@ def _rel_teacher_train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=42, help="torch and sampling seed (rel1: 42)")
+    p.add_argument("--encoder", type=Path, default=None,
+                   help="start from this saved encoder instead of MiniLM (e.g. build/teacher/t1/encoder)")
+    p.add_argument("--also", choices=["scierc", "scier"], default=None,
+                   help="mix in this scheme's train pairs, with a head of their own (not saved)")
+    p.add_argument("--also-none", type=int, default=2000, help="how many of its unrelated pairs to mix in")
     args = p.parse_args(argv)
     from extract.training.relation_teacher import train_relation_teacher
 
     info = train_relation_teacher(args.output, args.scheme, epochs=args.epochs, batch_size=args.batch_size,
-                                  lr=args.lr, seed=args.seed, threads=args.threads)
+                                  lr=args.lr, seed=args.seed, threads=args.threads, encoder_dir=args.encoder,
+                                  also=args.also, also_none=args.also_none)
     print(json.dumps(info["history"], indent=1))  # noqa: T201
     return 0
 
@@ -178,6 +184,24 @@ def _rel_teacher_label_cmd(argv: Sequence[str]) -> int:
 
     info = label_relations(args.teacher, args.raw, args.output, limit=args.limit, skip=args.skip, threads=args.threads)
     print(json.dumps(info, indent=1))  # noqa: T201
+    return 0
+
+
+def _rel_teacher_rescore_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="extract.training rel-teacher-rescore",
+                                description="average a silver file's probabilities with more relation teachers', "
+                                            "or replace them")
+    p.add_argument("silver", type=Path, help="a rel-teacher-label output (.jsonl.gz)")
+    p.add_argument("output", type=Path)
+    p.add_argument("teachers", type=Path, nargs="+")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--replace", action="store_true",
+                   help="drop the file's own probabilities: the pairs get the given teachers' average only")
+    args = p.parse_args(argv)
+    from extract.training.relation_teacher import rescore_silver
+
+    info = rescore_silver(args.silver, args.teachers, args.output, threads=args.threads, replace=args.replace)
+    print(json.dumps(info))  # noqa: T201
     return 0
 
 
@@ -221,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
             " | teacher-eval TEACHER..."
             " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
-            " | rel-student-train OUT --silver FILE.jsonl.gz ..."
+            " | rel-teacher-rescore SILVER OUT TEACHER... | rel-student-train OUT --silver FILE.jsonl.gz ..."
             "  (the teachers and the student need requirements-train.txt)"
         )
         return 0
@@ -256,6 +280,8 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         return _rel_teacher_train_cmd(rest)
     if cmd == "rel-teacher-label":
         return _rel_teacher_label_cmd(rest)
+    if cmd == "rel-teacher-rescore":
+        return _rel_teacher_rescore_cmd(rest)
     if cmd == "rel-student-train":
         return _rel_student_train_cmd(rest)
     if cmd == "speed":

@@ -106,6 +106,10 @@ class RelationTeacher:
         return torch.nn.ModuleList([self.encoder, self.head])
 
     def logits(self, batch: Sequence[MarkedPair], *, train: bool):  # noqa: ANN201
+        return self.head(self.pair_states(batch, train=train))
+
+    def pair_states(self, batch: Sequence[MarkedPair], *, train: bool):  # noqa: ANN201
+        """The two opening markers' hidden states, side by side: one row per pair."""
         import torch
 
         enc = self.tokenizer([list(m.words) for m in batch], is_split_into_words=True, truncation=True,
@@ -124,7 +128,7 @@ class RelationTeacher:
         idx = torch.arange(len(batch))
         h1 = hidden[idx, torch.tensor([r[0] for r in rows])]
         h2 = hidden[idx, torch.tensor([r[1] for r in rows])]
-        return self.head(torch.cat([h1, h2], dim=-1))
+        return torch.cat([h1, h2], dim=-1)
 
     def probabilities(self, batch: Sequence[MarkedPair]) -> list[list[float]]:
         import torch
@@ -194,8 +198,24 @@ def train_relation_teacher(
     seed: int = 42,
     threads: int = 2,
     threshold: float = 0.2,
+    encoder_dir: Path | None = None,
+    also: str | None = None,
+    also_none: int = 2000,
 ) -> dict:
-    """Fine-tune on the gold pairs of the scheme's train split; keep the epoch with the best dev F1 (gold entities)."""
+    """Fine-tune on the gold pairs of the scheme's train split; keep the epoch with the best dev F1 (gold entities).
+
+    ``encoder_dir`` starts from another saved encoder instead of plain MiniLM, for example an NER teacher's
+    (``build/teacher/t1/encoder``), already fine-tuned on the train splits' entities.
+
+    ``also`` names a second scheme whose train pairs are mixed in with a head of their own (shared encoder;
+    the second head is not saved): all its related pairs and ``also_none`` of its unrelated ones, drawn
+    with the seed. Dev and the kept epoch are the first scheme's only.
+    """
+    if encoder_dir is not None and not (encoder_dir / "config.json").is_file():
+        raise ExtractionError(f"{encoder_dir} holds no saved encoder (no config.json); give a teacher's encoder "
+                              "folder, for example build/teacher/t1/encoder")
+    if also is not None and (also not in SCHEMES or also == scheme):
+        raise ExtractionError(f"cannot mix in scheme {also!r}: choose another of {sorted(SCHEMES)} than {scheme!r}")
     torch = _torch()
     minilm_dir()
     torch.manual_seed(seed)
@@ -204,13 +224,33 @@ def train_relation_teacher(
     classes = _classes(SCHEMES[scheme]["labels"])
     train = marked_pairs(list(labelled_pairs(read_split(SCHEMES[scheme]["train"]).docs, classes, MAX_BETWEEN)))
     dev = marked_pairs(list(labelled_pairs(read_split(SCHEMES[scheme]["dev"]).docs, classes, MAX_BETWEEN)))
-    teacher = RelationTeacher(classes)
-    params = teacher.modules()
-    opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
-    log.info("relation teacher: %d train pairs, %d dev pairs", len(train), len(dev))
+    teacher = RelationTeacher(classes, encoder_dir)
+    extra: list[MarkedPair] = []
+    if also is not None:
+        pairs = list(labelled_pairs(read_split(SCHEMES[also]["train"]).docs, _classes(SCHEMES[also]["labels"]),
+                                    MAX_BETWEEN))
+        unrelated = [p for p in pairs if not p.label]
+        random.Random(seed).shuffle(unrelated)
+        extra = marked_pairs([p for p in pairs if p.label] + unrelated[:also_none])
+        extra_head = torch.nn.Linear(teacher.head.in_features, len(_classes(SCHEMES[also]["labels"])))
+        params = torch.nn.ModuleList([teacher.encoder, teacher.head, extra_head])
+    else:
+        params = teacher.modules()
 
-    def batch_loss(batch: list[MarkedPair]):  # noqa: ANN202 - a torch scalar
-        logits = teacher.logits(batch, train=True)
+    def all_batches() -> list[tuple[bool, list[MarkedPair]]]:
+        out = [(False, b) for b in _batches(train, batch_size, rng, key=lambda m: len(m.words))]
+        if extra:  # without a second scheme, the same draws as before it existed (rel1 reproduces)
+            out += [(True, b) for b in _batches(extra, batch_size, rng, key=lambda m: len(m.words))]
+            rng.shuffle(out)
+        return out
+
+    steps = (len(train) + batch_size - 1) // batch_size + (len(extra) + batch_size - 1) // batch_size
+    opt, sched = optimizer(params, lr=lr, steps=epochs * steps)
+    log.info("relation teacher: %d train pairs (+ %d of %s), %d dev pairs", len(train), len(extra), also, len(dev))
+
+    def batch_loss(tagged: tuple[bool, list[MarkedPair]]):  # noqa: ANN202 - a torch scalar
+        is_extra, batch = tagged
+        logits = extra_head(teacher.pair_states(batch, train=True)) if is_extra else teacher.logits(batch, train=True)
         return torch.nn.functional.cross_entropy(logits, torch.tensor([m.label for m in batch]))
 
     def score() -> tuple[float, dict]:
@@ -219,9 +259,10 @@ def train_relation_teacher(
         return prf.f, {"dev": prf.as_dict()}
 
     history = fit_epochs(params, opt, sched, epochs=epochs,
-                         batches=lambda: _batches(train, batch_size, rng, key=lambda m: len(m.words)),
+                         batches=all_batches,
                          loss=batch_loss, score=score, save=lambda: teacher.save(out), name="relation teacher")
     info = {"scheme": scheme, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
+            "encoder": str(encoder_dir) if encoder_dir else "minilm", "also": also, "also_pairs": len(extra),
             "threshold": threshold, "train_pairs": len(train), "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))
     return info
@@ -284,3 +325,49 @@ def label_relations(
             fh.write(json.dumps(s, ensure_ascii=False) + "\n")
     return {"texts": len(texts), "sentences": len(sentences), "pairs": len(pairs),
             "classes": list(teacher.classes), "seconds": round(time.perf_counter() - t0)}
+
+
+def rescore_silver(silver: Path, teacher_dirs: Sequence[Path], out: Path, *, threads: int = 2,
+                   replace: bool = False) -> dict:
+    """A silver file (written by :func:`label_relations`) with every pair's probabilities averaged over the
+    file's own teacher and ``teacher_dirs``, or over ``teacher_dirs`` alone with ``replace``: the same
+    sentences, spans and pairs, so a new teacher or an ensemble needs no second pass of the NER. The
+    teachers must share the file's classes."""
+    torch = _torch()
+    torch.set_num_threads(threads)
+    try:
+        with gzip.open(silver, "rt", encoding="utf-8") as fh:
+            header = json.loads(fh.readline() or "{}")
+            sentences = [json.loads(line) for line in fh]
+    except (OSError, EOFError, json.JSONDecodeError) as e:
+        raise ExtractionError(f"cannot read the silver file {silver}: {e}; label it again (rel-teacher-label)") from e
+    classes = list(header.get("classes", []))
+    pairs: list[MarkedPair] = []
+    for s in sentences:
+        spans = [tuple(x) for x in s["spans"]]
+        pairs.extend(mark(s["tokens"], spans[p[0]], spans[p[1]]) for p in s["pairs"])
+    t0 = time.perf_counter()
+    if not teacher_dirs:
+        raise ExtractionError("rescoring needs at least one relation teacher (a rel-teacher-train output)")
+    sums = [[0.0] * len(p[2:]) if replace else list(p[2:]) for s in sentences for p in s["pairs"]]
+    for path in teacher_dirs:
+        teacher = RelationTeacher.load(path)
+        if list(teacher.classes) != classes:
+            raise ExtractionError(f"the teacher {path} has classes {list(teacher.classes)}, the silver file {silver} "
+                                  f"{classes}; rescore only with a teacher of the same scheme")
+        teacher.encoder.eval()
+        for acc, row in zip(sums, _predict_all(teacher, pairs), strict=True):
+            for c, p in enumerate(row):
+                acc[c] += p
+    n = len(teacher_dirs) + (0 if replace else 1)
+    k = 0
+    for s in sentences:
+        for p in s["pairs"]:
+            p[2:] = [round(x / n, 4) for x in sums[k]]
+            k += 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"classes": classes}) + "\n")
+        for s in sentences:
+            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+    return {"sentences": len(sentences), "pairs": len(pairs), "teachers": n, "seconds": round(time.perf_counter() - t0)}
