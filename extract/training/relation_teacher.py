@@ -227,12 +227,12 @@ def train_relation_teacher(
     teacher = RelationTeacher(classes, encoder_dir)
     extra: list[MarkedPair] = []
     if also is not None:
-        pairs = list(labelled_pairs(read_split(SCHEMES[also]["train"]).docs, _classes(SCHEMES[also]["labels"]),
-                                    MAX_BETWEEN))
+        also_classes = _classes(SCHEMES[also]["labels"])
+        pairs = list(labelled_pairs(read_split(SCHEMES[also]["train"]).docs, also_classes, MAX_BETWEEN))
         unrelated = [p for p in pairs if not p.label]
         random.Random(seed).shuffle(unrelated)
         extra = marked_pairs([p for p in pairs if p.label] + unrelated[:also_none])
-        extra_head = torch.nn.Linear(teacher.head.in_features, len(_classes(SCHEMES[also]["labels"])))
+        extra_head = torch.nn.Linear(teacher.head.in_features, len(also_classes))
         params = torch.nn.ModuleList([teacher.encoder, teacher.head, extra_head])
     else:
         params = teacher.modules()
@@ -318,13 +318,18 @@ def label_relations(
     probs = _predict_all(teacher, pairs)
     for (s, i, j), row in zip(where, probs, strict=True):
         sentences[s]["pairs"].append([i, j, *(round(p, 4) for p in row)])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(out, "wt", encoding="utf-8") as fh:
-        fh.write(json.dumps({"classes": list(teacher.classes)}) + "\n")
-        for s in sentences:
-            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+    write_silver(out, teacher.classes, sentences)
     return {"texts": len(texts), "sentences": len(sentences), "pairs": len(pairs),
             "classes": list(teacher.classes), "seconds": round(time.perf_counter() - t0)}
+
+
+def write_silver(out: Path, classes: Sequence[str], sentences: Sequence[dict]) -> None:
+    """The silver format: a ``{"classes": [...]}`` line, then one JSON sentence a line, gzipped."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"classes": list(classes)}) + "\n")
+        for s in sentences:
+            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
 
 
 def rescore_silver(silver: Path, teacher_dirs: Sequence[Path], out: Path, *, threads: int = 2,
@@ -333,6 +338,8 @@ def rescore_silver(silver: Path, teacher_dirs: Sequence[Path], out: Path, *, thr
     file's own teacher and ``teacher_dirs``, or over ``teacher_dirs`` alone with ``replace``: the same
     sentences, spans and pairs, so a new teacher or an ensemble needs no second pass of the NER. The
     teachers must share the file's classes."""
+    if not teacher_dirs:
+        raise ExtractionError("rescoring needs at least one relation teacher (a rel-teacher-train output)")
     torch = _torch()
     torch.set_num_threads(threads)
     try:
@@ -347,8 +354,6 @@ def rescore_silver(silver: Path, teacher_dirs: Sequence[Path], out: Path, *, thr
         spans = [tuple(x) for x in s["spans"]]
         pairs.extend(mark(s["tokens"], spans[p[0]], spans[p[1]]) for p in s["pairs"])
     t0 = time.perf_counter()
-    if not teacher_dirs:
-        raise ExtractionError("rescoring needs at least one relation teacher (a rel-teacher-train output)")
     sums = [[0.0] * len(p[2:]) if replace else list(p[2:]) for s in sentences for p in s["pairs"]]
     for path in teacher_dirs:
         teacher = RelationTeacher.load(path)
@@ -365,9 +370,5 @@ def rescore_silver(silver: Path, teacher_dirs: Sequence[Path], out: Path, *, thr
         for p in s["pairs"]:
             p[2:] = [round(x / n, 4) for x in sums[k]]
             k += 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(out, "wt", encoding="utf-8") as fh:
-        fh.write(json.dumps({"classes": classes}) + "\n")
-        for s in sentences:
-            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+    write_silver(out, classes, sentences)
     return {"sentences": len(sentences), "pairs": len(pairs), "teachers": n, "seconds": round(time.perf_counter() - t0)}
