@@ -207,6 +207,12 @@ def test_rescoring_averages_or_replaces_a_silver_files_probabilities(monkeypatch
         rt.rescore_silver(src, [tmp_path / "other"], tmp_path / "x.jsonl.gz")
     with pytest.raises(ExtractionError, match="rel-teacher-label"):
         rt.rescore_silver(tmp_path / "missing.jsonl.gz", [tmp_path / "a"], tmp_path / "y.jsonl.gz")
+    broken = tmp_path / "broken.jsonl.gz"  # a pair naming a span the sentence does not have
+    with gzip.open(broken, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"classes": classes}) + "\n" + json.dumps({**sents[0], "pairs": [[0, 7, 1.0, 0.0, 0.0]]}))
+    with pytest.raises(ExtractionError, match="broken.jsonl.gz.*label it again"):
+        rt.rescore_silver(broken, [tmp_path / "a"], tmp_path / "z.jsonl.gz")
+    assert not (tmp_path / "z.jsonl.gz").exists()
 
 
 def test_a_relation_teacher_refuses_a_folder_without_an_encoder_and_a_scheme_it_cannot_mix_in(tmp_path) -> None:  # noqa: ANN001

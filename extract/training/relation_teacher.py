@@ -342,17 +342,18 @@ def rescore_silver(silver: Path, teacher_dirs: Sequence[Path], out: Path, *, thr
         raise ExtractionError("rescoring needs at least one relation teacher (a rel-teacher-train output)")
     torch = _torch()
     torch.set_num_threads(threads)
+    pairs: list[MarkedPair] = []
     try:
         with gzip.open(silver, "rt", encoding="utf-8") as fh:
             header = json.loads(fh.readline() or "{}")
             sentences = [json.loads(line) for line in fh]
-    except (OSError, EOFError, json.JSONDecodeError) as e:
-        raise ExtractionError(f"cannot read the silver file {silver}: {e}; label it again (rel-teacher-label)") from e
-    classes = list(header.get("classes", []))
-    pairs: list[MarkedPair] = []
-    for s in sentences:
-        spans = [tuple(x) for x in s["spans"]]
-        pairs.extend(mark(s["tokens"], spans[p[0]], spans[p[1]]) for p in s["pairs"])
+        classes = list(header.get("classes", []))
+        for s in sentences:
+            spans = [tuple(x) for x in s["spans"]]
+            pairs.extend(mark(s["tokens"], spans[p[0]], spans[p[1]]) for p in s["pairs"])
+    except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, AttributeError, ExtractionError) as e:
+        # a bad span pair is refused by mark(); name the file here as for any other malformed line
+        raise ExtractionError(f"cannot read the silver file {silver}: {e!r}; label it again (rel-teacher-label)") from e
     t0 = time.perf_counter()
     sums = [[0.0] * len(p[2:]) if replace else list(p[2:]) for s in sentences for p in s["pairs"]]
     for path in teacher_dirs:
