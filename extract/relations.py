@@ -511,6 +511,9 @@ class EvalResult:
     n_docs: int
     n_pairs: int
     seconds: float
+    # gold relations whose head and tail spans are both among the entities scored: what any relation
+    # model could find on them (boundaries), the ceiling of its recall
+    both_arguments_found: int = 0
 
     def as_dict(self) -> dict:
         def row(x: RelScores) -> dict:
@@ -524,6 +527,8 @@ class EvalResult:
             "pairs": self.n_pairs,
             "ms_per_doc": round(1000 * self.seconds / max(self.n_docs, 1), 3),
             "pairs_per_s": round(self.n_pairs / self.seconds) if self.seconds else None,
+            "both_arguments_found": self.both_arguments_found,
+            "gold": self.boundaries.tp + self.boundaries.fn,
         }
 
     def table(self) -> str:
@@ -543,11 +548,14 @@ def evaluate(
     ents_per_doc = [d.entities for d in docs] if predicted_entities is None else predicted_entities
     gold_b, gold_s, pred_b, pred_s = [], [], [], []
     n_pairs = 0
+    reachable = 0
     seconds = 0.0
     for d, ents in zip(docs, ents_per_doc, strict=True):
         g = gold_relation_sets(d, model.labels)
         gold_b.append(g[0])
         gold_s.append(g[1])
+        spans = {(e.sent, e.start, e.end) for e in ents}
+        reachable += sum(1 for x in g[0] if (x[0], x[1], x[2]) in spans and (x[0], x[3], x[4]) in spans)
         t0 = time.perf_counter()
         preds = model.predict_doc(d.sentences, ents, threshold)
         seconds += time.perf_counter() - t0
@@ -578,6 +586,7 @@ def evaluate(
         len(docs),
         n_pairs,
         seconds,
+        reachable,
     )
 
 

@@ -134,6 +134,10 @@ def test_smoke_evaluation_of_the_shipped_model():
     # these 10: entities 63.3, relations 32.1; full dev: 63.5 and 36.9 (before distillation: 50.9, 20.3)
     assert result["entities"]["micro"]["f1"] > 55.0
     assert result["relations"]["boundaries"]["f1"] > 18.0
+    args = result["relations"]["arguments"]
+    assert 0 < args["both_found"] <= args["gold_relations"]
+    # no relation is right without both its arguments: recall stays under the ceiling
+    assert result["relations"]["boundaries"]["recall"] <= 100 * args["both_found"] / args["gold_relations"] + 1e-9
 
 
 def test_span_edges_strip_function_words_from_model_spans():

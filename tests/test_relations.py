@@ -120,6 +120,10 @@ def test_evaluate_counts_direction_and_predicted_entities(toy_model):
     res = evaluate(toy_model, [doc], [pred])
     assert (res.boundaries.tp, res.boundaries.fn) == (2, 1)  # sentence 0 lost: "m0 for" is not the gold span
     assert res.strict.tp == 1  # the CONJUNCTION's head has the wrong type
+    # the ceiling: gold relations with both argument spans among the entities (types do not matter)
+    assert res.both_arguments_found == 2 and res.as_dict()["gold"] == 3
+    assert evaluate(toy_model, [doc]).both_arguments_found == 3  # gold entities: every relation reachable
+    assert evaluate(toy_model, [doc], [[]]).both_arguments_found == 0
 
 
 @pytest.mark.parametrize("scheme", ["scierc", "scier"])
