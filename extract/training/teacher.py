@@ -9,7 +9,9 @@ CNN student trains on gold + those silver labels (``extract/configs``, the usual
 Model: the MiniLM encoder, then one linear BIO tagger per scheme (``scierc``: SciERC's six
 labels; ``scier``: Dataset/Method/Task). A sentence trains only the head of its own corpus.
 Words are the gold tokens (or spaCy's, when labelling); a word's tag is read from its first
-word piece. Nested gold entities keep the longest (as ``doc.ents`` would).
+word piece. Nested gold entities keep the longest (as ``doc.ents`` would). A teacher trained with
+``--context N`` also reads up to N words of the same document on each side of the sentence (its
+neighbouring sentences), which it never tags: cross-sentence context, as in PURE (Zhong & Chen, 2021).
 
 Needs the training extras (``requirements-train.txt``: torch, transformers, the MiniLM
 package). Commands: ``python -m extract.training teacher-train OUT`` and
@@ -45,6 +47,9 @@ TRAIN_SETS: tuple[tuple[str, str, dict | None], ...] = (
 )
 DEV_SETS: tuple[tuple[str, str], ...] = (("scierc:dev", "scierc"), ("scier:dev", "scier"))
 MAX_PIECES = 200
+MAX_CONTEXT_PIECES = 320  # the limit for a teacher that also reads context words
+# each sentence's (left, right) context words, or None: the sentences alone
+Contexts = Sequence[tuple[Sequence[str], Sequence[str]]] | None
 SENTENCIZER = "abx_sentencizer"  # the rule pipeline's sentence splitter: all that labelling runs of it
 
 
@@ -57,18 +62,31 @@ class Sentence:
     words: tuple[str, ...]
     scheme: str
     spans: frozenset[tuple[int, int, str]]  # gold, [start, end) in words, nested included
+    left: tuple[str, ...] = ()  # context: the document's words just before the sentence (read, never tagged)
+    right: tuple[str, ...] = ()  # and just after it
 
 
-def sentences(docs: Iterable[AnnotatedDoc], scheme: str) -> list[Sentence]:
+def sentences(docs: Iterable[AnnotatedDoc], scheme: str, context: int = 0) -> list[Sentence]:
+    """The non-empty sentences of ``docs``, each with up to ``context`` words of its document on either side."""
     out = []
     for d in docs:
         by_sent: dict[int, set] = {}
         for e in d.entities:
             by_sent.setdefault(e.sent, set()).add((e.start, e.end, e.label))
+        flat = [w for ws in d.sentences for w in ws]
+        start = 0
         for i, words in enumerate(d.sentences):
+            end = start + len(words)
             if words:
-                out.append(Sentence(tuple(words), scheme, frozenset(by_sent.get(i, ()))))
+                left = tuple(flat[max(0, start - context) : start]) if context else ()
+                right = tuple(flat[end : end + context]) if context else ()
+                out.append(Sentence(tuple(words), scheme, frozenset(by_sent.get(i, ())), left, right))
+            start = end
     return out
+
+
+def _contexts(batch: Sequence[Sentence]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    return [(s.left, s.right) for s in batch]
 
 
 def bio(sent: Sentence) -> list[str]:
@@ -97,13 +115,13 @@ def decode(tags: Sequence[str]) -> set[tuple[int, int, str]]:
     return out
 
 
-def load_gold(sets: Sequence[tuple[str, str, dict | None]]) -> list[Sentence]:
+def load_gold(sets: Sequence[tuple[str, str, dict | None]], context: int = 0) -> list[Sentence]:
     out: list[Sentence] = []
     for key, scheme, mapping in sets:
         corpus = read_split(key)
         if mapping is not None:
             corpus = map_labels(corpus, mapping)
-        out.extend(sentences(corpus, scheme))
+        out.extend(sentences(corpus, scheme, context))
     return out
 
 
@@ -132,9 +150,10 @@ def minilm_dir() -> Path:
 
 
 class Teacher:
-    """The encoder, its tokenizer and one linear tagger per scheme."""
+    """The encoder, its tokenizer and one linear tagger per scheme; ``context``: how many words of context it
+    reads on each side of a sentence (0: the sentence alone)."""
 
-    def __init__(self, encoder_dir: Path | None = None, *, dropout: float = 0.1) -> None:
+    def __init__(self, encoder_dir: Path | None = None, *, dropout: float = 0.1, context: int = 0) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -145,37 +164,43 @@ class Teacher:
         self.heads = torch.nn.ModuleDict({s: torch.nn.Linear(hidden, len(tags_for(s))) for s in SCHEMES})
         self.dropout = torch.nn.Dropout(dropout)
         self.tags = {s: tags_for(s) for s in SCHEMES}
+        self.context = context
 
     def modules(self):  # noqa: ANN201
         import torch
 
         return torch.nn.ModuleList([self.encoder, self.heads])
 
-    def encode(self, batch: Sequence[Sequence[str]]):  # noqa: ANN201
-        """Word-piece ids, and for each sentence the piece index of each word's first piece (-1: cut off)."""
+    def encode(self, batch: Sequence[Sequence[str]], contexts: Contexts = None):  # noqa: ANN201
+        """Word-piece ids, and for each sentence the piece index of each word's first piece (-1: cut off).
+        ``contexts``: each sentence's ``(left, right)`` context words, read only if the teacher has a context."""
+        n = self.context
+        sides = [(list(c[0])[-n:], list(c[1])[:n]) for c in contexts] if (n and contexts) else [([], [])] * len(batch)
         enc = self.tokenizer(
-            [list(w) for w in batch],
+            [left + list(w) + right for w, (left, right) in zip(batch, sides, strict=True)],
             is_split_into_words=True,
             truncation=True,
-            max_length=MAX_PIECES,
+            max_length=MAX_CONTEXT_PIECES if n else MAX_PIECES,
             padding=True,
             return_tensors="pt",
         )
         firsts = []
         for b, words in enumerate(batch):
             first = [-1] * len(words)
+            offset = len(sides[b][0])
             prev = None
             for k, wid in enumerate(enc.word_ids(b)):
-                if wid is not None and wid != prev:
-                    first[wid] = k
+                if wid is not None and wid != prev and offset <= wid < offset + len(words):
+                    first[wid - offset] = k
                 prev = wid
             firsts.append(first)
         return enc, firsts
 
-    def word_logits(self, batch: Sequence[Sequence[str]], scheme_of: Sequence[str], *, train: bool):  # noqa: ANN201
+    def word_logits(self, batch: Sequence[Sequence[str]], scheme_of: Sequence[str], *, train: bool,  # noqa: ANN201
+                    contexts: Contexts = None):
         import torch
 
-        enc, firsts = self.encode(batch)
+        enc, firsts = self.encode(batch, contexts)
         hidden = self.encoder(**enc).last_hidden_state
         if train:
             hidden = self.dropout(hidden)
@@ -193,22 +218,30 @@ class Teacher:
         self.tokenizer.save_pretrained(out / "encoder")
         torch.save(self.heads.state_dict(), out / "heads.pt")
         (out / "tags.json").write_text(json.dumps(self.tags, indent=1))
+        (out / "teacher.json").write_text(json.dumps({"context": self.context}))
 
     @classmethod
     def load(cls, path: Path) -> Teacher:
         import torch
 
-        t = cls(path / "encoder")
+        settings = path / "teacher.json"  # absent for teachers saved before context existed: no context
+        try:
+            context = int(json.loads(settings.read_text()).get("context", 0)) if settings.is_file() else 0
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ExtractionError(f"{settings} is not a teacher's settings ({e}); write it again as "
+                                  '{"context": N}, or train the teacher again') from e
+        t = cls(path / "encoder", context=context)
         t.heads.load_state_dict(torch.load(path / "heads.pt"))
         return t
 
-    def tag_probs(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> tuple[dict[str, list], list]:
+    def tag_probs(self, batch: Sequence[Sequence[str]], schemes: Sequence[str],
+                  contexts: Contexts = None) -> tuple[dict[str, list], list]:
         """Per scheme, one ``[words x tags]`` probability array per sentence (a word's first piece), and the
         sentences' first-piece indices (-1: the word was cut off); the encoder runs once for all schemes."""
         import torch
 
         with torch.no_grad():
-            enc, firsts = self.encode(batch)
+            enc, firsts = self.encode(batch, contexts)
             hidden = self.encoder(**enc).last_hidden_state
             out: dict[str, list] = {s: [] for s in schemes}
             for b, first in enumerate(firsts):
@@ -217,9 +250,10 @@ class Teacher:
                     out[scheme].append(torch.softmax(self.heads[scheme](hidden[b, idx]), -1).numpy())
         return out, firsts
 
-    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> dict[str, list[set[tuple]]]:
+    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str],
+                contexts: Contexts = None) -> dict[str, list[set[tuple]]]:
         """Spans per scheme for each sentence."""
-        return TeacherEnsemble([self]).predict(batch, schemes)
+        return TeacherEnsemble([self]).predict(batch, schemes, contexts)
 
 
 class TeacherEnsemble:
@@ -248,13 +282,18 @@ class TeacherEnsemble:
         for m in self.members:
             m.encoder.eval()
 
-    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str]) -> dict[str, list[set[tuple]]]:
+    @property
+    def context(self) -> int:
+        return max(m.context for m in self.members)
+
+    def predict(self, batch: Sequence[Sequence[str]], schemes: Sequence[str],
+                contexts: Contexts = None) -> dict[str, list[set[tuple]]]:
         """Spans per scheme for each sentence, from the members' mean tag probabilities."""
-        runs = [m.tag_probs(batch, schemes) for m in self.members]
-        firsts = runs[0][1]
-        if any(r[1] != firsts for r in runs[1:]):
-            raise ExtractionError("the teachers split words into pieces differently; ensemble only teachers "
-                                  "trained by the same teacher-train (one encoder)")
+        runs = [m.tag_probs(batch, schemes, contexts) for m in self.members]
+        # a word any member could not read (cut off by its piece limit, which a context teacher's is not)
+        # is O, as for one teacher; the indices themselves differ between members that read context
+        firsts = [[f if all(r[1][b][w] >= 0 for r in runs) else -1 for w, f in enumerate(first)]
+                  for b, first in enumerate(runs[0][1])]
         return {scheme: [average_decode([r[0][scheme][b] for r in runs], first, self.tags[scheme])
                          for b, first in enumerate(firsts)] for scheme in schemes}
 
@@ -291,16 +330,16 @@ def evaluate(
     for scheme, sents in dev.items():
         gold, pred = [], []
         for batch in _batches(sents, batch_size, None):
-            pred.extend(teacher.predict([s.words for s in batch], [scheme])[scheme])
+            pred.extend(teacher.predict([s.words for s in batch], [scheme], _contexts(batch))[scheme])
             gold.extend(set(s.spans) for s in batch)
         micro, per = score_spans(gold, pred)
         scores[scheme] = {"micro": micro.as_dict(), "per_label": {k: v.as_dict() for k, v in per.items()}}
     return scores
 
 
-def dev_sentences() -> dict[str, list[Sentence]]:
+def dev_sentences(context: int = 0) -> dict[str, list[Sentence]]:
     """The dev sentences of each scheme (:data:`DEV_SETS`), as teachers are scored on them."""
-    return {scheme: sentences(read_split(key), scheme) for key, scheme in DEV_SETS}
+    return {scheme: sentences(read_split(key), scheme, context) for key, scheme in DEV_SETS}
 
 
 def evaluate_dirs(paths: Sequence[Path], *, threads: int = 2) -> dict[str, dict]:
@@ -309,7 +348,7 @@ def evaluate_dirs(paths: Sequence[Path], *, threads: int = 2) -> dict[str, dict]
     torch.set_num_threads(threads)
     teacher = TeacherEnsemble.load(paths)
     teacher.eval()
-    return evaluate(teacher, dev_sentences())
+    return evaluate(teacher, dev_sentences(teacher.context))
 
 
 def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch modules and optimisers
@@ -383,25 +422,30 @@ def train_teacher(
     seed: int = 42,
     threads: int = 2,
     limit: int | None = None,
+    context: int = 0,
 ) -> dict:
-    """Fine-tune the teacher on the gold train splits; keep the epoch with the best mean dev F1."""
+    """Fine-tune the teacher on the gold train splits; keep the epoch with the best mean dev F1. ``context``:
+    words of the document read on each side of a sentence."""
+    if context < 0:
+        raise ExtractionError(f"--context {context}: give a number of words, 0 or more (0: the sentence alone)")
     torch = _torch()
     minilm_dir()
 
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     rng = random.Random(seed)
-    train = load_gold(TRAIN_SETS)
+    train = load_gold(TRAIN_SETS, context)
     if limit:
         train = rng.sample(train, limit)
-    dev = dev_sentences()
-    teacher = Teacher()
+    dev = dev_sentences(context)
+    teacher = Teacher(context=context)
     params = teacher.modules()
     opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
     tag_index = {s: {t: i for i, t in enumerate(tags_for(s))} for s in SCHEMES}
 
     def batch_loss(batch: list[Sentence]):  # noqa: ANN202 - a torch scalar or None
-        rows = teacher.word_logits([s.words for s in batch], [s.scheme for s in batch], train=True)
+        rows = teacher.word_logits([s.words for s in batch], [s.scheme for s in batch], train=True,
+                                   contexts=_contexts(batch))
         losses = []
         for s, (logits, first) in zip(batch, rows, strict=True):
             gold = torch.tensor([tag_index[s.scheme][t] for t in bio(s)])
@@ -423,8 +467,8 @@ def train_teacher(
 
     history = fit_epochs(params, opt, sched, epochs=epochs, batches=lambda: _batches(train, batch_size, rng),
                          loss=batch_loss, score=score, save=save, name="teacher")
-    info = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "train_sentences": len(train),
-            "history": history}
+    info = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "context": context,
+            "train_sentences": len(train), "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))
     return info
 
@@ -467,7 +511,10 @@ def label_texts(
     spans: dict[int, dict[str, list]] = {id(d): {s: [] for s in SCHEMES} for d in docs}
     for k, batch in enumerate(_batches(sents, batch_size, None, key=lambda x: len(x[1]))):
         words = [[t.text for t in s] for _, s in batch]
-        found_by_scheme = teacher.predict(words, list(SCHEMES))
+        n = teacher.context
+        contexts = [([t.text for t in d[max(0, s.start - n) : s.start]], [t.text for t in d[s.end : s.end + n]])
+                    for d, s in batch] if n else None
+        found_by_scheme = teacher.predict(words, list(SCHEMES), contexts)
         for scheme in SCHEMES:
             for (d, s), found in zip(batch, found_by_scheme[scheme], strict=True):
                 for a, b, lab in found:
