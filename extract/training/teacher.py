@@ -73,7 +73,7 @@ def sentences(docs: Iterable[AnnotatedDoc], scheme: str, context: int = 0) -> li
         by_sent: dict[int, set] = {}
         for e in d.entities:
             by_sent.setdefault(e.sent, set()).add((e.start, e.end, e.label))
-        flat = [w for ws in d.sentences for w in ws]
+        flat = [w for ws in d.sentences for w in ws] if context else []
         start = 0
         for i, words in enumerate(d.sentences):
             end = start + len(words)
