@@ -20,7 +20,7 @@ from kg.errors import ExtractionError
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "abstracta"
-EXTRACTOR_VERSION = "1.2"  # 1.2: relations between mentions
+EXTRACTOR_VERSION = "1.3"  # 1.2: relations between mentions; 1.3: a head's names repeated across the document
 # The trained NER (shared encoder, SciERC and SciER heads); see its README.md for data and scores.
 NER_MODEL: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
 
@@ -121,6 +121,7 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edge
     schemes = {h.removeprefix("ner_") for h in heads}
     nlp.add_pipe("abx_span_edges", before="abx_entities",
                  config={"rules_path": span_edges, "span_keys": sorted(schemes)})
+    nlp.add_pipe("abx_span_repeats", before="abx_entities", config={"span_keys": sorted(schemes)})
     label_map = {k: v for k, v in extract.components.MODEL_LABEL_MAP.items() if k in schemes}
     nlp.add_pipe("abx_model_mentions", after="abx_entities", config={"label_map": label_map})
 
@@ -128,7 +129,7 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edge
 def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
                    heads: tuple[str, ...] = GRAPH_HEADS, relations: str | None = RELATION_MODEL) -> Language:
     """spaCy pipeline: sentences, abbreviations, trained NER heads (unless ``model_dir`` is None) with
-    their spans' edge words stripped, rule entities, model mentions, proposals, claims, URLs, and
+    their spans' edge words stripped and their names repeated across the document, rule entities, model mentions, proposals, claims, URLs, and
     relations between the final entities by the relation model ``relations`` (a scheme name or
     directory; None: no relations)."""
     p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
