@@ -129,9 +129,9 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edge
 def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
                    heads: tuple[str, ...] = GRAPH_HEADS, relations: str | None = RELATION_MODEL) -> Language:
     """spaCy pipeline: sentences, abbreviations, trained NER heads (unless ``model_dir`` is None) with
-    their spans' edge words stripped and their names repeated across the document, rule entities, model mentions, proposals, claims, URLs, and
-    relations between the final entities by the relation model ``relations`` (a scheme name or
-    directory; None: no relations)."""
+    their spans' edge words stripped and their names repeated across the document, rule entities,
+    model mentions, proposals, claims, URLs, and relations between the final entities by the
+    relation model ``relations`` (a scheme name or directory; None: no relations)."""
     p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
     nlp = spacy.blank("en")
     _keep_coined_names_whole(nlp)
