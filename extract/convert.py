@@ -52,8 +52,9 @@ SOURCE_LABELS: dict[str, tuple[RelationLabel, bool]] = {
 }
 
 
-def _text_span(section: Section, span: Span) -> TextSpan:
-    return TextSpan(section, span.start_char, span.end_char, span.text)
+def _text_span(section: Section, span: Span, text: str) -> TextSpan:
+    """``span`` as a TextSpan; ``text`` is its doc's text (``Span.text`` would rebuild it from the tokens)."""
+    return TextSpan(section, span.start_char, span.end_char, text[span.start_char : span.end_char])
 
 
 def _entity_type(label: str) -> EntityType:
@@ -63,32 +64,34 @@ def _entity_type(label: str) -> EntityType:
         return EntityType.CONCEPT
 
 
-def _mentions(doc: Doc, section: Section, long_forms: dict[str, str], priors: Priors) -> list[Mention]:
+def _mentions(doc: Doc, section: Section, text: str, long_forms: dict[str, str], priors: Priors) -> list[Mention]:
     out = []
     for span, proposed, found_by in resolve_overlaps(doc):
         label = _entity_type(span.label_)
         role = Role.PROPOSES if proposed else DEFAULT_ROLE[label]
+        where = _text_span(section, span, text)
         out.append(Mention(
-            span=_text_span(section, span),
+            span=where,
             label=label,
             role=role,
-            sentence=_text_span(section, span.sent),
+            sentence=_text_span(section, span.sent, text),
             rule=found_by[0],
-            long_form=long_forms.get(span.text) or long_forms.get(span.text.rstrip("s")),
+            long_form=long_forms.get(where.text) or long_forms.get(where.text.rstrip("s")),
             score=round(noisy_or(priors.rule(r) for r in found_by), 4),
             agreeing=found_by[1:],
         ))
     return out
 
 
-def _claims(doc: Doc, section: Section, priors: Priors) -> list[Claim]:
+def _claims(doc: Doc, section: Section, text: str, priors: Priors) -> list[Claim]:
     out = []
     for sent, kind, cue in doc._.abx_claims or []:
+        where = _text_span(section, sent, text)
         quantities = tuple(
             Quantity(n.value, n.unit, n.text, sent.start_char + n.start, sent.start_char + n.end, n.qualifier)
-            for n in rules.find_numbers(sent.text)
+            for n in rules.find_numbers(where.text)
         )
-        out.append(Claim(_text_span(section, sent), kind, cue, quantities, score=priors.claim(kind)))
+        out.append(Claim(where, kind, cue, quantities, score=priors.claim(kind)))
     return out
 
 
@@ -99,7 +102,7 @@ def _with_results(claim: Claim, mentions: list[Mention], proposed: str | None) -
     return replace(claim, results=results) if results else claim
 
 
-def _relations(doc: Doc, section: Section, mentions: list[Mention]) -> list[Relation]:
+def _relations(doc: Doc, section: Section, text: str, mentions: list[Mention]) -> list[Relation]:
     """The relation model's relations of ``doc``, between mentions of it (others are dropped)."""
     if not Doc.has_extension("abx_relations"):  # no relation component was ever built in this process
         return []
@@ -112,7 +115,7 @@ def _relations(doc: Doc, section: Section, mentions: list[Mention]) -> list[Rela
             continue
         if ours[1]:
             h, t = t, h
-        out.append(Relation(h.span, t.span, ours[0], label, _text_span(section, head.sent), extractor,
+        out.append(Relation(h.span, t.span, ours[0], label, _text_span(section, head.sent, text), extractor,
                             round(prob, 4)))
     return out
 
@@ -122,26 +125,27 @@ def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, ve
     """Domain objects for one paper from its processed title and abstract."""
     priors = priors or Priors()
     docs = ((Section.TITLE, title), (Section.ABSTRACT, abstract))
+    texts = {Section.TITLE: title.text, Section.ABSTRACT: abstract.text}
     abbreviations = [
-        Abbreviation(_text_span(section, short), _text_span(section, long))
+        Abbreviation(_text_span(section, short, texts[section]), _text_span(section, long, texts[section]))
         for section, doc in docs
         for short, long in doc._.abx_abbreviations or []
     ]
     long_forms = {a.short.text: a.long.text for a in abbreviations}
     mentions, claims, links, sentences, relations = [], [], [], [], []
     for section, doc in docs:
-        found = _mentions(doc, section, long_forms, priors)
+        found = _mentions(doc, section, texts[section], long_forms, priors)
         mentions += found
-        relations += _relations(doc, section, found)
+        relations += _relations(doc, section, texts[section], found)
         if section is Section.ABSTRACT:  # a title states a topic, not a result
-            claims += _claims(doc, section, priors)
+            claims += _claims(doc, section, texts[section], priors)
     proposed = next((m.span.text for m in mentions if m.role is Role.PROPOSES), None)
     claims = [_with_results(c, mentions, proposed) for c in claims]
     relations += [r for c in claims for r in result_relations(c, mentions)]
     for section, doc in docs:
-        links += [CodeLink(f.value, TextSpan(section, f.start, f.end, doc.text[f.start:f.end]))
+        links += [CodeLink(f.value, TextSpan(section, f.start, f.end, texts[section][f.start:f.end]))
                   for f in doc._.abx_urls or []]
-        sentences += [_text_span(section, s) for s in doc.sents]
+        sentences += [_text_span(section, s, texts[section]) for s in doc.sents]
     return Extraction(
         paper=paper,
         extractor=extractor,

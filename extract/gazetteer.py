@@ -284,12 +284,15 @@ def match_counts(rows: Iterable[Row], texts: Iterable[str]) -> tuple[Counter[Row
     from spacy.tokens import Span
     from spacy.util import filter_spans
 
+    from extract.components import pattern_tokenizer
+
     nlp = spacy.blank("en")
+    patterns = pattern_tokenizer(nlp)  # the terms must not fill the cache of the tokenizer that reads the texts
     matchers = {"exact": PhraseMatcher(nlp.vocab, attr="ORTH"), "lower": PhraseMatcher(nlp.vocab, attr="LOWER")}
     by_id: dict[str, Row] = {}
     for row in rows:
         by_id[str(len(by_id))] = row
-        matchers[row[2]].add(str(len(by_id) - 1), [nlp.make_doc(row[1])])
+        matchers[row[2]].add(str(len(by_id) - 1), [patterns(row[1])])
     texts_per_term: Counter[Row] = Counter()
     total = 0
     for doc in nlp.tokenizer.pipe(texts):

@@ -1,0 +1,120 @@
+"""The sentence splitter against the rule it states, and the gazetteer's private tokenizer."""
+
+from __future__ import annotations
+
+import functools
+
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.tokens import Doc
+
+from extract.components import SentenceSplitter, pattern_tokenizer
+from extract.pipeline import _keep_coined_names_whole, rule_paths
+
+NO_SPLIT = ["al", "e.g", "Fig", "etc"]
+# Words that exercise each branch: stops, abbreviations with and without their dot, numbers,
+# title/upper/lower case, opening quotes and brackets, a word with two dots.
+WORDS = [".", "!", "?", "al.", "al", "Fig.", "e.g.", "etc.", "3.5", "3.", "No.", "U.S.", "end.", "x.y.",
+         "Mr.", "10.", "The", "the", "BERT", "model", "42", "(", "[", '"', "'", "-", "results", "We", "a"]
+
+
+@functools.cache
+def _shared_nlp():
+    return _nlp()
+
+
+def _nlp():
+    nlp = spacy.blank("en")
+    _keep_coined_names_whole(nlp)
+    return nlp
+
+
+def _reference_starts(doc, no_split: set[str]) -> list[bool]:
+    """The splitting rule, stated one token at a time."""
+    starts = [i == 0 for i in range(len(doc))]
+    for i, tok in enumerate(doc[:-1]):
+        text = tok.text
+        if text in {".", "!", "?"}:
+            ends = not (text == "." and i > 0 and doc[i - 1].text.lower().rstrip(".") in no_split)
+        else:
+            ends = (text.endswith(".") and len(text) > 1 and text[:-1].lower() not in no_split
+                    and not tok.like_num and text.count(".") == 1)
+        nxt = doc[i + 1]
+        if ends and (nxt.is_title or nxt.is_upper or nxt.like_num or nxt.text[:1] in "\"'(["):
+            starts[i + 1] = True
+    return starts
+
+
+def test_worked_examples():
+    nlp = _nlp()
+    splitter = SentenceSplitter(NO_SPLIT)
+    doc = splitter(nlp("We follow Smith et al. in this work. See Fig. 3 for details. It ends! 4 more. "
+                       "\"Quoted\" words. (Aside.) see e.g. Smith. Fig. 2 too."))
+    assert [s.text for s in doc.sents] == [
+        "We follow Smith et al. in this work.", "See Fig. 3 for details.", "It ends!", "4 more.",
+        "\"Quoted\" words.", "(Aside.) see e.g. Smith.", "Fig. 2 too.",
+    ]
+    assert len(splitter(nlp(""))) == 0
+    one = splitter(nlp("Word"))
+    assert [t.is_sent_start for t in one] == [True]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=30))
+def test_the_splitter_follows_its_rule(words):
+    # Words as given, not as the tokenizer would split them: "3." and "end." stay one token.
+    splitter = SentenceSplitter(NO_SPLIT)
+    doc = splitter(Doc(_shared_nlp().vocab, words=words))
+    assert [bool(t.is_sent_start) for t in doc] == _reference_starts(doc, splitter.no_split)
+    assert all(t.is_sent_start is not None for t in doc)  # every token decided: True or False
+
+
+class _CountingTokenizer:
+    """Stands in for a pipeline's tokenizer and counts the texts it is asked to tokenize."""
+
+    def __init__(self, real) -> None:
+        self.real, self.calls = real, 0
+
+    def __call__(self, text):
+        self.calls += 1
+        return self.real(text)
+
+    def pipe(self, texts, batch_size=1000):
+        for text in texts:
+            yield self(text)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_the_gazetteer_never_runs_the_shared_tokenizer():
+    """Its 16k names would fill the shared tokenizer's 10,000-chunk cache and slow every document."""
+    nlp = _nlp()
+    counting = _CountingTokenizer(nlp.tokenizer)
+    nlp.tokenizer = counting
+    p = {k: str(v) for k, v in rule_paths().items()}
+    nlp.add_pipe("abx_abbreviations")
+    entities = nlp.add_pipe("abx_entities", config={
+        "terms_path": p["terms"], "stoplist_path": p["stoplist"],
+        "heads_path": p["heads"], "stop_names_path": p["stop_names"],
+    })
+    assert counting.calls == 0
+    assert len(entities.known) > 10_000  # the names were still read and turned into patterns
+    doc = nlp("We train ResNet-50 on ImageNet and CIFAR-10.")
+    found = {s.text for s in doc.spans["abx_candidates"]}
+    assert {"ImageNet", "CIFAR-10"} <= found
+
+
+@functools.cache
+def _shared_copy():
+    return pattern_tokenizer(_shared_nlp())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="aB3-_./%() K\u00e9\u2013'", max_size=40))
+def test_the_private_tokenizer_splits_like_the_pipeline(text):
+    nlp = _shared_nlp()
+    copy = _shared_copy()
+    assert copy is not nlp.tokenizer and copy.vocab is nlp.vocab
+    assert [t.text for t in copy(text)] == [t.text for t in nlp.tokenizer(text)]
