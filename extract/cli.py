@@ -53,12 +53,22 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resamples(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of resamples; give 0 (none) or more, e.g. 1000")
+    return n
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from extract.evaluate import evaluate_main
 
     if "test" in Path(args.path).name:
         logging.getLogger("extract").warning("scoring a TEST split: do it once, after every choice was made on dev")
-    for line in evaluate_main(args.format, args.path, mode=args.mode, limit=args.limit):
+    for line in evaluate_main(args.format, args.path, mode=args.mode, limit=args.limit, bootstrap=args.bootstrap):
         print(line)
     return 0
 
@@ -85,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     e.add_argument("--mode", default="both", choices=("both", "model", "rules"),
                    help="what predicts entities (default: the model, then the rules where it found nothing)")
     e.add_argument("--limit", type=int, help="only the first N documents")
+    e.add_argument("--bootstrap", type=_resamples, default=0, metavar="N",
+                   help="add 95%% intervals of the micro F1s, from N resamples of the documents (e.g. 1000)")
     e.add_argument("path", help="a benchmark file, e.g. ../shared/data/scierc/dev.json")
     e.set_defaults(func=cmd_evaluate)
     t = sub.add_parser("train", help="train the NER (spaCy) or relation models; see extract/models/*/README.md")

@@ -514,6 +514,7 @@ class EvalResult:
     # gold relations whose head and tail spans are both among the entities scored: what any relation
     # model could find on them (boundaries), the ceiling of its recall
     both_arguments_found: int = 0
+    per_doc: tuple[RelScores, ...] = ()  # boundaries counts of each document, in input order
 
     def as_dict(self) -> dict:
         def row(x: RelScores) -> dict:
@@ -570,7 +571,9 @@ def evaluate(
     tot_b = [0, 0, 0]
     tot_s = [0, 0, 0]
     per: dict[str, list[int]] = {}
+    per_doc = []
     for gb, gs, pb, ps in zip(gold_b, gold_s, pred_b, pred_s, strict=True):
+        per_doc.append(_prf(gb, pb))
         for acc, g, p in ((tot_b, gb, pb), (tot_s, gs, ps)):
             x = _prf(g, p)
             acc[0] += x.tp
@@ -587,6 +590,7 @@ def evaluate(
         n_pairs,
         seconds,
         reachable,
+        tuple(per_doc),
     )
 
 

@@ -129,7 +129,7 @@ def test_smoke_evaluation_of_the_shipped_model():
     """The shipped model loads and scores well above chance on 10 SciERC dev abstracts."""
     from extract.evaluate import END_TO_END_THRESHOLD, evaluate
 
-    result = evaluate("scierc", SCIERC_DEV, mode="both", limit=10)
+    result = evaluate("scierc", SCIERC_DEV, mode="both", limit=10, bootstrap=200)
     assert result["documents"] == 10
     # these 10: entities 65.2, relations 33.8; full dev: 63.7 and 37.9 (before distillation: 50.9, 20.3)
     assert result["entities"]["micro"]["f1"] > 55.0
@@ -139,6 +139,9 @@ def test_smoke_evaluation_of_the_shipped_model():
     assert 0 < args["both_found"] <= args["gold_relations"]
     # no relation is right without both its arguments: recall stays under the ceiling
     assert result["relations"]["boundaries"]["recall"] <= 100 * args["both_found"] / args["gold_relations"] + 1e-9
+    for row in (result["entities"]["micro"], result["relations"]["boundaries"]):  # documents resampled
+        low, high = row["interval95"]
+        assert low <= row["f1"] <= high and low < high
 
 
 def test_span_edges_strip_function_words_from_model_spans():
