@@ -20,7 +20,9 @@ from kg.errors import ExtractionError
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "abstracta"
-EXTRACTOR_VERSION = "1.3"  # 1.2: relations between mentions; 1.3: a head's names repeated across the document
+# 1.2: relations between mentions; 1.3: a head's names repeated across the document; 1.4: sentences may start
+# with a coined name ("SynMirror", "KinyaBERT"), and a closing quote or bracket after a full stop stays in its sentence
+EXTRACTOR_VERSION = "1.4"
 # The trained NER (shared encoder, SciERC and SciER heads); see its README.md for data and scores.
 NER_MODEL: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
 

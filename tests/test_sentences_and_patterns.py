@@ -13,10 +13,12 @@ from extract.components import SentenceSplitter, pattern_tokenizer
 from extract.pipeline import _keep_coined_names_whole, rule_paths
 
 NO_SPLIT = ["al", "e.g", "Fig", "etc"]
+CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]"}
 # Words that exercise each branch: stops, abbreviations with and without their dot, numbers,
-# title/upper/lower case, opening quotes and brackets, a word with two dots.
+# title/upper/lower case, opening and closing quotes and brackets, a word with two dots.
 WORDS = [".", "!", "?", "al.", "al", "Fig.", "e.g.", "etc.", "3.5", "3.", "No.", "U.S.", "end.", "x.y.",
-         "Mr.", "10.", "The", "the", "BERT", "model", "42", "(", "[", '"', "'", "-", "results", "We", "a"]
+         "Mr.", "10.", "\u201d", "\u2019", ")", "]",
+         "The", "the", "BERT", "ResNet", "iPhone", "model", "42", "(", "[", '"', "'", "-", "results", "We", "a"]
 
 
 @functools.cache
@@ -40,9 +42,13 @@ def _reference_starts(doc, no_split: set[str]) -> list[bool]:
         else:
             ends = (text.endswith(".") and len(text) > 1 and text[:-1].lower() not in no_split
                     and not tok.like_num and text.count(".") == 1)
-        nxt = doc[i + 1]
-        if ends and (nxt.is_title or nxt.is_upper or nxt.like_num or nxt.text[:1] in "\"'(["):
-            starts[i + 1] = True
+        k = i + 1  # closing quotes and brackets written right after the stop stay in its sentence
+        while k < len(doc) and doc[k].text in CLOSERS and not doc[k - 1].whitespace_:
+            k += 1
+        if ends and k < len(doc):
+            nxt = doc[k]
+            if nxt.is_title or nxt.is_upper or nxt.like_num or nxt.text[:1].isupper() or nxt.text[:1] in "\"'([":
+                starts[k] = True
     return starts
 
 
@@ -55,17 +61,26 @@ def test_worked_examples():
         "We follow Smith et al. in this work.", "See Fig. 3 for details.", "It ends!", "4 more.",
         "\"Quoted\" words.", "(Aside.) see e.g. Smith.", "Fig. 2 too.",
     ]
+    quoted = splitter(nlp('A representation termed "Object Images." This works. Half hear \u201cyanny.\u201d How (see '
+                          'below.) Then'))
+    assert [s.text for s in quoted.sents] == [
+        'A representation termed "Object Images."', "This works.", "Half hear \u201cyanny.\u201d", "How (see below.)",
+        "Then"]
+    named = splitter(nlp("We build SynMirror. SynMirror holds 198k samples. KinyaBERT wins."))
+    assert [s.text for s in named.sents] == ["We build SynMirror.", "SynMirror holds 198k samples.", "KinyaBERT wins."]
     assert len(splitter(nlp(""))) == 0
     one = splitter(nlp("Word"))
     assert [t.is_sent_start for t in one] == [True]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=30))
-def test_the_splitter_follows_its_rule(words):
-    # Words as given, not as the tokenizer would split them: "3." and "end." stay one token.
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.booleans()), min_size=1, max_size=30))
+def test_the_splitter_follows_its_rule(words_spaces):
+    # Words as given, not as the tokenizer would split them: "3." and "end." stay one token; a word
+    # is followed by a space or not, so a closing quote is sometimes attached to the stop before it.
     splitter = SentenceSplitter(NO_SPLIT)
-    doc = splitter(Doc(_shared_nlp().vocab, words=words))
+    words, spaces = zip(*words_spaces, strict=True)
+    doc = splitter(Doc(_shared_nlp().vocab, words=list(words), spaces=list(spaces)))
     assert [bool(t.is_sent_start) for t in doc] == _reference_starts(doc, splitter.no_split)
     assert all(t.is_sent_start is not None for t in doc)  # every token decided: True or False
 
