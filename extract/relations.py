@@ -574,8 +574,7 @@ def evaluate(
     per_doc = []
     for gb, gs, pb, ps in zip(gold_b, gold_s, pred_b, pred_s, strict=True):
         per_doc.append(_prf(gb, pb))
-        for acc, g, p in ((tot_b, gb, pb), (tot_s, gs, ps)):
-            x = _prf(g, p)
+        for acc, x in ((tot_b, per_doc[-1]), (tot_s, _prf(gs, ps))):
             acc[0] += x.tp
             acc[1] += x.fp
             acc[2] += x.fn
