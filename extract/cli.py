@@ -64,6 +64,12 @@ def _resamples(value: str) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.format == "abstracta":
+        from extract.training.annotation.evaluate import evaluate_lines
+
+        for line in evaluate_lines(args.path, data=args.data, limit=args.limit):
+            print(line)
+        return 0
     from extract.evaluate import evaluate_main
 
     if "test" in Path(args.path).name:
@@ -91,7 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--seeds", default=str(SEEDS_DIR), help="folder with the rule data (default: seeds/)")
     r.set_defaults(func=cmd_run)
     e = sub.add_parser("evaluate", help="score the full pipeline on a benchmark file")
-    e.add_argument("--format", required=True, choices=("scierc", "scier", "tdmsci"))
+    e.add_argument("--format", required=True, choices=("abstracta", "scierc", "scier", "tdmsci"),
+                   help="abstracta: our own annotations (extract/training/data/dev.jsonl); the others: benchmarks")
+    e.add_argument("--data", default=None,
+                   help="abstracta only: the data folder holding the abstracts (else $ABSTRACTA_DATA)")
     e.add_argument("--mode", default="both", choices=("both", "model", "rules"),
                    help="what predicts entities (default: the model, then the rules where it found nothing)")
     e.add_argument("--limit", type=int, help="only the first N documents")

@@ -1,4 +1,4 @@
-"""Readers for the annotated benchmarks in ``/work/shared/data`` (SciERC, SciER, TDMSci).
+"""Readers for the annotated benchmarks (SciERC, SciER, TDMSci) in the data folder ``$ABSTRACTA_DATA``.
 
 Every reader returns a :class:`Corpus` of :class:`AnnotatedDoc` built from plain
 frozen dataclasses and tuples (no spaCy types), with one index convention for all
@@ -32,58 +32,25 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from extract.annotated import AnnotatedDoc, Entity, Relation
+from kg.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path("/work/shared/data")
+DATA_ENV = "ABSTRACTA_DATA"
 
 SCIERC_LABELS: tuple[str, ...] = ("Generic", "Material", "Method", "Metric", "OtherScientificTerm", "Task")
 SCIER_LABELS: tuple[str, ...] = ("Dataset", "Method", "Task")
 TDMSCI_LABELS: tuple[str, ...] = ("DATASET", "METRIC", "TASK")
 # TDMSci -> SciER scheme; METRIC has no SciER label and is dropped by default.
 TDMSCI_TO_SCIER: Mapping[str, str | None] = {"TASK": "Task", "DATASET": "Dataset", "METRIC": None}
-
-
-class Entity(NamedTuple):
-    """A typed token span ``[start, end)`` within sentence ``sent``."""
-
-    sent: int
-    start: int
-    end: int
-    label: str
-
-
-class Relation(NamedTuple):
-    """A directed, typed relation between two spans of sentence ``sent`` (ends exclusive)."""
-
-    sent: int
-    h_start: int
-    h_end: int
-    t_start: int
-    t_end: int
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotatedDoc:
-    """One annotated document: gold sentences of gold tokens, entities and relations."""
-
-    doc_id: str
-    sentences: tuple[tuple[str, ...], ...]
-    entities: tuple[Entity, ...]
-    relations: tuple[Relation, ...] = ()
-
-    def entity_tokens(self, ent: Entity) -> tuple[str, ...]:
-        return self.sentences[ent.sent][ent.start : ent.end]
-
-    @property
-    def n_tokens(self) -> int:
-        return sum(len(s) for s in self.sentences)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,24 +365,37 @@ def map_labels(corpus: Corpus, mapping: Mapping[str, str | None] | Callable[[str
     return Corpus(corpus.name, tuple(docs), corpus.unlocated, corpus.unlocated_relations, corpus.notes)
 
 
-def standard_paths(data_dir: Path = DATA_DIR) -> dict[str, Path]:
-    """Where each benchmark split lives in the shared data folder."""
+def data_dir(given: str | Path | None = None) -> Path:
+    """The data folder: ``given``, else ``$ABSTRACTA_DATA``; one clear error when neither is set."""
+    raw = given if given is not None else os.environ.get(DATA_ENV)
+    if not raw:
+        raise ConfigError(f"no data folder given: set {DATA_ENV} (or pass --data) to the folder that holds "
+                          "scierc/, scier/, tdmsci/ and abstracts/")
+    path = Path(raw)
+    if not path.is_dir():
+        raise ConfigError(f"data folder {path} does not exist: set {DATA_ENV} (or --data) to an existing folder")
+    return path
+
+
+def standard_paths(data: Path | None = None) -> dict[str, Path]:
+    """Where each benchmark split lives in the data folder."""
+    root = data if data is not None else data_dir()
     return {
-        "scierc:train": data_dir / "scierc/train.json",
-        "scierc:dev": data_dir / "scierc/dev.json",
-        "scierc:test": data_dir / "scierc/test.json",
-        "scier:train": data_dir / "scier/LLM/train.jsonl",
-        "scier:dev": data_dir / "scier/PLM/dev.jsonl",
-        "scier:test": data_dir / "scier/PLM/test.jsonl",
-        "scier:test_ood": data_dir / "scier/PLM/test_ood.jsonl",
-        "tdmsci:train": data_dir / "tdmsci/TDMSci/train.jsonl",
-        "tdmsci:test": data_dir / "tdmsci/TDMSci/test.jsonl",
+        "scierc:train": root / "scierc/train.json",
+        "scierc:dev": root / "scierc/dev.json",
+        "scierc:test": root / "scierc/test.json",
+        "scier:train": root / "scier/LLM/train.jsonl",
+        "scier:dev": root / "scier/PLM/dev.jsonl",
+        "scier:test": root / "scier/PLM/test.jsonl",
+        "scier:test_ood": root / "scier/PLM/test_ood.jsonl",
+        "tdmsci:train": root / "tdmsci/TDMSci/train.jsonl",
+        "tdmsci:test": root / "tdmsci/TDMSci/test.jsonl",
     }
 
 
-def read_split(key: str, data_dir: Path = DATA_DIR) -> Corpus:
+def read_split(key: str, data: Path | None = None) -> Corpus:
     """Read a split by key (``"scierc:train"``, ``"scier:dev"``, ``"tdmsci:train"``...)."""
-    path = standard_paths(data_dir)[key]
+    path = standard_paths(data)[key]
     corpus_name = key.split(":", 1)[0]
     reader = {"scierc": read_scierc, "scier": read_scier, "tdmsci": read_tdmsci}[corpus_name]
     return reader(path)

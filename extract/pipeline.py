@@ -58,7 +58,7 @@ def rules_fingerprint(seeds_dir: Path = SEEDS_DIR) -> str:
     return h.hexdigest()
 
 
-def _keep_coined_names_whole(nlp: Language) -> None:
+def keep_coined_names_whole(nlp: Language) -> None:
     """Stop the tokenizer splitting unit letters off numbers ("ImageNet-1K" -> "ImageNet-1", "K").
 
     spaCy's default suffix rule for measurement units (km, MB, K, M, ...)
@@ -110,7 +110,7 @@ def relations_fingerprint(model: str | None = RELATION_MODEL) -> str:
 
 
 def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edges: str) -> None:
-    import extract.training.heads  # noqa: F401  (registers abx_keyed_ner)
+    import extract.keyed_ner  # noqa: F401  (registers abx_keyed_ner)
 
     try:
         trained = spacy.load(model_dir)
@@ -136,7 +136,7 @@ def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_
     relation model ``relations`` (a scheme name or directory; None: no relations)."""
     p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
     nlp = spacy.blank("en")
-    _keep_coined_names_whole(nlp)
+    keep_coined_names_whole(nlp)
     nlp.add_pipe("abx_sentencizer", config={"rules_path": p["sentences"]})
     nlp.add_pipe("abx_abbreviations")
     nlp.add_pipe("abx_entities", config={

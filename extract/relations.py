@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
-from extract.corpora import AnnotatedDoc, Entity
+from extract.annotated import AnnotatedDoc, Entity
 from extract.scoring import PRF
 
 log = logging.getLogger(__name__)

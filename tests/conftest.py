@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ from kg.config import SEEDS_DIR, Settings
 
 TESTS_DIR = Path(__file__).resolve().parent
 SEED_FILE = SEEDS_DIR / "000_1ff9c41d867ee307.txt"
+# The annotated benchmarks and abstracts are read from $ABSTRACTA_DATA. When it is unset, the tests look in
+# the data folder that this workplace lays beside a checkout (../shared/data); without it, data tests skip.
+_SIBLING_DATA = TESTS_DIR.parent.parent / "shared" / "data"
+if "ABSTRACTA_DATA" not in os.environ and _SIBLING_DATA.is_dir():
+    os.environ["ABSTRACTA_DATA"] = str(_SIBLING_DATA)
 
 
 @pytest.fixture(scope="session")

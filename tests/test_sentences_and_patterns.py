@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from spacy.tokens import Doc
 
 from extract.components import SentenceSplitter, pattern_tokenizer
-from extract.pipeline import _keep_coined_names_whole, rule_paths
+from extract.pipeline import keep_coined_names_whole, rule_paths
 
 NO_SPLIT = ["al", "e.g", "Fig", "etc"]
 CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]"}
@@ -28,7 +28,7 @@ def _shared_nlp():
 
 def _nlp():
     nlp = spacy.blank("en")
-    _keep_coined_names_whole(nlp)
+    keep_coined_names_whole(nlp)
     return nlp
 
 

@@ -31,7 +31,7 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from extract.corpora import (
-    DATA_DIR,
+    data_dir,
     TDMSCI_TO_SCIER,
     AnnotatedDoc,
     Corpus,
@@ -55,7 +55,7 @@ DEFAULT_MAX_SENTS = 10
 
 # name of a DocBin under build/corpus/ -> (split key, label mapping or None, sentences per doc, spans key).
 # Spans key None: entities are doc.ents (a plain spaCy "ner"); otherwise all gold entities (nested ones
-# included) go to doc.spans[key] for the abx_keyed_ner head of that scheme (extract.training.heads).
+# included) go to doc.spans[key] for the abx_keyed_ner head of that scheme (extract.keyed_ner).
 DATASETS: dict[str, tuple[str, dict[str, str | None] | None, int | None, str | None]] = {
     "scierc_train": ("scierc:train", None, None, None),
     "scierc_dev": ("scierc:dev", None, None, None),
@@ -148,21 +148,21 @@ def corpus_to_docs(
     return docs
 
 
-def load_dataset(name: str, data_dir: Path = DATA_DIR) -> tuple[Corpus, int | None, str | None]:
+def load_dataset(name: str, data: Path | None = None) -> tuple[Corpus, int | None, str | None]:
     key, mapping, max_sents, spans_key = DATASETS[name]
-    corpus = read_split(key, data_dir)
+    corpus = read_split(key, data)
     if mapping is not None:
         corpus = map_labels(corpus, mapping)
     return corpus, max_sents, spans_key
 
 
-def prepare_corpora(out_dir: Path = CORPUS_DIR, data_dir: Path = DATA_DIR, names: Iterable[str] = DATASETS) -> dict:
+def prepare_corpora(out_dir: Path = CORPUS_DIR, data: Path | None = None, names: Iterable[str] = DATASETS) -> dict:
     """Write one ``DocBin`` per dataset to ``out_dir``; return a summary per file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab = spacy.blank("en").vocab
     summary = {}
     for name in names:
-        corpus, max_sents, spans_key = load_dataset(name, data_dir)
+        corpus, max_sents, spans_key = load_dataset(name, data)
         docs = corpus_to_docs(vocab, corpus, max_sents=max_sents, spans_key=spans_key)
         DocBin(docs=docs, store_user_data=False).to_disk(out_dir / f"{name}.spacy")
         summary[name] = {
@@ -204,7 +204,7 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 
     from spacy.cli.train import train as spacy_train
 
-    import extract.training.heads  # noqa: F401  (registers abx_keyed_ner for the configs)
+    import extract.keyed_ner  # noqa: F401  (registers abx_keyed_ner for the configs)
 
     def resolve(spec: str) -> Path:
         names = spec.split("+")
@@ -241,7 +241,7 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 
 def load_pipeline(path: str | Path) -> Language:
     """``spacy.load`` with our custom factories registered (``abx_keyed_ner``)."""
-    import extract.training.heads  # noqa: F401
+    import extract.keyed_ner  # noqa: F401
 
     return spacy.load(path)
 
@@ -379,7 +379,7 @@ def measure_throughput(nlp: Language, texts: Sequence[str], *, repeats: int = 5,
 
 # ------------------------------------------------------------------ unlabelled text for `spacy pretrain`
 
-ABSTRACTS_PATH = DATA_DIR / "abstracts" / "ml_conference_abstracts.jsonl.gz"
+ABSTRACTS_FILE = Path("abstracts") / "ml_conference_abstracts.jsonl.gz"
 EVAL_SPLITS = ("scierc:dev", "scierc:test", "scier:dev", "scier:test", "scier:test_ood")
 
 
@@ -405,7 +405,7 @@ def prepare_pretrain_text(out_path: Path = BUILD_DIR / "pretrain" / "raw.jsonl",
                 n = norm("".join(sent))
                 if len(n) >= probe_chars:
                     probes.add(n[:probe_chars])
-    with gzip.open(ABSTRACTS_PATH, "rt", encoding="utf-8") as fh:
+    with gzip.open(data_dir() / ABSTRACTS_FILE, "rt", encoding="utf-8") as fh:
         records = [json.loads(line) for line in fh if line.strip()]
     random.Random(0).shuffle(records)
     kept = dropped = 0

@@ -1,0 +1,161 @@
+"""``python -m extract.training.annotation batch|check|ingest``: the annotation loop's verbs.
+
+- ``batch``: write papers ``--from``..``--to`` of the uid list (1-based, inclusive) as batch files
+  of ``--size`` papers (uid, title, abstract), for annotators; under the git-ignored ``build/``.
+- ``check BATCH ANSWER``: align an annotator's answer (the brief's JSON list) with its batch and
+  print every problem, one line each; exit 1 when there is any. Annotators run it themselves.
+- ``ingest BATCH ANSWER --into FILE``: the same check, then add the accepted records to ``FILE``
+  (``--partial`` keeps the accepted ones when others are rejected, and lists the rejected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from extract.training.annotation.align import align
+from extract.training.annotation.source import Paper, data_dir, read_papers, read_uids, uids_file
+from extract.training.annotation.store import ANNOTATIONS_DIR, read_records, write_records
+from kg.errors import AbstractaError, InputError
+
+log = logging.getLogger(__name__)
+
+
+def read_batch(path: Path) -> list[Paper]:
+    papers = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            papers.append(Paper(uid=rec["uid"], title=rec["title"], abstract=rec["abstract"]))
+    return papers
+
+
+def read_answer(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text(encoding="utf-8").strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        answer = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}: not a JSON list ({err.msg} at line {err.lineno}); write one JSON list of objects") from None
+    if not isinstance(answer, list) or not all(isinstance(a, dict) for a in answer):
+        raise InputError(f"{path}: must be one JSON list of objects, one per paper")
+    return answer
+
+
+def check(batch: list[Paper], answer: list[dict[str, Any]], source: str) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Accepted guide records and the problems per uid (``*`` for the file as a whole)."""
+    problems: dict[str, list[str]] = {}
+    by_uid = {}
+    for rec in answer:
+        uid = rec.get("uid")
+        if uid in by_uid:
+            problems.setdefault(str(uid), []).append("answered twice: keep one object per paper")
+        by_uid[uid] = rec
+    extra = [u for u in by_uid if u not in {p.uid for p in batch}]
+    if extra:
+        problems.setdefault("*", []).append(f"uids not in the batch: {extra}")
+    accepted = []
+    for paper in batch:
+        rec = by_uid.get(paper.uid)
+        if rec is None:
+            problems.setdefault(paper.uid, []).append("no answer for this paper")
+            continue
+        record, found = align(rec, paper)
+        if found:
+            problems.setdefault(paper.uid, []).extend(found)
+        else:
+            record["source"] = source
+            accepted.append(record)
+    return accepted, problems
+
+
+def _report(problems: dict[str, list[str]]) -> None:
+    for uid, lines in problems.items():
+        for line in lines:
+            print(f"{uid}: {line}")  # noqa: T201
+
+
+def _batch_cmd(args: argparse.Namespace) -> int:
+    uids = read_uids(uids_file(args.uids))
+    chosen = uids[args.start - 1 : args.end]
+    papers = read_papers(chosen, data_dir(args.data))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for k in range(0, len(chosen), args.size):
+        path = args.out / f"{args.name}-{k // args.size + 1:03d}.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for uid in chosen[k : k + args.size]:
+                p = papers[uid]
+                fh.write(json.dumps({"uid": uid, "title": p.title, "abstract": p.abstract}, ensure_ascii=False) + "\n")
+        log.info("wrote %s", path)
+    return 0
+
+
+def _check_cmd(args: argparse.Namespace) -> int:
+    accepted, problems = check(read_batch(args.batch), read_answer(args.answer), args.batch.stem)
+    _report(problems)
+    n = len(read_batch(args.batch))
+    print(f"{len(accepted)} of {n} papers accepted" + ("" if problems else "; no problems"))  # noqa: T201
+    if args.into and (not problems or args.partial):
+        total = write_records(args.into, accepted)
+        print(f"{args.into}: {total} records")  # noqa: T201
+    return 1 if problems else 0
+
+
+HELD_EVERY = 10  # every 10th train record is held out: early stopping and confidence fitting
+
+
+def split_train(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(fit, held): every ``HELD_EVERY``-th record of the train file is held out, the rest fitted."""
+    held = [r for i, r in enumerate(records) if i % HELD_EVERY == HELD_EVERY - 1]
+    fit = [r for i, r in enumerate(records) if i % HELD_EVERY != HELD_EVERY - 1]
+    return fit, held
+
+
+def _prepare_cmd(args: argparse.Namespace) -> int:
+    from extract.training.annotation.spacy_docs import write_docbin
+
+    train = read_records(args.annotations / "train.jsonl")
+    dev = read_records(args.annotations / "dev.jsonl")
+    fit, held = split_train(train)
+    papers = read_papers([r["uid"] for r in train + dev], data_dir(args.data))
+    for name, recs in (("abx_train", fit), ("abx_held", held), ("abx_dev", dev)):
+        counts = write_docbin(recs, papers, args.out / f"{name}.spacy")
+        print(f"{name}: {len(recs)} papers, {counts}")  # noqa: T201
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    p = argparse.ArgumentParser(prog="python -m extract.training.annotation")
+    sub = p.add_subparsers(dest="verb", required=True)
+    b = sub.add_parser("batch", help="write batch files for annotators")
+    b.add_argument("--from", dest="start", type=int, required=True, help="first position in the uid list (1-based)")
+    b.add_argument("--to", dest="end", type=int, required=True, help="last position (inclusive)")
+    b.add_argument("--size", type=int, default=20)
+    b.add_argument("--name", required=True, help="batch name prefix, e.g. dev or train")
+    b.add_argument("--out", type=Path, default=Path("build/annotation/batches"))
+    b.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
+    b.add_argument("--uids", default=None, help="uids.txt (else $ABSTRACTA_ANNOTATION/uids.txt)")
+    for verb in ("check", "ingest"):
+        c = sub.add_parser(verb, help="check an annotator's answer" + (" and store it" if verb == "ingest" else ""))
+        c.add_argument("batch", type=Path)
+        c.add_argument("answer", type=Path)
+        c.add_argument("--into", type=Path, required=verb == "ingest", default=None)
+        c.add_argument("--partial", action="store_true", help="store the accepted records even if others are rejected")
+    pr = sub.add_parser("prepare", help="write the NER training DocBins (fit, held-out, dev) under build/corpus")
+    pr.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
+    pr.add_argument("--out", type=Path, default=Path("build/corpus"))
+    pr.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
+    args = p.parse_args(argv)
+    verbs = {"batch": _batch_cmd, "check": _check_cmd, "ingest": _check_cmd, "prepare": _prepare_cmd}
+    try:
+        return verbs[args.verb](args)
+    except AbstractaError as err:
+        print(f"error: {err}", file=sys.stderr)  # noqa: T201
+        return 1
