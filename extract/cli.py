@@ -67,7 +67,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.format == "abstracta":
         from extract.training.annotation.evaluate import evaluate_lines
 
-        for line in evaluate_lines(args.path, data=args.data, limit=args.limit):
+        extractor = None
+        if args.ner or args.decisions:
+            from extract.decisions import DECISIONS_DIR
+            from extract.extractor import Extractor
+            from extract.pipeline import NER_MODEL
+
+            no = {"none", ""}
+            extractor = Extractor(model_dir=Path(args.ner) if args.ner else NER_MODEL,
+                                  decisions=None if args.decisions in no else Path(args.decisions or DECISIONS_DIR))
+        for line in evaluate_lines(args.path, data=args.data, limit=args.limit, extractor=extractor):
             print(line)
         return 0
     from extract.evaluate import evaluate_main
@@ -104,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     e.add_argument("--mode", default="both", choices=("both", "model", "rules"),
                    help="what predicts entities (default: the model, then the rules where it found nothing)")
     e.add_argument("--limit", type=int, help="only the first N documents")
+    e.add_argument("--ner", default=None, help="abstracta only: a NER model directory instead of the shipped one")
+    e.add_argument("--decisions", default=None,
+                   help="abstracta only: a decisions directory instead of the shipped one "
+                        "('none': candidates as found)")
     e.add_argument("--bootstrap", type=_resamples, default=0, metavar="N",
                    help="add 95%% intervals of the micro F1s, from N resamples of the documents (e.g. 1000)")
     e.add_argument("path", help="a benchmark file, e.g. ../shared/data/scierc/dev.json")

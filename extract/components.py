@@ -526,6 +526,7 @@ class UrlFinder:
 
 # Which labels of each trained head become which entity types of the graph.
 MODEL_LABEL_MAP: dict[str, dict[str, str]] = {
+    "abstracta": {"Method": "Method", "Dataset": "Dataset", "Task": "Task", "Metric": "Metric"},
     "scier": {"Method": "Method", "Dataset": "Dataset", "Task": "Task"},
     "scierc": {"Metric": "Metric"},
 }
@@ -667,8 +668,8 @@ class SpanRepeats:
 
 # Among overlapping candidates of equal length, lower wins: an abbreviation's
 # long form beats a gazetteer hit, which beats a head-noun phrase, and so on.
-_PRIORITY = {"abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "model-scier": 2, "model-scierc": 3,
-             "task-head": 3, "name-shape": 4}
+_PRIORITY = {"model-abstracta": 1, "abbreviation": 1, "gazetteer": 2, "dataset-cue": 2, "model-scier": 2,
+             "model-scierc": 3, "task-head": 3, "name-shape": 4}
 
 
 def resolve_overlaps(doc: Doc) -> list[tuple[Span, bool, tuple[str, ...]]]:

@@ -83,6 +83,10 @@ def _mentions(doc: Doc, section: Section, text: str, long_forms: dict[str, str],
     return out
 
 
+# The claim rule's cue kinds (seeds/patterns/claims.json) as the guide's claim kinds.
+CLAIM_KIND_OF_CUE = {"proves": "theory", "finds": "finding"}
+
+
 def _claims(doc: Doc, section: Section, text: str, priors: Priors) -> list[Claim]:
     out = []
     for sent, kind, cue in doc._.abx_claims or []:
@@ -91,7 +95,7 @@ def _claims(doc: Doc, section: Section, text: str, priors: Priors) -> list[Claim
             Quantity(n.value, n.unit, n.text, sent.start_char + n.start, sent.start_char + n.end, n.qualifier)
             for n in rules.find_numbers(where.text)
         )
-        out.append(Claim(where, kind, cue, quantities, score=priors.claim(kind)))
+        out.append(Claim(where, CLAIM_KIND_OF_CUE.get(kind, "result"), cue, quantities, score=priors.claim(kind)))
     return out
 
 

@@ -110,13 +110,14 @@ def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | Non
     ``bootstrap`` > 0 adds a 95% interval to the micro F1 of entities and relations (boundaries):
     the documents drawn again with replacement that many times (seed 0, so the figures repeat).
     """
-    from extract.pipeline import ALL_HEADS, build_pipeline
+    from extract.pipeline import ALL_HEADS, NER_JOINT, build_pipeline
     from extract.scoring import bootstrap_f1
     from extract.training import PRF, gold_spans, score_spans, tokens_doc
 
     corpus = _read(fmt, Path(path))
     docs = list(corpus.docs[:limit] if limit else corpus.docs)
-    nlp = nlp or build_pipeline(heads=ALL_HEADS, relations=None)  # relations are scored from its entities
+    # relations are scored from its entities
+    nlp = nlp or build_pipeline(model_dir=NER_JOINT, heads=ALL_HEADS, relations=None)
     gold, pred, predicted_entities = [], [], []
     for ad in docs:
         doc = tokens_doc(nlp.vocab, ad.sentences)

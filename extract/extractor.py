@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from extract.convert import to_extraction
+from extract.decisions import DECISIONS_DIR, Decider
 from extract.pipeline import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
@@ -25,11 +27,22 @@ from kg.model import Extraction, Paper
 logger = logging.getLogger(__name__)
 
 
+def decisions_fingerprint(path: Path | None = DECISIONS_DIR) -> str:
+    """A short hash of the decision models' files ("none" without decisions)."""
+    if path is None:
+        return "none"
+    h = hashlib.blake2b(digest_size=4)
+    for name in sorted(path.glob("*.json")):
+        h.update(name.read_bytes())
+    return h.hexdigest()
+
+
 def extractor_version(seeds_dir: Path = SEEDS_DIR, model_dir: Path | None = NER_MODEL,
-                      relations: str | None = RELATION_MODEL) -> str:
+                      relations: str | None = RELATION_MODEL, decisions: Path | None = DECISIONS_DIR) -> str:
     """The version an Extractor built from these rules and models would stamp on its output (cheap)."""
-    return (f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}+ner.{model_fingerprint(model_dir)}.scier"
-            f"+rel.{relations_fingerprint(relations)}.{relations or 'none'}")
+    return (f"{EXTRACTOR_VERSION}+rules.{rules_fingerprint(seeds_dir)}+ner.{model_fingerprint(model_dir)}"
+            f".{model_dir.name if model_dir else 'none'}"
+            f"+rel.{relations_fingerprint(relations)}.{relations or 'none'}+dec.{decisions_fingerprint(decisions)}")
 
 
 class Extractor:
@@ -40,11 +53,12 @@ class Extractor:
     """
 
     def __init__(self, seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
-                 relations: str | None = RELATION_MODEL) -> None:
+                 relations: str | None = RELATION_MODEL, decisions: Path | None = DECISIONS_DIR) -> None:
         self.nlp = build_pipeline(seeds_dir, model_dir=model_dir, relations=relations)
         self.name = EXTRACTOR_NAME
-        self.version = extractor_version(seeds_dir, model_dir, relations)
+        self.version = extractor_version(seeds_dir, model_dir, relations, decisions)
         self.priors = Priors.load(rule_paths(seeds_dir)["scores"])
+        self.decider = Decider.load(decisions) if decisions is not None else None
 
     def extract(self, paper: Paper) -> Extraction:
         return next(self.extract_many([paper]))
@@ -69,5 +83,6 @@ class Extractor:
                 docs.append(doc)
         processed = list(self.nlp.pipe(docs))
         for i, paper in enumerate(papers):
-            yield to_extraction(paper, processed[2 * i], processed[2 * i + 1],
-                                extractor=self.name, version=self.version, priors=self.priors)
+            ex = to_extraction(paper, processed[2 * i], processed[2 * i + 1],
+                               extractor=self.name, version=self.version, priors=self.priors)
+            yield self.decider.apply(ex) if self.decider is not None else ex

@@ -23,8 +23,11 @@ EXTRACTOR_NAME = "abstracta"
 # 1.2: relations between mentions; 1.3: a head's names repeated across the document; 1.4: sentences may start
 # with a coined name ("SynMirror", "KinyaBERT"), and a closing quote or bracket after a full stop stays in its sentence
 EXTRACTOR_VERSION = "1.4"
-# The trained NER (shared encoder, SciERC and SciER heads); see its README.md for data and scores.
-NER_MODEL: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
+# The benchmark NER (shared encoder, SciERC and SciER heads): what `extract evaluate` scores on SciERC/SciER/TDMSci.
+NER_JOINT: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
+# The graph's NER: the same encoder, fine-tuned with one head on our own annotations (docs/annotation-guide.md).
+NER_ABSTRACTA: Path = PROJECT_ROOT / "extract" / "models" / "ner_abstracta"
+NER_MODEL: Path = NER_ABSTRACTA
 
 _RULE_FILES = {
     "sentences": "patterns/sentences.json",
@@ -79,10 +82,10 @@ def model_fingerprint(model_dir: Path | None = NER_MODEL) -> str:
     return h.hexdigest()
 
 
-# The graph takes Method/Dataset/Task from the SciER head; the SciERC head (its Metric F1 is 38 on
-# dev, and the gazetteer covers metrics) costs a third of the model's time, so it runs only where
+# The graph takes its entity candidates from our own head (ner_abstracta); a model without it gives
+# SciER's (ner_scier). The SciERC head costs a third of the model's time, so it runs only where
 # SciERC's own labels are needed: `python -m extract evaluate --format scierc|tdmsci`.
-GRAPH_HEADS: tuple[str, ...] = ("ner_scier",)
+GRAPH_HEADS: tuple[str, ...] = ("ner_abstracta", "ner_scier")
 ALL_HEADS: tuple[str, ...] = ("ner_scier", "ner_scierc")
 
 # The relation model the graph runs (see docs/relations-notes.md, "Relations in the graph"): SciER's, on the
@@ -117,10 +120,12 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edge
     except (OSError, ValueError) as e:
         raise ExtractionError(f"cannot load the trained model {model_dir}: {e}; restore it from git "
                               f"or build without it (Extractor(model_dir=None))") from e
+    added = []
     for name in trained.pipe_names:  # sourced together, the heads stay wired to their shared encoder
         if name == "tok2vec" or name in heads:
             nlp.add_pipe(name, source=trained, before="abx_entities")
-    schemes = {h.removeprefix("ner_") for h in heads}
+            added.append(name)
+    schemes = {h.removeprefix("ner_") for h in added if h != "tok2vec"}
     nlp.add_pipe("abx_span_edges", before="abx_entities",
                  config={"rules_path": span_edges, "span_keys": sorted(schemes)})
     nlp.add_pipe("abx_span_repeats", before="abx_entities", config={"span_keys": sorted(schemes)})

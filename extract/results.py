@@ -7,6 +7,7 @@ sentence), so it is independent of spaCy and testable on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from kg.model import Claim, EntityType, Mention, Quantity, Relation, RelationLabel, Result, Role
 
@@ -25,7 +26,7 @@ def _nearest(mentions: list[Mention], pos: int) -> Mention | None:
 
 
 def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], mentions: list[Mention],
-                    proposed: str | None) -> tuple[Result, ...]:
+                    proposed: str | None, outcomes: Collection[Quantity] | None = None) -> tuple[Result, ...]:
     """Results of one claim sentence.
 
     Args:
@@ -33,12 +34,17 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
             where quantity and mention offsets point.
         mentions: typed mentions inside the sentence.
         proposed: the name the paper proposes, if any (the subject of "our method ...").
+        outcomes: the quantities that are measured outcomes, where a trained decision chose them;
+            else a unit rule chooses.
     """
     by_type = {t: [m for m in mentions if m.label is t] for t in EntityType}
     # A bare decimal is a score only beside a metric ("BLEU of 28.4", "1.27 bits per character");
     # bare integers are mostly settings ("6-bit", "8 GPUs").
-    values = [q for q in quantities if q.unit in _RESULT_UNITS
-              and (q.unit or q.qualifier or ("." in q.text and by_type[EntityType.METRIC]))]
+    if outcomes is not None:
+        values = [q for q in quantities if q in outcomes]
+    else:
+        values = [q for q in quantities if q.unit in _RESULT_UNITS
+                  and (q.unit or q.qualifier or ("." in q.text and by_type[EntityType.METRIC]))]
     if not values:
         return ()
     methods = by_type[EntityType.METHOD]

@@ -61,7 +61,8 @@ def from_dict(d: dict[str, Any]) -> Extraction:
     claims = tuple(
         Claim(_span(c["sentence"]), c["kind"], c["cue"], tuple(_quantity(q) for q in c["quantities"]),
               tuple(Result(_quantity(r["quantity"]), r["method"], r["dataset"], r["metric"], r["baseline"],
-                           r["condition"], r["direction"]) for r in c["results"]),
+                           r["condition"], r["direction"], r.get("kind"), r.get("score"))
+                    for r in c["results"]),
               c["score"])
         for c in d["claims"])
     return Extraction(

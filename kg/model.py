@@ -135,13 +135,20 @@ class Result:
     baseline: str | None = None
     condition: str | None = None
     direction: str | None = None  # "increase" | "decrease"
+    kind: str | None = None  # "score" | "gain" | "reduction" | "ratio" | "other" (docs/annotation-guide.md)
+    score: float | None = None  # a fitted probability that the result is right, where a trained decision set it
 
     def confidence(self, claim_score: float) -> float:
-        """How far to trust the result: as its claim, and less the more of method, dataset, metric is missing.
+        """How far to trust the result: its fitted ``score`` where set; else as its claim, and less the more of
+        method, dataset, metric is missing.
 
         >>> Result(Quantity(1.7, "%", "1.7%", 0, 4), method="M").confidence(0.9)
         0.54
+        >>> Result(Quantity(1.7, "%", "1.7%", 0, 4), score=0.83).confidence(0.9)
+        0.83
         """
+        if self.score is not None:
+            return self.score
         filled = sum(1 for x in (self.method, self.dataset, self.metric) if x)
         return round(claim_score * (0.4 + 0.2 * filled), 4)
 

@@ -26,7 +26,6 @@ from kg.model import (
     Role,
     Section,  # noqa: F401 - used by the doctest of link_confidence
     TextSpan,
-    noisy_or,
 )
 from kg.relations import HIERARCHICAL, Statement, statements
 from kg.vocab import ABX, bind_prefixes
@@ -106,8 +105,7 @@ def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Men
     yield from _span_triples(ev, m.span)
 
 
-def extraction_triples(ex: Extraction, table: EntityTable, base: str,
-                       support_per_paper: float = 0.1) -> Iterator[Triple]:
+def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterator[Triple]:
     """All triples of one paper: the paper, its entity links with evidence, its claims."""
     p = URIRef(iri.paper_iri(base, ex.paper.key))
     agent = URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
@@ -122,11 +120,15 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str,
     for key, mentions in sorted(by_entity.items()):
         entity = table.entities[key]
         e = URIRef(iri.entity_iri(base, key))
-        proposed = any(m.role is Role.PROPOSES for m in mentions)
-        role = Role.PROPOSES if proposed else DEFAULT_ROLE[entity.type]
+        if any(m.role is Role.PROPOSES for m in mentions):
+            role = Role.PROPOSES
+        elif all(m.role is Role.MENTIONS for m in mentions):
+            role = Role.MENTIONS  # named only in the abstract's background (extract.decisions)
+        else:
+            role = DEFAULT_ROLE[entity.type]
         predicate = ABX[role.value]
         yield p, predicate, e
-        confidence = link_confidence(mentions, entity.paper_count, support_per_paper)
+        confidence = link_confidence(mentions)
         for m in mentions:
             yield from _mention_triples(p, e, predicate, role, m, agent, confidence)
             sentence_entities.setdefault((m.sentence.section.value, m.sentence.start), set()).add(e)
@@ -172,6 +174,8 @@ def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTabl
         yield r, ABX.qualifier, Literal(q.qualifier)
     if result.direction:
         yield r, ABX.direction, Literal(result.direction)
+    if result.kind:
+        yield r, ABX.resultKind, Literal(result.kind)
     for prop, text in ((ABX.resultMethod, result.method), (ABX.resultDataset, result.dataset),
                        (ABX.resultMetric, result.metric), (ABX.baseline, result.baseline),
                        (ABX.condition, result.condition)):
@@ -189,17 +193,20 @@ def _decimal(value: float) -> Literal:
     return Literal(repr(value) if value != int(value) else str(int(value)), datatype=XSD.decimal)
 
 
-def link_confidence(mentions: list[Mention], paper_count: int, support_per_paper: float) -> float:
-    """Confidence in a paper-entity link: its mentions in the paper, then support from other papers.
+def link_confidence(mentions: list[Mention]) -> float:
+    """Confidence in a paper-entity link: the best score among its mentions in the paper.
+
+    The extractor's decisions score every mention of a link with the link's probability, fitted on
+    held-out annotations (``extract.decisions``), so the link keeps that number: other papers naming
+    the same entity say nothing about whether this paper uses it.
 
     >>> m = Mention(TextSpan(Section.ABSTRACT, 0, 1, "x"), EntityType.METHOD, Role.USES,
     ...             TextSpan(Section.ABSTRACT, 0, 1, "x"), "name-shape", score=0.5)
-    >>> round(link_confidence([m], 1, 0.1), 3), round(link_confidence([m, m], 1, 0.1), 3)
-    (0.5, 0.75)
-    >>> round(link_confidence([m], 3, 0.1), 3)
-    0.595
+    >>> from dataclasses import replace
+    >>> link_confidence([m, replace(m, score=0.8)])
+    0.8
     """
-    return noisy_or([noisy_or(m.score for m in mentions), *([support_per_paper] * max(0, paper_count - 1))])
+    return max(m.score for m in mentions)
 
 
 def entity_triples(table: EntityTable, base_iri: str) -> Iterator[Triple]:
@@ -238,7 +245,7 @@ def graph_triples(extractions: Iterable[Extraction], base: str, variants: Varian
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
     for ex in exs:
-        yield from extraction_triples(ex, table, base, support_per_paper)
+        yield from extraction_triples(ex, table, base)
     yield from relation_triples(statements(exs, table, support_per_paper), base)
 
 

@@ -56,6 +56,7 @@ class ABX(DefinedNamespace):
     baselineText: URIRef
     condition: URIRef
     direction: URIRef
+    resultKind: URIRef
 
     # evidence
     hasEvidence: URIRef

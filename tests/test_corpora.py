@@ -9,10 +9,10 @@ import pytest
 import spacy
 
 from extract.corpora import (
-    data_dir,
     AnnotatedDoc,
     Entity,
     Relation,
+    data_dir,
     locate_entities,
     map_labels,
     read_scier,
@@ -20,8 +20,8 @@ from extract.corpora import (
     read_split,
     read_tdmsci,
 )
-from kg.errors import ConfigError
 from extract.training import annotated_to_doc, corpus_to_docs, gold_spans, score_spans
+from kg.errors import ConfigError
 
 
 def _jsonl(path: Path, *records: object) -> Path:

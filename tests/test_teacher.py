@@ -153,7 +153,7 @@ def test_bio_round_trips_any_non_overlapping_annotation(segments, tail) -> None:
 def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path) -> None:  # noqa: ANN001
     import json
 
-    from extract.pipeline import NER_MODEL
+    from extract.pipeline import NER_JOINT as NER_MODEL
     from extract.training import export_model, load_pipeline
 
     texts = ["We train a convolutional neural network on ImageNet for image classification.",

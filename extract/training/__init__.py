@@ -31,10 +31,10 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from extract.corpora import (
-    data_dir,
     TDMSCI_TO_SCIER,
     AnnotatedDoc,
     Corpus,
+    data_dir,
     map_labels,
     read_split,
 )

@@ -285,13 +285,13 @@ def label_relations(
     ``{"tokens": [...], "spans": [[start, end, label], ...], "pairs": [[i, j, p_0, ..., p_k], ...]}``
     (``i``, ``j`` index ``spans``, ``i`` first in the text; ``p`` the teacher's class probabilities).
     """
-    from extract.pipeline import ALL_HEADS, build_pipeline
+    from extract.pipeline import ALL_HEADS, NER_JOINT, build_pipeline
 
     torch = _torch()
     torch.set_num_threads(threads)
     teacher = RelationTeacher.load(teacher_dir)
     teacher.encoder.eval()
-    nlp = build_pipeline(heads=ALL_HEADS, relations=None)
+    nlp = build_pipeline(model_dir=NER_JOINT, heads=ALL_HEADS, relations=None)
     keep = [SENTENCIZER, "tok2vec", *ALL_HEADS]
     missing = [name for name in keep if name not in nlp.pipe_names]
     if missing:

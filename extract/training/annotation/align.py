@@ -47,7 +47,8 @@ def find_all(paper: Paper, name: str) -> list[Mention]:
     """Every bounded, case-insensitive occurrence of ``name`` (or its plural) in title and abstract."""
     if not name.strip():
         return []
-    body = r"\s+".join(re.escape(part) for part in name.split())
+    # words may be joined by spaces or hyphens either way ("zero-shot" / "Zero Shot")
+    body = r"[\s\-]+".join(re.escape(part) for part in re.split(r"[\s\-]+", name.strip()) if part)
     pattern = re.compile(body + r"(?-i:e?s)?", re.IGNORECASE)
     found: list[Mention] = []
     for section in ("title", "abstract"):
@@ -134,7 +135,8 @@ def _entities(rec: Mapping[str, Any], paper: Paper, problems: list[str]) -> list
             seen[folded] = key
             mentions = find_all(paper, name)
             if not mentions:
-                problems.append(f"entity {name!r} ({key}) is not in the title or abstract: copy the name exactly as written")
+                problems.append(f"entity {name!r} ({key}) is not in the title or abstract: "
+                                "copy the name exactly as written")
                 continue
             entity: dict[str, Any] = {"name": name, "type": etype, "role": role}
             other = abbrevs.get(folded)
@@ -184,7 +186,8 @@ def _claims(rec: Mapping[str, Any], paper: Paper, problems: list[str]) -> list[d
     return claims
 
 
-def _results(rec: Mapping[str, Any], paper: Paper, claims: Sequence[dict[str, Any] | None], problems: list[str]) -> list[dict[str, Any]]:
+def _results(rec: Mapping[str, Any], paper: Paper, claims: Sequence[dict[str, Any] | None],
+             problems: list[str]) -> list[dict[str, Any]]:
     results = []
     used: set[tuple[int, int]] = set()
     for i, r in enumerate(rec.get("results") or []):

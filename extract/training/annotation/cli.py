@@ -42,13 +42,15 @@ def read_answer(path: Path) -> list[dict[str, Any]]:
     try:
         answer = json.loads(text)
     except json.JSONDecodeError as err:
-        raise InputError(f"{path}: not a JSON list ({err.msg} at line {err.lineno}); write one JSON list of objects") from None
+        raise InputError(f"{path}: not a JSON list ({err.msg} at line {err.lineno}); "
+                         "write one JSON list of objects") from None
     if not isinstance(answer, list) or not all(isinstance(a, dict) for a in answer):
         raise InputError(f"{path}: must be one JSON list of objects, one per paper")
     return answer
 
 
-def check(batch: list[Paper], answer: list[dict[str, Any]], source: str) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+def check(batch: list[Paper], answer: list[dict[str, Any]],
+          source: str) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """Accepted guide records and the problems per uid (``*`` for the file as a whole)."""
     problems: dict[str, list[str]] = {}
     by_uid = {}
@@ -86,8 +88,11 @@ def _batch_cmd(args: argparse.Namespace) -> int:
     chosen = uids[args.start - 1 : args.end]
     papers = read_papers(chosen, data_dir(args.data))
     args.out.mkdir(parents=True, exist_ok=True)
-    for k in range(0, len(chosen), args.size):
-        path = args.out / f"{args.name}-{k // args.size + 1:03d}.jsonl"
+    paths = [args.out / f"{args.name}-{k // args.size + 1:03d}.jsonl" for k in range(0, len(chosen), args.size)]
+    taken = [p for p in paths if p.exists()]
+    if taken:
+        raise InputError(f"batch file {taken[0]} exists (answers may refer to it): choose another --name")
+    for k, path in zip(range(0, len(chosen), args.size), paths, strict=True):
         with path.open("w", encoding="utf-8") as fh:
             for uid in chosen[k : k + args.size]:
                 p = papers[uid]
@@ -124,9 +129,51 @@ def _prepare_cmd(args: argparse.Namespace) -> int:
     dev = read_records(args.annotations / "dev.jsonl")
     fit, held = split_train(train)
     papers = read_papers([r["uid"] for r in train + dev], data_dir(args.data))
-    for name, recs in (("abx_train", fit), ("abx_held", held), ("abx_dev", dev)):
+    folds = [[r for i, r in enumerate(train) if i % 2 == k] for k in (0, 1)]
+    for name, recs in (("abx_train", fit), ("abx_held", held), ("abx_dev", dev),
+                       ("abx_fold0", folds[0]), ("abx_fold1", folds[1])):
         counts = write_docbin(recs, papers, args.out / f"{name}.spacy")
         print(f"{name}: {len(recs)} papers, {counts}")  # noqa: T201
+    return 0
+
+
+def _fit_cmd(args: argparse.Namespace) -> int:
+    from extract.extractor import Extractor
+    from extract.training.annotation.fit import fit_decisions
+    from kg.model import Paper as InputPaper
+
+    train = read_records(args.annotations / "train.jsonl")
+    fit, held = split_train(train)
+    papers = read_papers([r["uid"] for r in train], data_dir(args.data))
+
+    def candidates(ner: Path, records: list[dict[str, Any]]) -> list:
+        """The candidate extractions of ``records`` by ``ner``, kept under ``--cache`` between runs."""
+        from kg import codec
+
+        cache = args.cache / f"{ner.resolve().as_posix().replace('/', '_')}.jsonl" if args.cache else None
+        done = {}
+        if cache is not None and cache.exists():
+            done = {d["paper"]["key"]: d for d in map(json.loads, cache.read_text(encoding="utf-8").splitlines())}
+        todo = [r for r in records if r["uid"] not in done]
+        if todo:
+            extractor = Extractor(model_dir=ner, decisions=None)
+            inputs = [InputPaper(key=r["uid"], title=papers[r["uid"]].title, abstract=papers[r["uid"]].abstract)
+                      for r in todo]
+            for ex in extractor.extract_many(inputs):
+                done[ex.paper.key] = codec.to_dict(ex)
+            if cache is not None:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                cache.write_text("".join(json.dumps(d) + "\n" for d in done.values()), encoding="utf-8")
+        return [(codec.from_dict(done[r["uid"]]), r) for r in records]
+
+    # a fit paper's candidates come from the NER trained on the other half of train (abx_fold0 / abx_fold1);
+    # a held paper's from the NER that ships (trained on the fit papers only)
+    fit_pairs = []
+    for k, ner in enumerate(args.folds):
+        fold = {r["uid"] for i, r in enumerate(train) if i % 2 == k}
+        fit_pairs += candidates(ner, [r for r in fit if r["uid"] not in fold])
+    report = fit_decisions(fit_pairs, candidates(args.ner, held), args.out)
+    print(json.dumps(report))  # noqa: T201
     return 0
 
 
@@ -152,8 +199,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     pr.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
     pr.add_argument("--out", type=Path, default=Path("build/corpus"))
     pr.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
+    f = sub.add_parser("fit", help="fit the paper-level decisions on train (candidates from cross-fitted NERs)")
+    f.add_argument("--ner", type=Path, required=True, help="the NER that ships (trained on abx_train)")
+    f.add_argument("--folds", type=Path, nargs=2, required=True,
+                   help="the two NERs trained on abx_fold0 and abx_fold1 (for the fit papers' candidates)")
+    f.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
+    f.add_argument("--out", type=Path, default=Path("extract/models/decisions"))
+    f.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
+    f.add_argument("--cache", type=Path, default=None,
+                   help="keep each NER's candidate extractions here between runs (e.g. build/candidates)")
     args = p.parse_args(argv)
-    verbs = {"batch": _batch_cmd, "check": _check_cmd, "ingest": _check_cmd, "prepare": _prepare_cmd}
+    verbs = {"fit": _fit_cmd, "batch": _batch_cmd, "check": _check_cmd, "ingest": _check_cmd, "prepare": _prepare_cmd}
     try:
         return verbs[args.verb](args)
     except AbstractaError as err:

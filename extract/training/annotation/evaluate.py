@@ -45,7 +45,8 @@ def evaluate_lines(path: str | Path, data: str | None = None, limit: int | None 
     path = Path(path)
     gold = read_records(path)
     if not gold:
-        raise InputError(f"{path} holds no annotation records: give an annotation file such as extract/training/data/dev.jsonl")
+        raise InputError(f"{path} holds no annotation records: "
+                         "give an annotation file such as extract/training/data/dev.jsonl")
     gold = gold[:limit] if limit else gold
     papers = read_papers([r["uid"] for r in gold], data_dir(data))
     pred = list(predict((papers[r["uid"]] for r in gold), extractor))

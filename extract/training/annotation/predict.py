@@ -9,8 +9,6 @@ from extract.training.annotation.score import norm
 from extract.training.annotation.source import Paper as CorpusPaper
 from kg.model import EntityType, Extraction, Paper, Role, noisy_or
 
-# Claim cue kinds of seeds/patterns/claims.json, as the guide's claim kinds.
-CLAIM_KIND = {"proves": "theory", "finds": "finding"}
 GUIDE_ROLE = {EntityType.METHOD: "used", EntityType.DATASET: "used", EntityType.TASK: "addressed",
               EntityType.METRIC: "reported"}
 
@@ -41,7 +39,7 @@ def to_record(ex: Extraction) -> dict[str, Any]:
         if c.sentence.section.value != "abstract":
             continue
         claims.append({"section": "abstract", "start": c.sentence.start, "end": c.sentence.end,
-                       "kind": CLAIM_KIND.get(c.kind, "result"), "confidence": c.score})
+                       "kind": c.kind, "confidence": c.score})
         for r in c.results:
             q = r.quantity
             results.append({"value": q.value, "unit": q.unit or None, "text": q.text,

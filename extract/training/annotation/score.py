@@ -20,24 +20,13 @@ bins them into a reliability table and its expected calibration error.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from extract.decision_features import norm
 
 ENTITY_TYPES = ("Method", "Dataset", "Task", "Metric")
-_SEP = re.compile(r"[\s\-_/]+")
-
-
-def norm(name: str | None) -> str:
-    """Compare-form of a name: case-folded, hyphens and spaces alike, a plural 's' dropped."""
-    if not name:
-        return ""
-    text = _SEP.sub(" ", name.casefold()).strip(" .,;:()[]\"'")
-    if len(text) > 3 and text.endswith("s") and not text.endswith("ss"):
-        text = text[:-1]
-    return text
 
 
 def forms(entity: Mapping[str, Any]) -> set[str]:
@@ -107,7 +96,13 @@ def _entities_of(rec: Mapping[str, Any], etype: str, role: str | None = None) ->
             if e["type"] == etype and (role is None or e.get("role") == role)]
 
 
-def _claims_match(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+def _spans(rec: Mapping[str, Any], etype: str) -> set[tuple]:
+    return {(s, a, b) for e in rec.get("entities", ()) if e["type"] == etype for s, a, b in e["mentions"]}
+
+
+def _claims_match(a: Mapping[str, Any], b: Mapping[str, Any], same_kind: bool = False) -> bool:
+    if same_kind and a["kind"] != b["kind"]:
+        return False
     inter = min(a["end"], b["end"]) - max(a["start"], b["start"])
     union = max(a["end"], b["end"]) - min(a["start"], b["start"])
     return a["section"] == b["section"] and union > 0 and inter / union >= 0.5
@@ -132,20 +127,18 @@ def _result_keys(rec: Mapping[str, Any], with_method: bool) -> list[set[tuple]]:
 def score_paper(tally: Tally, pred: Mapping[str, Any], gold: Mapping[str, Any]) -> None:
     """Add one paper's comparison to ``tally``."""
     for etype in ENTITY_TYPES:
-        spans = lambda r: {(s, a, b) for e in r.get("entities", ()) if e["type"] == etype  # noqa: E731
-                           for s, a, b in e["mentions"]}
-        tally.add_sets(f"entity/{etype}", spans(pred), spans(gold))
+        tally.add_sets(f"entity/{etype}", _spans(pred, etype), _spans(gold, etype))
         p, g = _entities_of(pred, etype), _entities_of(gold, etype)
         tally.add(f"lenient/{etype}", *_pair(p, g))
     prop_p = _entities_of(pred, "Method", "proposed") + _entities_of(pred, "Dataset", "proposed")
     prop_g = _entities_of(gold, "Method", "proposed") + _entities_of(gold, "Dataset", "proposed")
     tally.add("proposed", *_pair(prop_p, prop_g))
-    tally.add("proposed/Method", *_pair(_entities_of(pred, "Method", "proposed"), _entities_of(gold, "Method", "proposed")))
+    tally.add("proposed/Method", *_pair(_entities_of(pred, "Method", "proposed"),
+                                        _entities_of(gold, "Method", "proposed")))
     pc, gc = pred.get("claims", ()), gold.get("claims", ())
     for field, same_kind in (("claims", False), ("claims/kind", True)):
-        ok = lambda a, b: _claims_match(a, b) and (not same_kind or a["kind"] == b["kind"])  # noqa: E731
-        tally.add(field, sum(any(ok(a, b) for b in gc) for a in pc), len(pc),
-                  sum(any(ok(a, b) for a in pc) for b in gc), len(gc))
+        tally.add(field, sum(any(_claims_match(a, b, same_kind) for b in gc) for a in pc), len(pc),
+                  sum(any(_claims_match(a, b, same_kind) for a in pc) for b in gc), len(gc))
     for field, with_method in (("results/value+metric", False), ("results/value+metric+method", True)):
         tally.add(field, *_pair(_result_keys(pred, with_method), _result_keys(gold, with_method)))
     urls = lambda r: {u["url"].rstrip("/") for u in r.get("code_urls", ())}  # noqa: E731

@@ -55,7 +55,8 @@ def uids_file(given: str | Path | None = None) -> Path:
     """The ordered uid list: the argument, else ``$ABSTRACTA_ANNOTATION/uids.txt``."""
     raw = given if given is not None else os.environ.get("ABSTRACTA_ANNOTATION")
     if not raw:
-        raise ConfigError("no uid list given: pass --uids FILE or set ABSTRACTA_ANNOTATION to the folder holding uids.txt")
+        raise ConfigError("no uid list given: pass --uids FILE "
+                          "or set ABSTRACTA_ANNOTATION to the folder holding uids.txt")
     path = Path(raw)
     if path.is_dir():
         path = path / "uids.txt"

@@ -1,0 +1,176 @@
+"""Features of the decisions taken on each paper after the spaCy pipeline (plain data in, strings out).
+
+The pipeline proposes candidates (every name a rule, the gazetteer or a NER head found; every
+sentence; every number of a sentence). The trained decisions (:mod:`extract.decisions`) weigh
+these features; the trainer (:mod:`extract.training.annotation.fit`) computes the very same ones
+on annotated papers, so what is fitted is what runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.model import Extraction, Mention, Role, Section, TextSpan
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*|\d+(?:\.\d+)?|[%$×x]")
+_SEP = re.compile(r"[\s\-_/]+")
+
+
+def norm(name: str | None) -> str:
+    """Compare-form of a name: case-folded, hyphens and spaces alike, a plural 's' dropped."""
+    if not name:
+        return ""
+    text = _SEP.sub(" ", name.casefold()).strip(" .,;:()[]\"'")
+    if len(text) > 3 and text.endswith("s") and not text.endswith("ss"):
+        text = text[:-1]
+    return text
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _shape(name: str) -> str:
+    if re.fullmatch(r"[A-Z0-9][A-Za-z0-9\-\.]*[A-Z0-9][A-Za-z0-9\-\.]*", name) and sum(c.isupper() for c in name) >= 2:
+        return "coined"
+    if " " not in name and re.search(r"[a-z][A-Z]|[A-Za-z]-?\d", name):
+        return "camel-or-digit"
+    if name[:1].isupper():
+        return "capitalised"
+    return "lower"
+
+
+@dataclass(frozen=True)
+class Group:
+    """The mentions of one name in one paper (all types any rule gave it), with its long form if defined."""
+
+    key: str
+    mentions: tuple[Mention, ...]
+
+    @property
+    def name(self) -> str:
+        long = next((m.long_form for m in self.mentions if m.long_form), None)
+        return long or max((m.span.text for m in self.mentions), key=len)
+
+
+def groups(ex: Extraction) -> list[Group]:
+    """Candidate names of a paper: mentions grouped by the normalised long form or text."""
+    by_key: dict[str, list[Mention]] = {}
+    for m in ex.mentions:
+        by_key.setdefault(norm(m.long_form or m.span.text), []).append(m)
+    return [Group(k, tuple(ms)) for k, ms in by_key.items() if k]
+
+
+def _context(text: str, span: TextSpan, n: int = 2) -> tuple[list[str], list[str]]:
+    before = words(text[max(0, span.start - 60) : span.start])[-n:]
+    after = words(text[span.end : span.end + 60])[:n]
+    return before, after
+
+
+def group_features(g: Group, paper_text: dict[Section, str], n_sentences: int) -> list[str]:
+    """What says whether a candidate name is an entity, and of which type."""
+    feats = ["bias"]
+    name = g.name
+    for m in g.mentions:
+        feats += [f"type={m.label.value}", f"rule={m.rule}", f"rule={m.rule}|type={m.label.value}"]
+        feats += [f"agree={r}|type={m.label.value}" for r in m.agreeing]
+        if m.role is Role.PROPOSES:
+            feats.append("proposal-rule")
+        before, after = _context(paper_text[m.span.section], m.span)
+        feats += [f"b1={w}" for w in before[-1:]] + [f"b2={' '.join(before)}"] + [f"a1={w}" for w in after[:1]]
+        feats.append(f"section={m.span.section.value}")
+    n = len({(m.span.section, m.span.start) for m in g.mentions})
+    feats.append(f"count={min(n, 4)}")
+    types = sorted({m.label.value for m in g.mentions})
+    feats.append("types=" + "+".join(types))
+    feats.append(f"rules={len({m.rule for m in g.mentions} | {r for m in g.mentions for r in m.agreeing})}")
+    feats += [f"shape={_shape(name)}", f"nwords={min(len(name.split()), 5)}"]
+    toks = words(name)
+    if toks:
+        feats += [f"head={toks[-1]}", f"first={toks[0]}", f"name={norm(name)}"]
+    if any(m.long_form for m in g.mentions):
+        feats.append("abbreviated")
+    return feats
+
+
+_OWN = re.compile(r"\b(?:we|our|this paper|this work)\b", re.IGNORECASE)
+_INTRODUCE = re.compile(r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|design\w*|devis\w*|call\w*|"
+                        r"nam\w*|dub\w*|build|construct\w*|releas\w*|creat\w*|collect\w*|novel|new)\b", re.IGNORECASE)
+_APPLY = re.compile(r"\b(?:us\w*|appl\w*|adopt\w*|follow\w*|leverag\w*|exist\w*|previous\w*|prior|"
+                    r"baselines?|compared?|such as|including|e\.g\.|outperform\w*|than)\b", re.IGNORECASE)
+
+
+def background_starts(ex: Extraction) -> set[int]:
+    """Starts of the abstract's opening sentences that come before it first speaks of its own work
+    ("we", "our", "this paper"): the background, which states what others did or what is known."""
+    out = set()
+    for s in ex.sentences:
+        if s.section is not Section.ABSTRACT:
+            continue
+        if _OWN.search(s.text):
+            break
+        out.add(s.start)
+    return out
+
+
+def role_features(g: Group, paper_text: dict[Section, str]) -> list[str]:
+    """What says whether the paper introduces a name (proposed) or applies or cites it (used)."""
+    feats = ["bias"]
+    title = paper_text[Section.TITLE]
+    for m in g.mentions:
+        feats.append(f"section={m.span.section.value}")
+        sent = paper_text[m.sentence.section][m.sentence.start : m.sentence.end]
+        own, intro, apply = bool(_OWN.search(sent)), bool(_INTRODUCE.search(sent)), bool(_APPLY.search(sent))
+        feats.append(f"sentence-own={own}|introduce={intro}|apply={apply}")
+        if m.sentence.start == 0 and m.span.section is Section.ABSTRACT:
+            feats.append("first-sentence")
+        if m.role is Role.PROPOSES:
+            feats.append(f"proposal-rule={m.rule}")
+        if m.span.section is Section.TITLE:
+            colon = title.find(":")
+            feats.append("title-before-colon" if 0 <= colon and m.span.end <= colon else "title-body")
+        before, after = _context(paper_text[m.span.section], m.span, 3)
+        feats += [f"b={w}" for w in before] + [f"b1={w}" for w in before[-1:]] + [f"a1={w}" for w in after[:1]]
+        if {"our", "we", "propose", "proposed", "introduce", "present", "called", "named", "dubbed"} & set(before):
+            feats.append("own-cue-before")
+        if {"outperforms", "achieves", "significantly", "consistently"} & set(after):
+            feats.append("result-subject")
+    feats += [f"shape={_shape(g.name)}", f"count={min(len(g.mentions), 4)}"]
+    if any(m.long_form for m in g.mentions):
+        feats.append("abbreviated")
+    return feats
+
+
+def sentence_features(text: str, index: int, n_sentences: int) -> list[str]:
+    """What says whether an abstract sentence states a result, theory or finding of this paper."""
+    toks = words(text)
+    feats = ["bias", f"pos={min(index, 3)}", f"from-end={min(n_sentences - 1 - index, 3)}",
+             f"rel={int(5 * index / max(n_sentences, 1))}"]
+    feats += [f"w={t}" for t in toks]
+    feats += [f"bi={a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+    feats += [f"start={' '.join(toks[:2])}", f"start1={' '.join(toks[:1])}"]
+    if re.search(r"\d", text):
+        feats.append("has-digit")
+    if "%" in text:
+        feats.append("has-percent")
+    return feats
+
+
+def number_features(sentence: str, start: int, end: int, unit: str, qualifier: str | None) -> list[str]:
+    """What says whether a number of a claim sentence is a measured outcome, and of which kind.
+    ``start``/``end`` are the number's offsets in ``sentence``."""
+    text = sentence[start:end]
+    before = words(sentence[max(0, start - 50) : start])[-3:]
+    after = words(sentence[end : end + 50])[:3]
+    feats = ["bias", f"unit={unit or '-'}", f"qual={qualifier or '-'}"]
+    feats += [f"b={w}" for w in before] + [f"a={w}" for w in after]
+    feats += [f"b1={w}" for w in before[-1:]] + [f"a1={w}" for w in after[:1]]
+    feats.append("decimal" if "." in text else "integer")
+    feats.append(f"prev-char={sentence[start - 1] if start else '^'}")
+    feats.append(f"next-char={sentence[end] if end < len(sentence) else '$'}")
+    if re.search(r"\b(?:19|20)\d\d\b", text):
+        feats.append("year-like")
+    return feats
+
+

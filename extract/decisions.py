@@ -1,0 +1,145 @@
+"""Trained decisions on each paper's candidates: which names are entities (of which type), which the
+paper proposes, which sentences are claims, which of their numbers are results; each with a
+probability fitted on our annotations.
+
+The spaCy pipeline and :mod:`extract.convert` propose candidates generously (rules, gazetteer, NER
+heads). :class:`Decider` keeps what its classifiers (:mod:`extract.linear`, fitted by
+``python -m extract.training.annotation fit``) accept and sets every kept fact's score to the
+classifier's probability, mapped through the calibration table fitted on held-out annotations, so
+that of the facts scored about ``c``, about ``c`` are right (``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from extract import rules
+from extract.decision_features import (
+    background_starts,
+    group_features,
+    groups,
+    number_features,
+    role_features,
+    sentence_features,
+)
+from extract.linear import LinearModel
+from extract.results import extract_results, result_relations
+from kg.config import PROJECT_ROOT
+from kg.errors import ExtractionError
+from kg.model import DEFAULT_ROLE, Claim, EntityType, Extraction, Mention, Quantity, Role, Section
+
+DECISIONS_DIR: Path = PROJECT_ROOT / "extract" / "models" / "decisions"
+MODEL_FILES = ("entities", "roles", "claims", "results")
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Piecewise-linear maps from a classifier's probability to the observed frequency, per fact kind."""
+
+    points: dict[str, tuple[tuple[float, ...], tuple[float, ...]]]
+
+    def __call__(self, kind: str, p: float) -> float:
+        xy = self.points.get(kind)
+        if xy is None:
+            return round(p, 4)
+        return round(float(np.interp(p, xy[0], xy[1])), 4)
+
+
+@dataclass(frozen=True)
+class Decider:
+    entities: LinearModel
+    roles: LinearModel
+    claims: LinearModel
+    results: LinearModel
+    calibration: Calibration
+    settings: dict
+
+    @classmethod
+    def load(cls, path: Path = DECISIONS_DIR) -> Decider:
+        models = {name: LinearModel.load(path / f"{name}.json") for name in MODEL_FILES}
+        try:
+            meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
+            points = {k: (tuple(v[0]), tuple(v[1])) for k, v in meta["calibration"].items()}
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+            raise ExtractionError(f"cannot read {path / 'settings.json'}: {e}; restore it from git or fit again") from e
+        return cls(**models, calibration=Calibration(points), settings=meta["settings"])
+
+    # -------------------------------------------------------------- entities and roles
+
+    def decide_mentions(self, ex: Extraction) -> list[Mention]:
+        texts = {Section.TITLE: ex.paper.title, Section.ABSTRACT: ex.paper.abstract}
+        n_sent = len(ex.sentences)
+        background = background_starts(ex)
+        kept: list[Mention] = []
+        for g in groups(ex):
+            p = self.entities.proba(group_features(g, texts, n_sent))
+            label = max((c for c in p if c != NONE), key=p.__getitem__)
+            if p[label] < self.settings["entity_thresholds"][label]:
+                continue
+            etype = EntityType(label)
+            role, p_role = DEFAULT_ROLE[etype], 1.0
+            if etype in (EntityType.METHOD, EntityType.DATASET):
+                pr = self.roles.proba(role_features(g, texts))["proposed"]
+                if pr >= self.settings["proposed_threshold"]:
+                    role, p_role = Role.PROPOSES, pr
+                else:
+                    p_role = 1.0 - pr
+            if role is not Role.PROPOSES and etype in (EntityType.TASK, EntityType.DATASET) and all(
+                    m.span.section is Section.ABSTRACT and m.sentence.start in background for m in g.mentions):
+                role = Role.MENTIONS  # named only in the background: not what this paper addresses or uses
+            score = self.calibration("link", p[label] * p_role)
+            kept += [replace(m, label=etype, role=role, score=score) for m in g.mentions]
+        return sorted(kept, key=lambda m: (m.span.section != Section.TITLE, m.span.start))
+
+    # -------------------------------------------------------------- claims and results
+
+    def decide_claims(self, ex: Extraction, mentions: list[Mention]) -> list[Claim]:
+        cues = {(c.sentence.start, c.sentence.end): c.cue for c in ex.claims}
+        abstract = [s for s in ex.sentences if s.section is Section.ABSTRACT]
+        proposed = next((m.long_form or m.span.text for m in mentions if m.role is Role.PROPOSES), None)
+        out = []
+        for i, s in enumerate(abstract):
+            p = self.claims.proba(sentence_features(s.text, i, len(abstract)))
+            if 1.0 - p[NONE] < self.settings["claim_threshold"]:
+                continue
+            kind = max((c for c in p if c != NONE), key=p.__getitem__)
+            score = self.calibration("claim", 1.0 - p[NONE])
+            quantities = tuple(Quantity(n.value, n.unit, n.text, s.start + n.start, s.start + n.end, n.qualifier)
+                               for n in rules.find_numbers(s.text))
+            claim = Claim(s, kind, cues.get((s.start, s.end), "model"), quantities, score=score)
+            out.append(self._with_results(claim, mentions, proposed))
+        return out
+
+    def _with_results(self, claim: Claim, mentions: list[Mention], proposed: str | None) -> Claim:
+        s = claim.sentence
+        kinds: dict[Quantity, tuple[str, float]] = {}
+        for q in claim.quantities:
+            p = self.results.proba(number_features(s.text, q.start - s.start, q.end - s.start, q.unit, q.qualifier))
+            kind = max((c for c in p if c != NONE), key=p.__getitem__)
+            if 1.0 - p[NONE] >= self.settings["result_threshold"]:
+                kinds[q] = (kind, 1.0 - p[NONE])
+        if not kinds:
+            return claim
+        inside = [m for m in mentions if m.span.section is s.section and s.start <= m.span.start < s.end]
+        found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds)
+        results = tuple(replace(r, kind=kinds[r.quantity][0],
+                                score=self.calibration("result", kinds[r.quantity][1] * claim.score))
+                        for r in found)
+        return replace(claim, results=results)
+
+    # -------------------------------------------------------------- the whole paper
+
+    def apply(self, ex: Extraction) -> Extraction:
+        mentions = self.decide_mentions(ex)
+        claims = self.decide_claims(ex, mentions)
+        spans = {(m.span.section, m.span.start, m.span.end) for m in mentions}
+        kept_relations = [r for r in ex.relations if r.extractor != "rule:results"
+                          and (r.head.section, r.head.start, r.head.end) in spans
+                          and (r.tail.section, r.tail.start, r.tail.end) in spans]
+        kept_relations += [r for c in claims for r in result_relations(c, mentions)]
+        return replace(ex, mentions=tuple(mentions), claims=tuple(claims), relations=tuple(kept_relations))

@@ -1,0 +1,56 @@
+"""A multinomial linear classifier over string features, stored as JSON (no pickle), run with numpy.
+
+The decisions made on each paper after the spaCy pipeline (which candidate names are entities of
+which type, which are the paper's own, which sentences are claims, which numbers are results) are
+such classifiers, fitted on our annotations by :mod:`extract.training.annotation.fit`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kg.errors import ExtractionError
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``P(class | features) = softmax(bias + sum of the features' weight rows)``; unknown features weigh 0."""
+
+    classes: tuple[str, ...]
+    bias: np.ndarray
+    weights: Mapping[str, np.ndarray]
+
+    def proba(self, features: Iterable[str]) -> dict[str, float]:
+        z = self.bias.astype(np.float64).copy()
+        for f in set(features):
+            row = self.weights.get(f)
+            if row is not None:
+                z += row
+        z -= z.max()
+        p = np.exp(z)
+        p /= p.sum()
+        return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
+
+    def to_json(self) -> str:
+        return json.dumps({"classes": list(self.classes), "bias": [round(float(b), 5) for b in self.bias],
+                           "weights": {f: [round(float(x), 5) for x in w] for f, w in sorted(self.weights.items())}},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinearModel:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            classes = tuple(data["classes"])
+            bias = np.asarray(data["bias"], dtype=np.float32)
+            weights = {f: np.asarray(w, dtype=np.float32) for f, w in data["weights"].items()}
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ExtractionError(f"cannot read the decision model {path}: {e}; restore it from git "
+                                  "or fit it again (python -m extract.training.annotation fit)") from e
+        if len(bias) != len(classes) or any(len(w) != len(classes) for w in weights.values()):
+            raise ExtractionError(f"decision model {path} has weight rows of the wrong width; fit it again")
+        return cls(classes, bias, weights)
