@@ -12,6 +12,7 @@ that of the facts scored about ``c``, about ``c`` are right (``docs/benchmarks.m
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,6 +36,36 @@ from kg.model import DEFAULT_ROLE, Claim, EntityType, Extraction, Mention, Quant
 DECISIONS_DIR: Path = PROJECT_ROOT / "extract" / "models" / "decisions"
 MODEL_FILES = ("entities", "roles", "claims", "results")
 NONE = "none"
+
+
+_TOP_K = re.compile(r"top[- ]?\d+", re.IGNORECASE)
+
+
+def _complete_fragments(mentions: list[Mention]) -> list[Mention]:
+    """"top-1" alone is short for "top-1 accuracy": the metric is named so (as an abbreviation's long form is)."""
+    return [replace(m, long_form=f"{m.span.text} accuracy")
+            if m.label is EntityType.METRIC and m.long_form is None and _TOP_K.fullmatch(m.span.text) else m
+            for m in mentions]
+
+
+def _split_fused(mentions: list[Mention]) -> list[Mention]:
+    """A task named after its dataset ("ImageNet classification", "COCO detection") is the dataset and the
+    task (docs/annotation-guide.md, Boundaries): where the paper names that dataset on its own too, such a
+    Task or Metric mention becomes a Dataset mention and a mention of the rest."""
+    datasets = {m.span.text.casefold(): m for m in mentions if m.label is EntityType.DATASET}
+    out = []
+    for m in mentions:
+        head, _, rest = m.span.text.partition(" ")
+        ds = datasets.get(head.casefold())
+        if m.label in (EntityType.TASK, EntityType.METRIC) and ds is not None and rest and m.long_form is None:
+            s = m.span
+            out.append(replace(m, span=replace(s, end=s.start + len(head), text=head), label=EntityType.DATASET,
+                               role=ds.role, score=ds.score))
+            cut = s.start + len(m.span.text) - len(rest)
+            out.append(replace(m, span=replace(s, start=cut, text=rest)))
+        else:
+            out.append(m)
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,6 +125,7 @@ class Decider:
                 role = Role.MENTIONS  # named only in the background: not what this paper addresses or uses
             score = self.calibration("link", p[label] * p_role)
             kept += [replace(m, label=etype, role=role, score=score) for m in g.mentions]
+        kept = _split_fused(_complete_fragments(kept))
         return sorted(kept, key=lambda m: (m.span.section != Section.TITLE, m.span.start))
 
     # -------------------------------------------------------------- claims and results

@@ -247,12 +247,11 @@ def test_seed_graph_model_and_claim_rule_agree_on_evaluation(seed_store, seed_se
     assert compared["rules"] == {MODEL, "rule:results"}
 
 
-def test_seed_graph_kind_of_is_also_skos_broader(seed_store, seed_settings):
-    s = _statement(seed_store, seed_settings, "BigBiGAN", "kindOf", "generative-discriminative methods")
-    (sentence,) = s["sentences"]
-    assert "generative-discriminative methods such as BigBiGAN" in sentence
-    h, t = _e(seed_settings, "BigBiGAN"), _e(seed_settings, "generative-discriminative methods")
-    assert bool(seed_store.query(f"ASK {{ <{h}> <{SKOS.broader}> <{t}> }}"))
+def test_seed_graph_kind_of_is_also_skos_broader(seed_store):
+    kinds = _ask(seed_store, "SELECT ?h ?t WHERE { ?h abx:kindOf ?t }")
+    assert kinds  # the relation model finds "X such as Y" hierarchies in the seed papers
+    for r in kinds:
+        assert bool(seed_store.query(f"ASK {{ <{r['h']}> <{SKOS.broader}> <{r['t']}> }}"))
 
 
 def test_seed_graph_every_relation_triple_has_one_statement_with_evidence(seed_store, seed_settings):
@@ -327,7 +326,7 @@ def test_a_pipeline_without_relations_works_in_a_fresh_process():
     code = ("from extract import Extractor; from kg.model import Paper; "
             "e = Extractor(model_dir=None, relations=None); "
             "ex = e.extract(Paper('p', 'FooNet for parsing', 'We use BERT for question answering.')); "
-            "assert ex.relations == () and ex.mentions and e.version.endswith('+rel.none.none'), e.version")
+            "assert ex.relations == () and ex.mentions and '+rel.none.none' in e.version, e.version")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                           cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr[-2000:]

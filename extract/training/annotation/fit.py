@@ -103,9 +103,10 @@ def predict_all(model: LinearModel, data: Sequence[Example]) -> np.ndarray:
     return probs
 
 
-def isotonic(scores: Sequence[float], right: Sequence[bool], bins: int = 20) -> tuple[list[float], list[float]]:
+def isotonic(scores: Sequence[float], right: Sequence[bool], bins: int = 8) -> tuple[list[float], list[float]]:
     """A monotone map from score to frequency right: pool-adjacent-violators over score-sorted
-    outcomes, returned as breakpoints (mean score, frequency) of its blocks for linear interpolation."""
+    outcomes, returned as breakpoints (mean score, smoothed frequency) of its blocks for linear
+    interpolation."""
     order = np.argsort(scores, kind="stable")
     xs = list(np.asarray(scores, dtype=float)[order])
     ys = list(np.asarray(right, dtype=float)[order])
@@ -127,7 +128,8 @@ def isotonic(scores: Sequence[float], right: Sequence[bool], bins: int = 20) -> 
         last = merged.pop()
         merged[-1] = [merged[-1][0] + last[0], merged[-1][1] + last[1], merged[-1][2] + last[2]]
     px = [round(b[0] / b[2], 4) for b in merged]
-    py = [round(b[1] / b[2], 4) for b in merged]
+    # Laplace's rule of succession: a block of n facts, all right, says (n + 1) / (n + 2), never certainty
+    py = [round((b[1] + 1) / (b[2] + 2), 4) for b in merged]
     return [0.0, *px, 1.0], [py[0] if px[0] > 0 else 0.0, *py, py[-1]]
 
 

@@ -160,7 +160,8 @@ def score(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str, Any]]) 
 
 
 def link_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str, Any]]) -> list[tuple[float, bool]]:
-    """(confidence, right) for each predicted paper-entity link: right when gold has that entity, same type."""
+    """(confidence, right) for each predicted paper-entity link: right when gold has that entity with the same
+    type and, for a Method or Dataset, the same answer to "does this paper propose it?"."""
     by_uid = {r["uid"]: r for r in gold}
     out = []
     for rec in pred:
@@ -168,7 +169,9 @@ def link_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str,
         if g is None:
             continue
         for e in rec.get("entities", ()):
-            right = any(forms(e) & gf for gf in _entities_of(g, e["type"]))
+            proposed = e.get("role") == "proposed"
+            right = any(forms(e) & forms(ge) and (ge.get("role") == "proposed") == proposed
+                        for ge in g.get("entities", ()) if ge["type"] == e["type"])
             out.append((float(e.get("confidence", 1.0)), right))
     return out
 
