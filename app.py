@@ -18,7 +18,7 @@ import streamlit as st
 from kg import corrections, queries, snapshot, viz
 from kg.analytics import neighbourhood
 from kg.build import BuildSummary
-from kg.config import Settings
+from kg.config import DEFAULT_MIN_CONFIDENCE, Settings
 from kg.errors import AbstractaError, QueryError
 from kg.export import FORMATS, SUFFIXES, export
 from kg.orchestrate import build_from_inputs
@@ -42,7 +42,7 @@ FORMAT_NOTES = {
 Key = tuple[str, str]  # (store directory, generation name): every cache is keyed by it
 # Widget defaults, set through session state so that the choices survive a visit to another page.
 DEFAULTS = {"explore_q": "", "explore_hops": 2, "explore_kinds": list(NODE_KINDS), "explore_cap": 150,
-            "min_confidence": 0.0, "curate_verb": "merge"}
+            "min_confidence": DEFAULT_MIN_CONFIDENCE, "curate_verb": "merge"}
 KEPT = ("explore_entity", "paper_iri", "paper_iri_filter", "sparql_text", "sparql_example", "export_fmt",
         "lb_dataset", "lb_metric")
 CONFIDENCE_HELP = ("Hide paper-entity links (and the evidence, spans and entities behind them), claims and "

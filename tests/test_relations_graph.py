@@ -243,7 +243,7 @@ def test_seed_graph_model_and_claim_rule_agree_on_evaluation(seed_store, seed_se
     metric = _statement(seed_store, seed_settings, "NoisyQuant", "measuredBy", "top-1 accuracy")
     assert metric["rules"] == {"rule:results"}
     assert s["confidence"] > metric["confidence"]
-    compared = _statement(seed_store, seed_settings, "MobileNetV3 Large", "comparedWith", "Skipnet-M")
+    compared = _statement(seed_store, seed_settings, "MobileNetV3", "comparedWith", "Skipnet-M")
     assert compared["rules"] == {MODEL, "rule:results"}
 
 

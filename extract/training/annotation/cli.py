@@ -125,7 +125,7 @@ def split_train(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
 def _prepare_cmd(args: argparse.Namespace) -> int:
     from extract.training.annotation.spacy_docs import write_docbin
 
-    train = read_records(args.annotations / "train.jsonl")
+    train = read_records(args.annotations / "train.jsonl")[: args.limit]
     dev = read_records(args.annotations / "dev.jsonl")
     fit, held = split_train(train)
     papers = read_papers([r["uid"] for r in train + dev], data_dir(args.data))
@@ -199,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pr.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
     pr.add_argument("--out", type=Path, default=Path("build/corpus"))
     pr.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
+    pr.add_argument("--limit", type=int, default=None, help="only the first N records of train.jsonl")
     f = sub.add_parser("fit", help="fit the paper-level decisions on train (candidates from cross-fitted NERs)")
     f.add_argument("--ner", type=Path, required=True, help="the NER that ships (trained on abx_train)")
     f.add_argument("--folds", type=Path, nargs=2, required=True,
