@@ -89,6 +89,8 @@ CLAIM_KIND_OF_CUE = {"proves": "theory", "finds": "finding"}
 
 def _claims(doc: Doc, section: Section, text: str, priors: Priors) -> list[Claim]:
     out = []
+    if not Doc.has_extension("abx_claims"):  # no claim rule in this pipeline: the trained decisions choose claims
+        return out
     for sent, kind, cue in doc._.abx_claims or []:
         where = _text_span(section, sent, text)
         quantities = tuple(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.model import Extraction, Mention, Role, Section, TextSpan
 
@@ -101,6 +102,14 @@ _APPLY = re.compile(r"\b(?:us\w*|appl\w*|adopt\w*|follow\w*|leverag\w*|exist\w*|
                     r"baselines?|compared?|such as|including|e\.g\.|outperform\w*|than)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
+def _sentence_cues(sent: str) -> str:
+    """Whether a sentence speaks of the paper's own work, introduces something, applies something
+    (cached: a sentence holds several names)."""
+    own, intro, apply = bool(_OWN.search(sent)), bool(_INTRODUCE.search(sent)), bool(_APPLY.search(sent))
+    return f"sentence-own={own}|introduce={intro}|apply={apply}"
+
+
 def background_starts(ex: Extraction) -> set[int]:
     """Starts of the abstract's opening sentences that come before it first speaks of its own work
     ("we", "our", "this paper"): the background, which states what others did or what is known."""
@@ -120,9 +129,7 @@ def role_features(g: Group, paper_text: dict[Section, str]) -> list[str]:
     title = paper_text[Section.TITLE]
     for m in g.mentions:
         feats.append(f"section={m.span.section.value}")
-        sent = paper_text[m.sentence.section][m.sentence.start : m.sentence.end]
-        own, intro, apply = bool(_OWN.search(sent)), bool(_INTRODUCE.search(sent)), bool(_APPLY.search(sent))
-        feats.append(f"sentence-own={own}|introduce={intro}|apply={apply}")
+        feats.append(_sentence_cues(paper_text[m.sentence.section][m.sentence.start : m.sentence.end]))
         if m.sentence.start == 0 and m.span.section is Section.ABSTRACT:
             feats.append("first-sentence")
         if m.role is Role.PROPOSES:

@@ -35,6 +35,7 @@ from kg.model import DEFAULT_ROLE, Claim, EntityType, Extraction, Mention, Quant
 
 DECISIONS_DIR: Path = PROJECT_ROOT / "extract" / "models" / "decisions"
 MODEL_FILES = ("entities", "roles", "claims", "results")
+CLAIM_CUE = "model:claims"  # the cue of a claim the claims classifier chose (a rule's cue is its words)
 NONE = "none"
 
 
@@ -143,7 +144,7 @@ class Decider:
             score = self.calibration("claim", 1.0 - p[NONE])
             quantities = tuple(Quantity(n.value, n.unit, n.text, s.start + n.start, s.start + n.end, n.qualifier)
                                for n in rules.find_numbers(s.text))
-            claim = Claim(s, kind, cues.get((s.start, s.end), "model"), quantities, score=score)
+            claim = Claim(s, kind, cues.get((s.start, s.end), CLAIM_CUE), quantities, score=score)
             out.append(self._with_results(claim, mentions, proposed))
         return out
 

@@ -54,7 +54,8 @@ class Extractor:
 
     def __init__(self, seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
                  relations: str | None = RELATION_MODEL, decisions: Path | None = DECISIONS_DIR) -> None:
-        self.nlp = build_pipeline(seeds_dir, model_dir=model_dir, relations=relations)
+        # with trained decisions the claim sentences are the decisions' choice: the cue rule would only cost time
+        self.nlp = build_pipeline(seeds_dir, model_dir=model_dir, relations=relations, rule_claims=decisions is None)
         self.name = EXTRACTOR_NAME
         self.version = extractor_version(seeds_dir, model_dir, relations, decisions)
         self.priors = Priors.load(rule_paths(seeds_dir)["scores"])

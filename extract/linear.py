@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +24,21 @@ class LinearModel:
     classes: tuple[str, ...]
     bias: np.ndarray
     weights: Mapping[str, np.ndarray]
+    _rows: dict[str, int] = field(init=False, repr=False, compare=False)
+    _matrix: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # one row per feature and the bias as the last row: a paper's sum is one gather, not a loop of adds
+        names = list(self.weights)
+        matrix = np.vstack([*(self.weights[f] for f in names), self.bias]) if names else self.bias[None, :]
+        object.__setattr__(self, "_rows", {f: i for i, f in enumerate(names)})
+        object.__setattr__(self, "_matrix", matrix.astype(np.float64))
 
     def proba(self, features: Iterable[str]) -> dict[str, float]:
-        z = self.bias.astype(np.float64).copy()
-        for f in set(features):
-            row = self.weights.get(f)
-            if row is not None:
-                z += row
+        rows = self._rows
+        idx = {rows[f] for f in features if f in rows}
+        idx.add(len(rows))  # the bias
+        z = self._matrix[list(idx)].sum(axis=0)
         z -= z.max()
         p = np.exp(z)
         p /= p.sum()

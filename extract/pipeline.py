@@ -134,11 +134,13 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edge
 
 
 def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_MODEL,
-                   heads: tuple[str, ...] = GRAPH_HEADS, relations: str | None = RELATION_MODEL) -> Language:
+                   heads: tuple[str, ...] = GRAPH_HEADS, relations: str | None = RELATION_MODEL,
+                   rule_claims: bool = True) -> Language:
     """spaCy pipeline: sentences, abbreviations, trained NER heads (unless ``model_dir`` is None) with
     their spans' edge words stripped and their names repeated across the document, rule entities,
-    model mentions, proposals, claims, URLs, and relations between the final entities by the
-    relation model ``relations`` (a scheme name or directory; None: no relations)."""
+    model mentions, proposals, claims (the cue rule; left out with ``rule_claims=False`` where trained
+    decisions choose the claims), URLs, and relations between the final entities by the relation model
+    ``relations`` (a scheme name or directory; None: no relations)."""
     p = {k: str(v) for k, v in rule_paths(seeds_dir).items()}
     nlp = spacy.blank("en")
     keep_coined_names_whole(nlp)
@@ -151,7 +153,8 @@ def build_pipeline(seeds_dir: Path = SEEDS_DIR, *, model_dir: Path | None = NER_
     if model_dir is not None:
         _add_model(nlp, model_dir, heads, p["span_edges"])
     nlp.add_pipe("abx_proposals", config={"rules_path": p["proposals"]})
-    nlp.add_pipe("abx_claims", config={"rules_path": p["claims"]})
+    if rule_claims:
+        nlp.add_pipe("abx_claims", config={"rules_path": p["claims"]})
     nlp.add_pipe("abx_urls")
     if relations is not None:
         nlp.add_pipe("abx_relations", config={"model": relations, "threshold": RELATION_THRESHOLD})
