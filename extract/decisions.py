@@ -83,6 +83,31 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class SettingNumbers:
+    """Numbers that state a setting ("2.5-bit", "650M parameters", "10% of the data"), never results
+    (patterns from ``seeds/patterns/settings.json``)."""
+
+    after: re.Pattern | None = None
+    before: re.Pattern | None = None
+
+    @classmethod
+    def load(cls, path: Path | None) -> SettingNumbers:
+        if path is None:
+            return cls()
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            after = re.compile("|".join(f"(?:{p})" for p in data["after"]), re.IGNORECASE)
+            before = re.compile("|".join(f"(?:{p})" for p in data["before"]), re.IGNORECASE)
+        except (OSError, ValueError, KeyError, TypeError, re.error) as e:
+            raise ExtractionError(f"cannot read the setting patterns {path}: {e}; restore it from git") from e
+        return cls(after, before)
+
+    def __call__(self, sentence: str, start: int, end: int) -> bool:
+        return bool((self.after and self.after.match(sentence, end))
+                    or (self.before and self.before.search(sentence[:start])))
+
+
+@dataclass(frozen=True)
 class Decider:
     entities: LinearModel
     roles: LinearModel
@@ -90,16 +115,18 @@ class Decider:
     results: LinearModel
     calibration: Calibration
     settings: dict
+    setting_numbers: SettingNumbers = SettingNumbers()
 
     @classmethod
-    def load(cls, path: Path = DECISIONS_DIR) -> Decider:
+    def load(cls, path: Path = DECISIONS_DIR, setting_numbers: Path | None = None) -> Decider:
         models = {name: LinearModel.load(path / f"{name}.json") for name in MODEL_FILES}
         try:
             meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
             points = {k: (tuple(v[0]), tuple(v[1])) for k, v in meta["calibration"].items()}
         except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
             raise ExtractionError(f"cannot read {path / 'settings.json'}: {e}; restore it from git or fit again") from e
-        return cls(**models, calibration=Calibration(points), settings=meta["settings"])
+        return cls(**models, calibration=Calibration(points), settings=meta["settings"],
+                   setting_numbers=SettingNumbers.load(setting_numbers))
 
     # -------------------------------------------------------------- entities and roles
 
@@ -152,6 +179,8 @@ class Decider:
         s = claim.sentence
         kinds: dict[Quantity, tuple[str, float]] = {}
         for q in claim.quantities:
+            if self.setting_numbers(s.text, q.start - s.start, q.end - s.start):
+                continue
             p = self.results.proba(number_features(s.text, q.start - s.start, q.end - s.start, q.unit, q.qualifier))
             kind = max((c for c in p if c != NONE), key=p.__getitem__)
             if 1.0 - p[NONE] >= self.settings["result_threshold"]:

@@ -59,7 +59,8 @@ class Extractor:
         self.name = EXTRACTOR_NAME
         self.version = extractor_version(seeds_dir, model_dir, relations, decisions)
         self.priors = Priors.load(rule_paths(seeds_dir)["scores"])
-        self.decider = Decider.load(decisions) if decisions is not None else None
+        self.decider = (Decider.load(decisions, rule_paths(seeds_dir)["settings"])
+                        if decisions is not None else None)
 
     def extract(self, paper: Paper) -> Extraction:
         return next(self.extract_many([paper]))

@@ -37,6 +37,7 @@ _RULE_FILES = {
     "stop_names": "patterns/stop_names.txt",
     "span_edges": "patterns/span_edges.json",
     "scores": "patterns/scores.json",
+    "settings": "patterns/settings.json",
     "terms": "gazetteer/terms.tsv",
     "stoplist": "gazetteer/stoplist.txt",
 }

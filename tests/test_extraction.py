@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,34 @@ def test_pipeline_repeats_names_after_stripping_edges(extractor):
     names = extractor.nlp.pipe_names
     assert names.index("abx_span_repeats") > names.index("abx_span_edges")
     assert names.index("abx_span_repeats") < names.index("abx_model_mentions")
+
+
+def test_setting_numbers_are_never_results():
+    from extract.decisions import SettingNumbers
+    from extract.pipeline import rule_paths
+
+    is_setting = SettingNumbers.load(rule_paths()["settings"])
+    sentence = ("Our 2.5-bit model with 650 million parameters, trained on 10% of the training data (e.g. 3 "
+                "GPUs), reaches 63.1 average score and 99% of Transformer quality.")
+
+    def at(text: str) -> bool:
+        start = sentence.index(text)
+        return is_setting(sentence, start, start + len(text))
+
+    assert at("2.5") and at("650") and at("10%") and at("3")
+    assert not at("63.1") and not at("99%")
+
+
+def test_seed_results_come_from_outcomes_not_names_settings_or_list_markers(extractor):
+    from extract import read_inputs
+    from tests.conftest import SEED_FILE
+
+    results = [(ex.paper.abstract, r) for ex in extractor.extract_many(read_inputs([SEED_FILE]).papers)
+               for c in ex.claims for r in c.results]
+    assert len(results) >= 30
+    for text, r in results:
+        q = r.quantity
+        before, after = text[max(0, q.start - 12):q.start], text[q.end:q.end + 12]
+        assert not re.match(r"\s*-?\s*(?:bits?|parameters|params|layers)\b", after, re.IGNORECASE), (before, q.text, after)
+        assert not (after.startswith(")") and re.search(r"(?:^|[\s(])$", before)), (before, q.text, after)  # "1)"
+        assert not re.search(r"[A-Za-z]-?$", before), (before, q.text, after)  # not the tail of a name (Llama 2)
