@@ -9,6 +9,7 @@ on annotated papers, so what is fitted is what runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -149,8 +150,9 @@ def role_features(g: Group, paper_text: dict[Section, str]) -> list[str]:
     return feats
 
 
-def sentence_features(text: str, index: int, n_sentences: int) -> list[str]:
-    """What says whether an abstract sentence states a result, theory or finding of this paper."""
+def sentence_features(text: str, index: int, n_sentences: int, inside: Iterable[Mention] = ()) -> list[str]:
+    """What says whether an abstract sentence states a result, theory or finding of this paper
+    (``inside``: the candidate names found in it, before the decisions)."""
     toks = words(text)
     feats = ["bias", f"pos={min(index, 3)}", f"from-end={min(n_sentences - 1 - index, 3)}",
              f"rel={int(5 * index / max(n_sentences, 1))}"]
@@ -161,7 +163,17 @@ def sentence_features(text: str, index: int, n_sentences: int) -> list[str]:
         feats.append("has-digit")
     if "%" in text:
         feats.append("has-percent")
+    for m in inside:
+        feats.append(f"has={m.label.value}")
+        if m.role is Role.PROPOSES:
+            feats.append("has-proposed")
     return feats
+
+
+def mentions_in(ex: Extraction, sentence: TextSpan) -> list[Mention]:
+    """The candidate mentions inside one sentence of the paper."""
+    return [m for m in ex.mentions if m.span.section is sentence.section
+            and sentence.start <= m.span.start < sentence.end]
 
 
 def number_features(sentence: str, start: int, end: int, unit: str, qualifier: str | None) -> list[str]:

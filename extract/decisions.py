@@ -23,6 +23,7 @@ from extract.decision_features import (
     background_starts,
     group_features,
     groups,
+    mentions_in,
     number_features,
     role_features,
     sentence_features,
@@ -164,7 +165,7 @@ class Decider:
         proposed = next((m.long_form or m.span.text for m in mentions if m.role is Role.PROPOSES), None)
         out = []
         for i, s in enumerate(abstract):
-            p = self.claims.proba(sentence_features(s.text, i, len(abstract)))
+            p = self.claims.proba(sentence_features(s.text, i, len(abstract), mentions_in(ex, s)))
             if 1.0 - p[NONE] < self.settings["claim_threshold"]:
                 continue
             kind = max((c for c in p if c != NONE), key=p.__getitem__)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from extract.pipeline import (
     NER_MODEL,
     RELATION_MODEL,
     build_pipeline,
+    files_fingerprint,
     model_fingerprint,
     relations_fingerprint,
     rule_paths,
@@ -29,12 +29,7 @@ logger = logging.getLogger(__name__)
 
 def decisions_fingerprint(path: Path | None = DECISIONS_DIR) -> str:
     """A short hash of the decision models' files ("none" without decisions)."""
-    if path is None:
-        return "none"
-    h = hashlib.blake2b(digest_size=4)
-    for name in sorted(path.glob("*.json")):
-        h.update(name.read_bytes())
-    return h.hexdigest()
+    return files_fingerprint(path, "*.json")
 
 
 def extractor_version(seeds_dir: Path = SEEDS_DIR, model_dir: Path | None = NER_MODEL,

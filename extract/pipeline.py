@@ -21,8 +21,10 @@ logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "abstracta"
 # 1.2: relations between mentions; 1.3: a head's names repeated across the document; 1.4: sentences may start
-# with a coined name ("SynMirror", "KinyaBERT"), and a closing quote or bracket after a full stop stays in its sentence
-EXTRACTOR_VERSION = "1.4"
+# with a coined name ("SynMirror", "KinyaBERT"), and a closing quote or bracket after a full stop stays in its sentence;
+# 2.0: candidates from the NER head trained on our own annotations, then trained decisions (extract.decisions) with
+# calibrated confidences; claim kinds are the guide's (result, theory, finding)
+EXTRACTOR_VERSION = "2.0"
 # The benchmark NER (shared encoder, SciERC and SciER heads): what `extract evaluate` scores on SciERC/SciER/TDMSci.
 NER_JOINT: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
 # The graph's NER: the same encoder, fine-tuned with one head on our own annotations (docs/annotation-guide.md).
@@ -73,14 +75,19 @@ def keep_coined_names_whole(nlp: Language) -> None:
     nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
 
 
-def model_fingerprint(model_dir: Path | None = NER_MODEL) -> str:
-    """A short hash of a trained model's weights ("none" without a model)."""
-    if model_dir is None:
+def files_fingerprint(folder: Path | None, pattern: str) -> str:
+    """A short hash of the files of ``folder`` matching ``pattern`` ("none" without a folder)."""
+    if folder is None:
         return "none"
     h = hashlib.blake2b(digest_size=4)
-    for path in sorted(model_dir.glob("*/model")):
+    for path in sorted(folder.glob(pattern)):
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def model_fingerprint(model_dir: Path | None = NER_MODEL) -> str:
+    """A short hash of a trained model's weights ("none" without a model)."""
+    return files_fingerprint(model_dir, "*/model")
 
 
 # The graph takes its entity candidates from our own head (ner_abstracta); a model without it gives

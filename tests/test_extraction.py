@@ -116,7 +116,7 @@ def test_offsets_always_point_at_the_text(run):
 
 
 def test_extractor_version_names_the_rules(extractor):
-    assert extractor.version.startswith("1.4+rules.") and "+ner." in extractor.version
+    assert extractor.version.startswith("2.0+rules.") and "+ner." in extractor.version and "+dec." in extractor.version
     assert "+rel." in extractor.version  # the relation model, so a new one re-extracts cached papers
 
 

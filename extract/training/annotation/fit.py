@@ -22,6 +22,7 @@ from extract.decision_features import (
     Group,
     group_features,
     groups,
+    mentions_in,
     norm,
     number_features,
     role_features,
@@ -61,7 +62,8 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
     for i, s in enumerate(abstract):
         sentence_at = len(out["claims"])
         kind = next((c["kind"] for c in gold["claims"] if _overlap(c["start"], c["end"], s.start, s.end) >= 0.5), None)
-        out["claims"].append((sentence_features(s.text, i, len(abstract)), CLAIM_CLASSES.index(kind) if kind else 0))
+        label = CLAIM_CLASSES.index(kind) if kind else 0
+        out["claims"].append((sentence_features(s.text, i, len(abstract), mentions_in(ex, s)), label))
         for n in rules.find_numbers(s.text):
             a, b = s.start + n.start, s.start + n.end
             rk = next((k for (x, y), k in result_spans.items() if x < b and a < y), None)
