@@ -50,24 +50,39 @@ def _complete_fragments(mentions: list[Mention]) -> list[Mention]:
             for m in mentions]
 
 
-def _split_fused(mentions: list[Mention]) -> list[Mention]:
+def _split_fused(mentions: list[Mention], known: frozenset[str] = frozenset()) -> list[Mention]:
     """A task named after its dataset ("ImageNet classification", "COCO detection") is the dataset and the
-    task (docs/annotation-guide.md, Boundaries): where the paper names that dataset on its own too, such a
-    Task or Metric mention becomes a Dataset mention and a mention of the rest."""
+    task (docs/annotation-guide.md, Boundaries): where the first word is a dataset the paper names on its
+    own too, or a dataset name of the gazetteer (``known``, matched exactly), such a Task or Metric mention
+    becomes a Dataset mention and a mention of the rest."""
     datasets = {m.span.text.casefold(): m for m in mentions if m.label is EntityType.DATASET}
     out = []
     for m in mentions:
         head, _, rest = m.span.text.partition(" ")
         ds = datasets.get(head.casefold())
-        if m.label in (EntityType.TASK, EntityType.METRIC) and ds is not None and rest and m.long_form is None:
+        fused = ds is not None or head in known
+        if m.label in (EntityType.TASK, EntityType.METRIC) and fused and rest and m.long_form is None:
             s = m.span
+            role, score = (ds.role, ds.score) if ds is not None else (DEFAULT_ROLE[EntityType.DATASET], m.score)
             out.append(replace(m, span=replace(s, end=s.start + len(head), text=head), label=EntityType.DATASET,
-                               role=ds.role, score=ds.score))
+                               role=role, score=score))
             cut = s.start + len(m.span.text) - len(rest)
             out.append(replace(m, span=replace(s, start=cut, text=rest)))
         else:
             out.append(m)
     return out
+
+
+def _dataset_names(path: Path | None) -> frozenset[str]:
+    """The gazetteer's one-word dataset names matched exactly ("ImageNet", "COCO", "ADE20K")."""
+    if path is None:
+        return frozenset()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()[1:]
+    except OSError as e:
+        raise ExtractionError(f"cannot read the gazetteer {path}: {e}; restore it from git") from e
+    rows = (line.split("\t") for line in lines)
+    return frozenset(r[1] for r in rows if len(r) == 3 and r[0] == "Dataset" and r[2] == "exact" and " " not in r[1])
 
 
 @dataclass(frozen=True)
@@ -117,9 +132,11 @@ class Decider:
     calibration: Calibration
     settings: dict
     setting_numbers: SettingNumbers = SettingNumbers()
+    known_datasets: frozenset[str] = frozenset()
 
     @classmethod
-    def load(cls, path: Path = DECISIONS_DIR, setting_numbers: Path | None = None) -> Decider:
+    def load(cls, path: Path = DECISIONS_DIR, setting_numbers: Path | None = None,
+             gazetteer: Path | None = None) -> Decider:
         models = {name: LinearModel.load(path / f"{name}.json") for name in MODEL_FILES}
         try:
             meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
@@ -127,7 +144,7 @@ class Decider:
         except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
             raise ExtractionError(f"cannot read {path / 'settings.json'}: {e}; restore it from git or fit again") from e
         return cls(**models, calibration=Calibration(points), settings=meta["settings"],
-                   setting_numbers=SettingNumbers.load(setting_numbers))
+                   setting_numbers=SettingNumbers.load(setting_numbers), known_datasets=_dataset_names(gazetteer))
 
     # -------------------------------------------------------------- entities and roles
 
@@ -154,7 +171,7 @@ class Decider:
                 role = Role.MENTIONS  # named only in the background: not what this paper addresses or uses
             score = self.calibration("link", p[label] * p_role)
             kept += [replace(m, label=etype, role=role, score=score) for m in g.mentions]
-        kept = _split_fused(_complete_fragments(kept))
+        kept = _split_fused(_complete_fragments(kept), self.known_datasets)
         return sorted(kept, key=lambda m: (m.span.section != Section.TITLE, m.span.start))
 
     # -------------------------------------------------------------- claims and results

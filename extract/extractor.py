@@ -54,7 +54,8 @@ class Extractor:
         self.name = EXTRACTOR_NAME
         self.version = extractor_version(seeds_dir, model_dir, relations, decisions)
         self.priors = Priors.load(rule_paths(seeds_dir)["scores"])
-        self.decider = (Decider.load(decisions, rule_paths(seeds_dir)["settings"])
+        rules = rule_paths(seeds_dir)
+        self.decider = (Decider.load(decisions, rules["settings"], rules["terms"])
                         if decisions is not None else None)
 
     def extract(self, paper: Paper) -> Extraction:
