@@ -53,14 +53,14 @@ def _complete_fragments(mentions: list[Mention]) -> list[Mention]:
 def _split_fused(mentions: list[Mention], known: frozenset[str] = frozenset()) -> list[Mention]:
     """A task named after its dataset ("ImageNet classification", "COCO detection") is the dataset and the
     task (docs/annotation-guide.md, Boundaries): where the first word is a dataset the paper names on its
-    own too, or a dataset name of the gazetteer (``known``, matched exactly), such a Task or Metric mention
+    own too, or a name-shaped dataset name of the gazetteer (``known``, case-folded), such a Task or Metric mention
     becomes a Dataset mention and a mention of the rest."""
     datasets = {m.span.text.casefold(): m for m in mentions if m.label is EntityType.DATASET}
     out = []
     for m in mentions:
         head, _, rest = m.span.text.partition(" ")
         ds = datasets.get(head.casefold())
-        fused = ds is not None or head in known
+        fused = ds is not None or (head.casefold() in known and any(c.isupper() or c.isdigit() for c in head))
         if m.label in (EntityType.TASK, EntityType.METRIC) and fused and rest and m.long_form is None:
             s = m.span
             role, score = (ds.role, ds.score) if ds is not None else (DEFAULT_ROLE[EntityType.DATASET], m.score)
@@ -74,7 +74,7 @@ def _split_fused(mentions: list[Mention], known: frozenset[str] = frozenset()) -
 
 
 def _dataset_names(path: Path | None) -> frozenset[str]:
-    """The gazetteer's one-word dataset names matched exactly ("ImageNet", "COCO", "ADE20K")."""
+    """The gazetteer's one-word dataset names matched exactly ("ImageNet", "COCO", "ADE20K"), case-folded."""
     if path is None:
         return frozenset()
     try:
@@ -82,7 +82,8 @@ def _dataset_names(path: Path | None) -> frozenset[str]:
     except OSError as e:
         raise ExtractionError(f"cannot read the gazetteer {path}: {e}; restore it from git") from e
     rows = (line.split("\t") for line in lines)
-    return frozenset(r[1] for r in rows if len(r) == 3 and r[0] == "Dataset" and r[2] == "exact" and " " not in r[1])
+    return frozenset(r[1].casefold() for r in rows
+                     if len(r) == 3 and r[0] == "Dataset" and r[2] == "exact" and " " not in r[1])
 
 
 @dataclass(frozen=True)

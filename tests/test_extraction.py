@@ -219,3 +219,24 @@ def test_seed_results_come_from_outcomes_not_names_settings_or_list_markers(extr
         assert not re.match(r"\s*-?\s*(?:bits?|parameters|params|layers)\b", after, re.IGNORECASE), (before, q.text, after)
         assert not (after.startswith(")") and re.search(r"(?:^|[\s(])$", before)), (before, q.text, after)  # "1)"
         assert not re.search(r"[A-Za-z]-?$", before), (before, q.text, after)  # not the tail of a name (Llama 2)
+
+
+def test_decisions_split_dataset_fused_tasks_and_complete_top_k(run):
+    ex = run("We propose FooNet. FooNet reaches 83.8% top-1 on ImageNet classification and ADE20k segmentation.",
+             title="FooNet for ImageNet classification")
+    found = {(m.span.text, m.label.value) for m in ex.mentions}
+    assert {("ImageNet", "Dataset"), ("classification", "Task"), ("ADE20k", "Dataset")} <= found
+    assert not any(text.startswith(("ImageNet ", "ADE20k ")) for text, _ in found)
+    (top1,) = [m for m in ex.mentions if m.span.text == "top-1"]
+    assert top1.label.value == "Metric" and top1.long_form == "top-1 accuracy"
+    assert all(0 < m.score < 1 for m in ex.mentions)  # calibrated: never certain
+
+
+def test_background_tasks_are_mentions_and_the_paper_anchors_on_its_contribution(run):
+    ex = run("Diffusion models have risen to prominence for image generation, denoising and inpainting. "
+             "We propose FooNet for video prediction. FooNet outperforms prior work on UCF-101.",
+             title="FooNet: video prediction with diffusion")
+    roles = {m.span.text: m.role.value for m in ex.mentions}
+    assert roles["FooNet"] == "proposes" and roles["video prediction"] == "addresses"
+    assert roles["image generation"] == "mentions" and roles["UCF-101"] == "evaluatesOn"
+    assert all(c.sentence.text.startswith("FooNet outperforms") for c in ex.claims)  # background is no claim
