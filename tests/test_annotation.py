@@ -175,3 +175,30 @@ def test_evaluate_abstracta_prints_a_table_and_one_json_line(tmp_path, capsys, e
     summary = json.loads(lines[-1])
     assert summary["papers"] == 1 and "lenient/Method" in summary["scores"] and "ece" in summary["calibration"]
     assert 0.0 <= summary["scores"]["lenient/Method"]["f"] <= 1.0
+
+
+def _data_or_skip():
+    import os
+
+    try:
+        return data_dir()
+    except ConfigError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("ABSTRACTA_DATA is not set (the abstracts lie beside the checkout in CI)")
+
+
+def test_smoke_evaluation_of_the_shipped_extractor_on_our_dev_annotations(capsys):
+    """The shipped NER and decisions, on the first 20 dev papers, score well above the rules alone."""
+    from extract.cli import main as extract_main
+    from extract.training.annotation.store import ANNOTATIONS_DIR
+
+    data = _data_or_skip()
+    assert extract_main(["evaluate", "--format", "abstracta", str(ANNOTATIONS_DIR / "dev.jsonl"),
+                         "--data", str(data), "--limit", "20"]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    scores = summary["scores"]
+    assert summary["papers"] == 20
+    assert scores["lenient/Dataset"]["f"] > 0.6 and scores["lenient/Method"]["f"] > 0.45
+    assert scores["claims"]["f"] > 0.6 and summary["agreement"]["lenient/Method"] > 0.8
+    assert summary["calibration"]["ece"] < 0.2

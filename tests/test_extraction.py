@@ -216,7 +216,8 @@ def test_seed_results_come_from_outcomes_not_names_settings_or_list_markers(extr
     for text, r in results:
         q = r.quantity
         before, after = text[max(0, q.start - 12):q.start], text[q.end:q.end + 12]
-        assert not re.match(r"\s*-?\s*(?:bits?|parameters|params|layers)\b", after, re.IGNORECASE), (before, q.text, after)
+        setting = re.match(r"\s*-?\s*(?:bits?|parameters|params|layers)\b", after, re.IGNORECASE)
+        assert not setting, (before, q.text, after)
         assert not (after.startswith(")") and re.search(r"(?:^|[\s(])$", before)), (before, q.text, after)  # "1)"
         assert not re.search(r"[A-Za-z]-?$", before), (before, q.text, after)  # not the tail of a name (Llama 2)
 
