@@ -7,7 +7,8 @@ label and the entities' types onto a predicate of ours; every other one
 (synonymy, conjunction, feature-of, type pairs the label does not fit, two
 mentions of one entity) is left out of the graph.
 
-Confidence, like a paper-entity link's (``kg.triples.link_confidence``):
+Confidence (not calibrated like a paper-entity link's, ``kg.triples.link_confidence``: our annotations
+hold no relations to fit it on):
 
 * one sentence: the extractors that state the relation there (a model and a
   rule agreeing) combine by noisy-OR, each at its best score in the sentence;

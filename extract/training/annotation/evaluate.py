@@ -43,6 +43,8 @@ def evaluate_lines(path: str | Path, data: str | None = None, limit: int | None 
                    extractor: Any = None) -> Iterator[str]:
     """The evaluation report, line by line; the last line is one JSON object."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} does not exist: give an annotation file such as extract/training/data/dev.jsonl")
     gold = read_records(path)
     if not gold:
         raise InputError(f"{path} holds no annotation records: "

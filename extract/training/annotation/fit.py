@@ -47,8 +47,9 @@ def _gold_entity(g: Group, gold: Mapping[str, Any]) -> dict[str, Any] | None:
     return next((e for e in gold["entities"] if keys & forms(e)), None)
 
 
-def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]]:
-    """Labelled feature lists of one paper for each of the four decisions."""
+def examples(ex: Extraction, gold: Mapping[str, Any]) -> tuple[dict[str, list[Example]], list[int]]:
+    """Labelled feature lists of one paper for each of the four decisions, and for each number example
+    the index of its sentence among the paper's claim examples."""
     texts = {Section.TITLE: ex.paper.title, Section.ABSTRACT: ex.paper.abstract}
     out: dict[str, list[Example]] = {"entities": [], "roles": [], "claims": [], "results": []}
     for g in groups(ex):
@@ -59,6 +60,7 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
         out["roles"].append((role_features(g, texts), int(e["role"] == "proposed") if known else -1))
     abstract = [s for s in ex.sentences if s.section is Section.ABSTRACT]
     result_spans = {(r["span"][1], r["span"][2]): r["kind"] for r in gold["results"]}
+    sentence_of: list[int] = []
     for i, s in enumerate(abstract):
         sentence_at = len(out["claims"])
         kind = next((c["kind"] for c in gold["claims"] if _overlap(c["start"], c["end"], s.start, s.end) >= 0.5), None)
@@ -69,8 +71,8 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
             rk = next((k for (x, y), k in result_spans.items() if x < b and a < y), None)
             label = RESULT_CLASSES.index(rk) if rk and kind else 0
             out["results"].append((number_features(s.text, n.start, n.end, n.unit, n.qualifier), label))
-            out.setdefault("result_sentence", []).append(([], sentence_at))
-    return out
+            sentence_of.append(sentence_at)
+    return out, sentence_of
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> float:
@@ -165,9 +167,9 @@ def _collect(pairs: Sequence[tuple[Extraction, Mapping[str, Any]]]) -> tuple[dic
     data: dict[str, list[Example]] = {k: [] for k in CLASSES}
     sentence_of: list[int] = []
     for ex, gold in pairs:
-        found = examples(ex, gold)
+        found, sentences = examples(ex, gold)
         offset = len(data["claims"])
-        sentence_of += [offset + k for _, k in found.get("result_sentence", [])]
+        sentence_of += [offset + k for k in sentences]
         for k in CLASSES:
             data[k] += found[k]
     return data, sentence_of
