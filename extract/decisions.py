@@ -73,7 +73,7 @@ def _split_fused(mentions: list[Mention], known: frozenset[str] = frozenset()) -
     return out
 
 
-def _dataset_names(path: Path | None) -> frozenset[str]:
+def dataset_names(path: Path | None) -> frozenset[str]:
     """The gazetteer's one-word dataset names matched exactly ("ImageNet", "COCO", "ADE20K"), case-folded."""
     if path is None:
         return frozenset()
@@ -145,7 +145,7 @@ class Decider:
         except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
             raise ExtractionError(f"cannot read {path / 'settings.json'}: {e}; restore it from git or fit again") from e
         return cls(**models, calibration=Calibration(points), settings=meta["settings"],
-                   setting_numbers=SettingNumbers.load(setting_numbers), known_datasets=_dataset_names(gazetteer))
+                   setting_numbers=SettingNumbers.load(setting_numbers), known_datasets=dataset_names(gazetteer))
 
     # -------------------------------------------------------------- entities and roles
 
@@ -191,10 +191,12 @@ class Decider:
             quantities = tuple(Quantity(n.value, n.unit, n.text, s.start + n.start, s.start + n.end, n.qualifier)
                                for n in rules.find_numbers(s.text))
             claim = Claim(s, kind, cues.get((s.start, s.end), CLAIM_CUE), quantities, score=score)
-            out.append(self._with_results(claim, mentions, proposed))
+            out.append(self._with_results(claim, 1.0 - p[NONE], mentions, proposed))
         return out
 
-    def _with_results(self, claim: Claim, mentions: list[Mention], proposed: str | None) -> Claim:
+    def _with_results(self, claim: Claim, p_claim: float, mentions: list[Mention], proposed: str | None) -> Claim:
+        """The claim with its results; a result's score is calibrated from the classifiers' raw probabilities
+        (the number's times its sentence's), as the calibration table was fitted."""
         s = claim.sentence
         kinds: dict[Quantity, tuple[str, float]] = {}
         for q in claim.quantities:
@@ -209,7 +211,7 @@ class Decider:
         inside = [m for m in mentions if m.span.section is s.section and s.start <= m.span.start < s.end]
         found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds)
         results = tuple(replace(r, kind=kinds[r.quantity][0],
-                                score=self.calibration("result", kinds[r.quantity][1] * claim.score))
+                                score=self.calibration("result", kinds[r.quantity][1] * p_claim))
                         for r in found)
         return replace(claim, results=results)
 

@@ -172,7 +172,11 @@ def _fit_cmd(args: argparse.Namespace) -> int:
     for k, ner in enumerate(args.folds):
         fold = {r["uid"] for i, r in enumerate(train) if i % 2 == k}
         fit_pairs += candidates(ner, [r for r in fit if r["uid"] not in fold])
-    report = fit_decisions(fit_pairs, candidates(args.ner, held), args.out)
+    from extract.pipeline import rule_paths
+
+    rules = rule_paths()
+    report = fit_decisions(fit_pairs, candidates(args.ner, held), args.out,
+                           setting_numbers=rules["settings"], gazetteer=rules["terms"])
     print(json.dumps(report))  # noqa: T201
     return 0
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from extract.training.annotation.predict import predict
-from extract.training.annotation.score import calibration, link_outcomes, score
+from extract.training.annotation.score import calibration, claim_outcomes, link_outcomes, result_outcomes, score
 from extract.training.annotation.source import data_dir, read_papers
 from extract.training.annotation.store import read_records
 from kg.errors import InputError
@@ -65,10 +65,17 @@ def evaluate_lines(path: str | Path, data: str | None = None, limit: int | None 
     for row in table:
         yield f"  {row['bin']}  {row['n']:5d}  {row['confidence']:.3f}  {row['right']:.3f}"
     yield f"  expected calibration error {ece:.4f}"
+    others = {kind: calibration(outcomes(pred, gold)) for kind, outcomes in
+              (("claims", claim_outcomes), ("results", result_outcomes))}
+    for kind, (rows, error) in others.items():
+        shown = ", ".join(f"{r['bin']}: {r['n']} at {r['confidence']:.2f}, {r['right']:.2f} right" for r in rows)
+        yield f"{kind} calibration: expected calibration error {error:.4f} ({shown})"
     yield json.dumps({"file": path.name, "papers": len(gold),
                       "scores": {k: v.as_dict() for k, v in scores.items()},
                       "agreement": {k: round(v.f, 4) for k, v in ceiling.items()},
-                      "calibration": {"links": table, "ece": ece}}, sort_keys=True)
+                      "calibration": {"links": table, "ece": ece, **{
+                          kind: {"table": rows, "ece": error} for kind, (rows, error) in others.items()}}},
+                     sort_keys=True)
 
 
 def _n_second(path: Path) -> int:

@@ -28,9 +28,11 @@ from extract.decision_features import (
     role_features,
     sentence_features,
 )
+from extract.decisions import Calibration, Decider, SettingNumbers, dataset_names
 from extract.linear import LinearModel
 from extract.relations_fit import _design, fit_softmax
-from extract.training.annotation.score import forms
+from extract.training.annotation.predict import to_record
+from extract.training.annotation.score import forms, result_outcomes
 from kg.model import Extraction, Section
 
 log = logging.getLogger(__name__)
@@ -47,9 +49,8 @@ def _gold_entity(g: Group, gold: Mapping[str, Any]) -> dict[str, Any] | None:
     return next((e for e in gold["entities"] if keys & forms(e)), None)
 
 
-def examples(ex: Extraction, gold: Mapping[str, Any]) -> tuple[dict[str, list[Example]], list[int]]:
-    """Labelled feature lists of one paper for each of the four decisions, and for each number example
-    the index of its sentence among the paper's claim examples."""
+def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]]:
+    """Labelled feature lists of one paper for each of the four decisions."""
     texts = {Section.TITLE: ex.paper.title, Section.ABSTRACT: ex.paper.abstract}
     out: dict[str, list[Example]] = {"entities": [], "roles": [], "claims": [], "results": []}
     for g in groups(ex):
@@ -60,9 +61,7 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> tuple[dict[str, list[Ex
         out["roles"].append((role_features(g, texts), int(e["role"] == "proposed") if known else -1))
     abstract = [s for s in ex.sentences if s.section is Section.ABSTRACT]
     result_spans = {(r["span"][1], r["span"][2]): r["kind"] for r in gold["results"]}
-    sentence_of: list[int] = []
     for i, s in enumerate(abstract):
-        sentence_at = len(out["claims"])
         kind = next((c["kind"] for c in gold["claims"] if _overlap(c["start"], c["end"], s.start, s.end) >= 0.5), None)
         label = CLAIM_CLASSES.index(kind) if kind else 0
         out["claims"].append((sentence_features(s.text, i, len(abstract), mentions_in(ex, s)), label))
@@ -71,8 +70,7 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> tuple[dict[str, list[Ex
             rk = next((k for (x, y), k in result_spans.items() if x < b and a < y), None)
             label = RESULT_CLASSES.index(rk) if rk and kind else 0
             out["results"].append((number_features(s.text, n.start, n.end, n.unit, n.qualifier), label))
-            sentence_of.append(sentence_at)
-    return out, sentence_of
+    return out
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> float:
@@ -107,7 +105,8 @@ def predict_all(model: LinearModel, data: Sequence[Example]) -> np.ndarray:
     return probs
 
 
-def isotonic(scores: Sequence[float], right: Sequence[bool], bins: int = 8) -> tuple[list[float], list[float]]:
+def isotonic(scores: Sequence[float], right: Sequence[bool],
+             bins: int | None = None) -> tuple[list[float], list[float]]:
     """A monotone map from score to frequency right: pool-adjacent-violators over score-sorted
     outcomes, returned as breakpoints (mean score, smoothed frequency) of its blocks for linear
     interpolation."""
@@ -120,7 +119,8 @@ def isotonic(scores: Sequence[float], right: Sequence[bool], bins: int = 8) -> t
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
             x2, y2, n2 = blocks.pop()
             blocks[-1] = [blocks[-1][0] + x2, blocks[-1][1] + y2, blocks[-1][2] + n2]
-    # merge small blocks so that no step rests on a handful of facts
+    # merge small blocks so that no step rests on a handful of facts: at most 8 steps, each of 40 facts or more
+    bins = bins or max(1, min(8, len(xs) // 40))
     min_n = max(1.0, len(xs) / bins)
     merged: list[list[float]] = []
     for b in blocks:
@@ -162,17 +162,13 @@ def save(out: Path, models: Mapping[str, LinearModel], settings: Mapping[str, fl
                                                    "fit": dict(report)}, indent=1) + "\n", encoding="utf-8")
 
 
-def _collect(pairs: Sequence[tuple[Extraction, Mapping[str, Any]]]) -> tuple[dict[str, list[Example]], list[int]]:
-    """Examples of every decision over ``pairs``, and for each number the index of its sentence's example."""
+def _collect(pairs: Sequence[tuple[Extraction, Mapping[str, Any]]]) -> dict[str, list[Example]]:
+    """Examples of every decision over ``pairs``."""
     data: dict[str, list[Example]] = {k: [] for k in CLASSES}
-    sentence_of: list[int] = []
     for ex, gold in pairs:
-        found, sentences = examples(ex, gold)
-        offset = len(data["claims"])
-        sentence_of += [offset + k for k in sentences]
-        for k in CLASSES:
-            data[k] += found[k]
-    return data, sentence_of
+        for k, found in examples(ex, gold).items():
+            data[k] += found
+    return data
 
 
 CLASSES = {"entities": ENTITY_CLASSES, "roles": ROLE_CLASSES, "claims": CLAIM_CLASSES, "results": RESULT_CLASSES}
@@ -180,14 +176,15 @@ CLASSES = {"entities": ENTITY_CLASSES, "roles": ROLE_CLASSES, "claims": CLAIM_CL
 
 def fit_decisions(fit_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]],
                   held_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]], out: Path, *,
-                  l2: Mapping[str, float] | None = None) -> dict[str, Any]:
+                  l2: Mapping[str, float] | None = None, setting_numbers: Path | None = None,
+                  gazetteer: Path | None = None) -> dict[str, Any]:
     """Fit the four decisions on ``fit_pairs`` (candidates, gold record); choose their thresholds and fit the
     calibration tables on ``held_pairs`` (papers neither the NER nor the decisions were fitted on); write
     them to ``out``. Returns the report also stored in ``settings.json``."""
     l2 = {"entities": 0.003, "roles": 0.01, "claims": 0.01, "results": 0.01, **(l2 or {})}
-    data, _ = _collect(fit_pairs)
+    data = _collect(fit_pairs)
     models = {k: fit_linear(data[k], CLASSES[k], l2=l2[k]) for k in CLASSES}
-    held, sentence_of = _collect(held_pairs)
+    held = _collect(held_pairs)
     probs = {k: predict_all(models[k], held[k]) for k in CLASSES}
     n_gold = {"entities": sum(len(g["entities"]) for _, g in held_pairs),
               "claims": sum(len(g["claims"]) for _, g in held_pairs),
@@ -226,14 +223,19 @@ def fit_decisions(fit_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]],
     calibration = {"link": isotonic(link_score[keep], link_right[keep])}
     keep_c = claim_p >= settings["claim_threshold"]
     calibration["claim"] = isotonic(claim_p[keep_c], (claim_y > 0)[keep_c])
-    at = np.asarray(sentence_of, dtype=int)
-    keep_r = (res_p >= settings["result_threshold"]) & keep_c[at]
-    calibration["result"] = isotonic((res_p * claim_p[at])[keep_r], (res_y > 0)[keep_r])
+    # a result is right when its value comes with the right metric (what the graph's leaderboard shows), so
+    # its table is fitted on the held-out results the decisions really produce, metric attachment included
+    provisional = Decider(**models, calibration=Calibration(calibration), settings=settings,
+                          setting_numbers=SettingNumbers.load(setting_numbers),
+                          known_datasets=dataset_names(gazetteer))
+    produced = [to_record(provisional.apply(ex)) for ex, _ in held_pairs]
+    outcomes = result_outcomes(produced, [g for _, g in held_pairs])
+    calibration["result"] = isotonic([c for c, _ in outcomes], [r for _, r in outcomes])
     report = {"fit_papers": len(fit_pairs), "held_papers": len(held_pairs), "l2": l2,
               "examples": {k: len(v) for k, v in data.items()},
               "held": {"links_kept": int(keep.sum()), "links_right": int((link_right & keep).sum()),
                        "claims_kept": int(keep_c.sum()), "claims_right": int(((claim_y > 0) & keep_c).sum()),
-                       "results_kept": int(keep_r.sum()), "results_right": int(((res_y > 0) & keep_r).sum()),
+                       "results_kept": len(outcomes), "results_right": sum(r for _, r in outcomes),
                        "gold": n_gold}}
     save(out, models, settings, calibration, report)
     log.info("decisions written to %s: %s", out, settings)

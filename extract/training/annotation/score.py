@@ -176,6 +176,26 @@ def link_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str,
     return out
 
 
+def claim_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str, Any]]) -> list[tuple[float, bool]]:
+    """(confidence, right) for each predicted claim: right when it overlaps a gold claim by half."""
+    by_uid = {r["uid"]: r for r in gold}
+    return [(float(c.get("confidence", 1.0)), any(_claims_match(c, g) for g in by_uid[rec["uid"]].get("claims", ())))
+            for rec in pred if rec["uid"] in by_uid for c in rec.get("claims", ())]
+
+
+def result_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str, Any]]) -> list[tuple[float, bool]]:
+    """(confidence, right) for each predicted result: right when gold has its value with its metric."""
+    by_uid = {r["uid"]: r for r in gold}
+    out = []
+    for rec in pred:
+        if rec["uid"] not in by_uid:
+            continue
+        gold_keys = set().union(*_result_keys(by_uid[rec["uid"]], False))
+        for r, keys in zip(rec.get("results", ()), _result_keys(rec, False), strict=True):
+            out.append((float(r.get("confidence", 1.0)), bool(keys & gold_keys)))
+    return out
+
+
 def calibration(outcomes: Sequence[tuple[float, bool]], bins: int = 10) -> tuple[list[dict[str, Any]], float]:
     """Reliability table (equal-width confidence bins) and expected calibration error."""
     table = []
