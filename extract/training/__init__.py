@@ -440,6 +440,17 @@ def add_trained_components(nlp: Language, *trained: Language) -> Language:
 # ------------------------------------------------------------------ shipping a trained pipeline
 
 
+def clear_corpus_paths(config_path: Path) -> None:
+    """Blank the training and dev corpus paths a trained config remembers: they name folders of the
+    machine it was trained on, and loading the model never reads them."""
+    from spacy.util import load_config
+
+    config = load_config(config_path, interpolate=False)
+    for key in ("train", "dev"):
+        config["paths"][key] = None
+    config.to_disk(config_path)
+
+
 def export_model(src: Path, dst: Path, check_texts: Sequence[str]) -> dict:
     """Copy a trained pipeline to ``dst`` with its string store cut down to the component labels.
 
@@ -456,6 +467,7 @@ def export_model(src: Path, dst: Path, check_texts: Sequence[str]) -> dict:
         shutil.rmtree(dst)
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("train_info.json"))
     (dst / "vocab" / "strings.json").write_text(json.dumps(labels), encoding="utf-8")
+    clear_corpus_paths(dst / "config.cfg")
     dst_nlp = load_pipeline(dst)
 
     def spans(nlp: Language) -> list:
