@@ -26,7 +26,7 @@ DEFAULT_QUERY_WORKERS: int = 2
 DEFAULT_MAX_REQUEST_BYTES: int = 1_000_000
 # The dashboard's starting confidence threshold. Link confidences are calibrated on held-out annotations
 # (extract.decisions): a link shown at >= 0.5 is more likely right than wrong. On our dev papers the links at
-# >= 0.5 are 76% right and two thirds of all links, against 65% right at 0 (docs/benchmarks.md,
+# >= 0.5 are 79% right and 58% of all links, against 65% right at 0 (docs/benchmarks.md,
 # "Reliability of link confidence"); a user can still lower it to 0 to see everything.
 DEFAULT_MIN_CONFIDENCE: float = 0.5
 # The dashboard never sends a select box more options than this; longer lists get a filter box first.

@@ -7,14 +7,16 @@ from typing import Any
 
 from extract.training.annotation.score import norm
 from extract.training.annotation.source import Paper as CorpusPaper
-from kg.model import EntityType, Extraction, Paper, Role, noisy_or
+from kg.model import EntityType, Extraction, Paper, Role
+from kg.triples import link_confidence
 
 GUIDE_ROLE = {EntityType.METHOD: "used", EntityType.DATASET: "used", EntityType.TASK: "addressed",
               EntityType.METRIC: "reported"}
 
 
 def to_record(ex: Extraction) -> dict[str, Any]:
-    """One extraction as a guide record; an entity's confidence is the noisy-or of its mentions' scores."""
+    """One extraction as a guide record; an entity's confidence is its link's in the graph
+    (:func:`kg.triples.link_confidence`)."""
     groups: dict[tuple[str, str], list] = {}
     for m in ex.mentions:
         if m.label == EntityType.CONCEPT:
@@ -28,7 +30,7 @@ def to_record(ex: Extraction) -> dict[str, Any]:
             "type": etype,
             "role": "proposed" if any(m.role == Role.PROPOSES for m in ms) else GUIDE_ROLE[ms[0].label],
             "mentions": sorted({(m.span.section.value, m.span.start, m.span.end) for m in ms}),
-            "confidence": round(noisy_or(m.score for m in ms), 4),
+            "confidence": round(link_confidence(ms), 4),
         }
         shorts = {m.span.text for m in ms if m.long_form}
         if shorts:
