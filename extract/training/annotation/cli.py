@@ -144,6 +144,12 @@ def _fit_cmd(args: argparse.Namespace) -> int:
 
     train = read_records(args.annotations / "train.jsonl")
     fit, held = split_train(train)
+    if args.ner_papers is not None:
+        # the papers after the shipped NER's first N never met it: held out too, so that thresholds and
+        # calibration rest on more papers the shipped NER reads as it will read new ones
+        unseen = {r["uid"] for r in train[args.ner_papers:]}
+        held = [r for r in train if r["uid"] in unseen or r in held]
+        fit = [r for r in fit if r["uid"] not in unseen]
     papers = read_papers([r["uid"] for r in train], data_dir(args.data))
 
     def candidates(ner: Path, records: list[dict[str, Any]]) -> list:
@@ -208,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     f.add_argument("--ner", type=Path, required=True, help="the NER that ships (trained on abx_train)")
     f.add_argument("--folds", type=Path, nargs=2, required=True,
                    help="the two NERs trained on abx_fold0 and abx_fold1 (for the fit papers' candidates)")
+    f.add_argument("--ner-papers", type=int, default=None,
+                   help="the shipped NER was trained on the first N train records (prepare --limit N): "
+                        "hold out the rest too, for thresholds and calibration")
     f.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
     f.add_argument("--out", type=Path, default=Path("extract/models/decisions"))
     f.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
