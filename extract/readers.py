@@ -68,7 +68,8 @@ def _clean(text: str) -> str:
 
 
 def _skip(source: str, line: int, reason: str) -> Skipped:
-    log.warning("%s:%d: skipped: %s", source, line, reason)
+    # returned in ReadResult.skipped for the caller to report, once (the CLI prints it, the app shows it)
+    log.debug("%s:%d: skipped: %s", source, line, reason)
     return Skipped(source=source, line=line, reason=reason)
 
 
@@ -196,6 +197,9 @@ def _parse_jsonl(text: str, source: str, shown: str) -> Iterator[_Record]:
 
 
 def _parse_csv(text: str, source: str, shown: str) -> Iterator[_Record]:
+    # no field is longer than the text: a record with a huge field is read whole, then skipped by name
+    # (abstract over the length limit) instead of rejecting the file at csv's default 131,072 characters
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = [_clean(h or "").lower() for h in reader.fieldnames or []]
@@ -204,10 +208,14 @@ def _parse_csv(text: str, source: str, shown: str) -> Iterator[_Record]:
                 found = ", ".join(h for h in header if h) or "none"
                 raise InputError(f"{shown}: CSV has no '{name}' column (found: {found}); "
                                  f"add one or rename the column holding the {name}s to '{name}'")
-        start = reader.line_num + 1
+        rows, start = [], reader.line_num + 1
         for row in reader:
-            yield start, _fields(row)
+            rows.append((start, row))
             start = reader.line_num + 1
+        if text.count('"') % 2 and rows and any("\n" in (v or "") for v in rows[-1][1].values()):
+            raise csv.Error(f"a quote opened in the record of line {rows[-1][0]} is never closed")
+        for start, row in rows:
+            yield start, _fields(row)
     except csv.Error as e:
         raise InputError(f"{shown}: malformed CSV near line {reader.line_num} ({e}); check the quoting "
                          "(an unclosed quote swallows the rest of the file)") from e

@@ -110,20 +110,31 @@ def _extract_changed(papers: Sequence[Paper], cache: ExtractionCache, extract_ma
     return extractions, changes
 
 
+def _remove_stale_caches(root: Path) -> None:
+    """Remove the extraction caches of builds that were killed (called under the build lock, so none runs)."""
+    for path in root.glob(".cache-*.sqlite*"):
+        if path.name.startswith(f".cache-{os.getpid()}."):
+            continue
+        path.unlink(missing_ok=True)
+        logger.info("removed %s, left by a build that did not finish", path)
+
+
 def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Settings, *,
                 version: str = "", skipped: Sequence[Skipped] = (), progress: Progress | None = None,
-                inputs: Sequence[str] = (), prune: bool = False) -> BuildSummary:
+                inputs: Sequence[str] = (), prune: bool = False, wait_s: float = 0.0) -> BuildSummary:
     """Add ``papers`` to the store's graph and publish the result as a new generation.
 
     Papers already in the graph with the same content and extractor ``version``
     are not extracted again; a changed paper replaces exactly its own facts;
     papers missing from ``papers`` stay unless ``prune``. The whole graph is then
     regenerated from the extractions, so entity support and confidence follow.
-    The previous generation stays published until the new one is complete.
+    The previous generation stays published until the new one is complete. The store's build lock
+    is held from reading the previous generation to publishing the new one, so a second build waits
+    (up to ``wait_s``) or is refused, and never publishes over the first one's papers.
 
     Raises:
         InputError: ``papers`` is empty (the existing graph is left as it is).
-        StoreError: the store is locked by another build or not writable.
+        StoreError: another build holds the store past ``wait_s``, or it is not writable.
     """
     if not papers:
         raise InputError("no papers to build from; the existing graph was left unchanged")
@@ -131,50 +142,52 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
     started = time.perf_counter()
     root = Path(settings.store_dir)
     root.mkdir(parents=True, exist_ok=True)
-    previous = store.current_generation(root)
-    cache = ExtractionCache(root / f".cache-{os.getpid()}.sqlite",
-                            copy_from=previous.path / CACHE_FILE if previous else None)
-    try:
-        extractions, changes = _extract_changed(papers, cache, extract_many, version, prune, progress)
-        variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
-        fixes = corrections.load(settings.corrections_file)
-        aliases = load_aliases(settings.seeds_dir / "gazetteer" / "aliases.tsv")
-        table = EntityTable(extractions, variants, fixes, aliases)
-        before = cache.entity_keys()
-        changes["entities_created"] = sum(1 for k in table.entities if k not in before)
-        changes["entities_removed"] = sum(1 for k in before if k not in table.entities)
-        cache.set_entity_keys(table.entities)
-        replaced = _replacements(table, {**cache.retired(), **dict.fromkeys(before - table.entities.keys(), "")})
-        cache.set_retired(replaced)
-        changes["entities_replaced"] = len(replaced)
-        entity_counts = Counter(e.type.value for e in table.entities.values())
-        summary = {
-            "papers": len(extractions),
-            "entities": dict(sorted(entity_counts.items())),
-            "claims": sum(len(ex.claims) for ex in extractions),
-            "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
-            "skipped": len(skipped),
-            "changes": changes,
-            "corrections": str(settings.corrections_file) if fixes else None,
-            "inputs": [str(Path(i).resolve()) for i in inputs],
-        }
-        name = store.new_generation_name()
-        record = {**changes, "started": started_at.isoformat(timespec="seconds"),
-                  "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                  "inputs": [Path(i).name for i in inputs]}
-        cache.add_build(name, record)
-        support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
-        quads = itertools.chain(
-            triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, support_per_paper=support,
-                                                      table=table)),
-            triples.to_oxigraph(triples.replacement_triples(replaced, settings.base_iri)),
-            triples.to_oxigraph(triples.build_triples(cache.builds(), settings.base_iri),
-                                graph=store.BUILDS_GRAPH))
-        cache.close()
-        gen = store.publish(root, quads, summary, name=name, attach={CACHE_FILE: cache.path},
-                            enrich=lambda db, folder: snapshot.enrich(db, folder, settings.base_iri))
-    finally:
-        cache.path.unlink(missing_ok=True)
+    with store.build_lock(root, wait_s=wait_s):
+        _remove_stale_caches(root)
+        previous = store.current_generation(root)
+        cache = ExtractionCache(root / f".cache-{os.getpid()}.sqlite",
+                                copy_from=previous.path / CACHE_FILE if previous else None)
+        try:
+            extractions, changes = _extract_changed(papers, cache, extract_many, version, prune, progress)
+            variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
+            fixes = corrections.load(settings.corrections_file)
+            aliases = load_aliases(settings.seeds_dir / "gazetteer" / "aliases.tsv")
+            table = EntityTable(extractions, variants, fixes, aliases)
+            before = cache.entity_keys()
+            changes["entities_created"] = sum(1 for k in table.entities if k not in before)
+            changes["entities_removed"] = sum(1 for k in before if k not in table.entities)
+            cache.set_entity_keys(table.entities)
+            replaced = _replacements(table, {**cache.retired(), **dict.fromkeys(before - table.entities.keys(), "")})
+            cache.set_retired(replaced)
+            changes["entities_replaced"] = len(replaced)
+            entity_counts = Counter(e.type.value for e in table.entities.values())
+            summary = {
+                "papers": len(extractions),
+                "entities": dict(sorted(entity_counts.items())),
+                "claims": sum(len(ex.claims) for ex in extractions),
+                "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
+                "skipped": len(skipped),
+                "changes": changes,
+                "corrections": str(settings.corrections_file) if fixes else None,
+                "inputs": [str(Path(i).resolve()) for i in inputs],
+            }
+            name = store.new_generation_name()
+            record = {**changes, "started": started_at.isoformat(timespec="seconds"),
+                      "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                      "inputs": [Path(i).name for i in inputs]}
+            cache.add_build(name, record)
+            support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
+            quads = itertools.chain(
+                triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, support_per_paper=support,
+                                                          table=table)),
+                triples.to_oxigraph(triples.replacement_triples(replaced, settings.base_iri)),
+                triples.to_oxigraph(triples.build_triples(cache.builds(), settings.base_iri),
+                                    graph=store.BUILDS_GRAPH))
+            cache.close()
+            gen = store.publish(root, quads, summary, name=name, attach={CACHE_FILE: cache.path},
+                                enrich=lambda db, folder: snapshot.enrich(db, folder, settings.base_iri))
+        finally:
+            cache.path.unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     result = BuildSummary(
         papers=summary["papers"], entities=summary["entities"], claims=summary["claims"],

@@ -41,7 +41,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = build_from_inputs(args.inputs, settings, progress=_progress_bar("extracting"),
                                 prune=args.prune, workers=args.workers, scheduler=args.scheduler,
-                                partition_size=args.partition_size)
+                                partition_size=args.partition_size, wait_s=args.wait)
     s = summary.as_dict()
     ents = ", ".join(f"{k} {v}" for k, v in s["entities"].items()) or "none"
     print(f"papers: {s['papers']}\nentities: {sum(s['entities'].values())} ({ents})\n"
@@ -115,7 +115,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from kg.endpoint import EndpointOptions, create_app
-    from kg.sparql import QueryService
+    from kg.query_service import QueryService
     from kg.store import open_current_generation
 
     if args.allow_update and not args.token:
@@ -128,14 +128,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if public:
         logger.warning("serving on %s: reachable from other machines", args.host)
     service = QueryService(settings.store_dir, timeout_s=args.timeout or settings.query_timeout_s,
-                           max_rows=args.max_rows or settings.max_rows, workers=args.workers)
+                           max_rows=args.max_rows or settings.max_rows, workers=args.workers or settings.query_workers,
+                           long_workers=args.long_workers, quick_s=args.quick)
     options = EndpointOptions(allow_update=args.allow_update, update_token=args.token,
                               cors_origins=tuple(args.cors_origin), max_request_bytes=settings.max_request_bytes,
-                              examples_dir=settings.seeds_dir / "queries")
+                              examples_dir=settings.seeds_dir / "queries",
+                              public_url=args.public_url or f"http://{args.host}:{args.port}/sparql")
     print(f"SPARQL endpoint: http://{args.host}:{args.port}/sparql  (query page: http://{args.host}:{args.port}/)",
           file=sys.stderr)
     try:
-        uvicorn.run(create_app(service, options), host=args.host, port=args.port, log_level="warning")
+        # h11 reads request heads up to the body limit, so that an over-long URL is answered 414, not reset
+        uvicorn.run(create_app(service, options), host=args.host, port=args.port, log_level="warning",
+                    h11_max_incomplete_event_size=settings.max_request_bytes)
     finally:
         service.close()
     return 0
@@ -210,6 +214,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="papers per Dask task (default: about two tasks per worker, at most 256)")
     b.add_argument("--corrections", metavar="FILE",
                    help="corrections file (default: corrections.tsv beside the store directory)")
+    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another build is running on the store, wait this long for it (default: refuse at once)")
     b.set_defaults(func=cmd_build)
 
     e = with_store(sub.add_parser("export", help="write the graph to a file"))
@@ -229,9 +235,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=7878)
     v.add_argument("--timeout", type=float, help="per-query time limit in seconds (default 10)")
     v.add_argument("--max-rows", type=int, help="result row cap (default 10000)")
-    v.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+    v.add_argument("--workers", type=int, help="worker processes of the quick lane, where every query starts "
+                                                "(default: settings' query_workers, 2)")
+    v.add_argument("--long-workers", type=int, help="worker processes for queries that ran past --quick "
+                                                     "(default: half of --workers, at least 1)")
+    v.add_argument("--quick", type=float, default=1.0, metavar="SECONDS",
+                   help="a query running longer than this is finished in the long lane (default 1)")
     v.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browser pages from ORIGIN (repeatable; default: none)")
+    v.add_argument("--public-url", metavar="URL",
+                   help="the endpoint's address as clients see it, for the service description "
+                        "(default: http://HOST:PORT/sparql)")
     v.add_argument("--allow-update", action="store_true", help="accept SPARQL updates (needs --token)")
     v.add_argument("--token", help="bearer token required for updates")
     v.set_defaults(func=cmd_serve)

@@ -27,9 +27,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from kg.errors import AbstractaError, QueryError, QueryTimeout, StoreError
+from kg.errors import AbstractaError, QueryError, QueryTimeout, RequestError, StoreError
+from kg.protocol import Operation, parse_operation
+from kg.query_service import QueryService
 from kg.results import GRAPH_FORMATS, to_csv, to_json, to_rdf, to_tsv, to_xml
-from kg.sparql import QueryResult, QueryService, is_update, run_update
+from kg.sparql import QueryResult, run_update
+from kg.sparql_check import is_update
 from kg.store import ONTOLOGY_GRAPH
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class EndpointOptions:
     cors_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_000_000
     examples_dir: Path | None = None
+    public_url: str | None = None  # the service description's sd:endpoint (never the request's Host header)
 
 
 def negotiate(accept: str | None, offered: list[str]) -> str | None:
@@ -95,22 +99,37 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
 
 
 def _error(status: int, message: str) -> PlainTextResponse:
-    return PlainTextResponse(message + "\n", status_code=status)
+    return PlainTextResponse(message + "\n", status_code=status, headers={"Vary": "Accept"})
+
+
+def _operation(method: str, ctype: str | None, query_string: bytes, body: bytes) -> tuple[Operation, bool]:
+    """The request's operation, and whether its ``query`` is in fact an update (run in a worker thread)."""
+    op = parse_operation(method, ctype, query_string, body)
+    return op, op.query is not None and is_update(op.query)
 
 
 def _render(result: QueryResult, accept: str | None, max_rows: int) -> Response:
     if result.kind == "graph":
         chosen = negotiate(accept, list(GRAPH_TYPES))
+        if chosen is None and negotiate(accept, list(SELECT_TYPES)) is not None:
+            # a client that names only table formats (Comunica does for DESCRIBE) still gets the graph
+            chosen = "text/turtle"
         if chosen is None:
             return _error(406, f"cannot answer a graph result as {accept!r}; accept one of: {', '.join(GRAPH_TYPES)}")
-        body: bytes | str = to_rdf(result, GRAPH_TYPES[chosen])
+        try:
+            body: bytes | str = to_rdf(result, GRAPH_TYPES[chosen])
+        except QueryError as e:
+            return _error(406, str(e))
     else:
         chosen = negotiate(accept, list(SELECT_TYPES))
         if chosen is None:
             return _error(406, f"cannot answer a {result.kind.upper()} result as {accept!r}; "
                                f"accept one of: {', '.join(SELECT_TYPES)}")
-        body = SELECT_TYPES[chosen](result)
-    headers = {"X-SPARQL-Elapsed-Ms": f"{result.elapsed_s * 1000:.1f}"}
+        try:
+            body = SELECT_TYPES[chosen](result)
+        except QueryError as e:
+            return _error(406, str(e))
+    headers = {"X-SPARQL-Elapsed-Ms": f"{result.elapsed_s * 1000:.1f}", "Vary": "Accept"}
     if result.truncated:
         headers["X-SPARQL-Truncated"] = f"true; rows={max_rows}"
     media = chosen + ("; charset=utf-8" if not chosen.endswith("json") else "")
@@ -140,46 +159,32 @@ class _Endpoint:
         return b"".join(chunks)
 
     async def sparql(self, request: Request) -> Response:
-        query = update = None
-        if request.method == "GET":
-            query = request.query_params.get("query")
-            if request.query_params.get("update") is not None:
-                return _error(400, "updates must be sent with POST, not GET")
-        else:
-            body = await self._body(request)
-            if isinstance(body, Response):
-                return body
-            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                return _error(400, "the request body is not UTF-8 text")
-            if ctype == "application/sparql-query":
-                query = text
-            elif ctype == "application/sparql-update":
-                update = text
-            elif ctype == "application/x-www-form-urlencoded":
-                from urllib.parse import parse_qs
-
-                form = parse_qs(text, keep_blank_values=True)
-                query = form.get("query", [None])[0]
-                update = form.get("update", [None])[0]
-            else:
-                return _error(415, f"unsupported content type {ctype!r}; use application/sparql-query, "
-                                   "application/sparql-update or application/x-www-form-urlencoded")
-        if update is not None or (query is not None and is_update(query)):
-            return await self._update(request, update if update is not None else query)
-        if query is None:
+        body = b""
+        if request.method == "POST":
+            read = await self._body(request)
+            if isinstance(read, Response):
+                return read
+            body = read
+        try:  # every scan of the request's text runs in a worker thread, never on the event loop
+            op, query_is_update = await anyio.to_thread.run_sync(
+                _operation, request.method, request.headers.get("content-type"),
+                request.scope.get("query_string", b""), body)
+        except RequestError as e:
+            return _error(e.status, str(e))
+        if op.update is not None or query_is_update:
+            return await self._update(request, op.update if op.update is not None else op.query)
+        if op.query is None:
             return await self.description(request)
         try:
-            result = await anyio.to_thread.run_sync(self.service.run, query)
+            result = await anyio.to_thread.run_sync(
+                lambda: self.service.run(op.query, dataset=(op.default_graphs, op.named_graphs)))
         except QueryTimeout as e:
             return _error(503, str(e))
         except QueryError as e:
             return _error(400, str(e))
         except StoreError as e:
             return _error(503, str(e))
-        return _render(result, request.headers.get("accept"), self.service.max_rows)
+        return await anyio.to_thread.run_sync(_render, result, request.headers.get("accept"), self.service.max_rows)
 
     async def _update(self, request: Request, update: str) -> Response:
         if not self.options.allow_update:
@@ -204,7 +209,7 @@ class _Endpoint:
         g.bind("void", VOID)
         svc, dataset, default = BNode("service"), BNode("dataset"), BNode("default")
         g.add((svc, RDF.type, SD.Service))
-        g.add((svc, SD.endpoint, URIRef(str(request.url.replace(query="")))))
+        g.add((svc, SD.endpoint, URIRef(self.options.public_url or "/sparql")))
         g.add((svc, SD.supportedLanguage, SD.SPARQL11Query))
         if self.options.allow_update:
             g.add((svc, SD.supportedLanguage, SD.SPARQL11Update))
@@ -219,15 +224,25 @@ class _Endpoint:
             g.add((default, VOID.triples, Literal(self.service.generation().summary().get("triples", 0))))
         except StoreError:
             pass
-        named = BNode("ontology")
-        g.add((dataset, SD.namedGraph, named))
-        g.add((named, SD.name, URIRef(ONTOLOGY_GRAPH)))
+        for i, name in enumerate(await anyio.to_thread.run_sync(self._named_graphs)):
+            named = BNode(f"named{i}")
+            g.add((dataset, SD.namedGraph, named))
+            g.add((named, RDF.type, SD.NamedGraph))
+            g.add((named, SD.name, URIRef(name)))
         chosen = negotiate(request.headers.get("accept"), list(_RDFLIB_FORMATS) + ["text/html"])
         if chosen == "text/html":
             return await self.page(request)
         if chosen is None:
             return _error(406, f"the service description is available as: {', '.join(_RDFLIB_FORMATS)}")
-        return Response(g.serialize(format=_RDFLIB_FORMATS[chosen]), media_type=chosen)
+        return Response(g.serialize(format=_RDFLIB_FORMATS[chosen]), media_type=chosen, headers={"Vary": "Accept"})
+
+    def _named_graphs(self) -> list[str]:
+        """The named graphs the published graph holds (the ontology, the build records)."""
+        try:
+            result = self.service.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
+        except (QueryError, StoreError):
+            return [ONTOLOGY_GRAPH]
+        return [row[0].value for row in result.rows if row[0] is not None and row[0].kind == "iri"]
 
     async def health(self, request: Request) -> Response:
         try:
@@ -306,7 +321,7 @@ def create_app(service: QueryService, options: EndpointOptions | None = None) ->
         return _error(400, str(exc))
 
     return Starlette(
-        routes=[Route("/sparql", ep.sparql, methods=["GET", "POST"]),
+        routes=[Route("/sparql", ep.sparql, methods=["GET", "HEAD", "POST"]),
                 Route("/health", ep.health, methods=["GET"]),
                 Route("/", ep.page, methods=["GET"])],
         middleware=middleware,

@@ -42,3 +42,15 @@ class ExportError(AbstractaError):
 
 class PushError(AbstractaError):
     """An external triplestore cannot be reached or refused the graph being pushed to it."""
+
+
+class RequestError(AbstractaError):
+    """An HTTP request does not follow the SPARQL 1.1 Protocol; ``status`` is the HTTP answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class QueryBusy(QueryTimeout):
+    """Every worker that could run a query stayed busy for as long as it could wait."""

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from kg import store as kg_store
 from kg.analytics import paper_entity_graph
 from kg.errors import ExportError
+from kg.results import XML_UNSAFE
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -42,6 +43,13 @@ def _write_csv(g: nx.DiGraph, path: Path) -> None:
             w.writerow([u, g.nodes[u]["label"], data["predicate"], v, g.nodes[v]["label"], g.nodes[v]["kind"]])
 
 
+def _check_xml_safe(store: ox.Store) -> None:
+    for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        if isinstance(q.object, ox.Literal) and (m := XML_UNSAFE.search(q.object.value)):
+            raise ExportError(f"the literal of {q.subject} {q.predicate} holds U+{ord(m.group()):04X}, which "
+                              f"RDF/XML cannot carry; export as turtle or ntriples instead")
+
+
 def export(store: ox.Store, fmt: str, out: str | Path) -> Path:
     """Write the graph in ``fmt`` to ``out`` (replaced atomically).
 
@@ -49,7 +57,7 @@ def export(store: ox.Store, fmt: str, out: str | Path) -> Path:
     the paper-entity projection; CSV holds its edge list.
 
     Raises:
-        ExportError: unknown format or unwritable destination.
+        ExportError: unknown format, unwritable destination, or RDF/XML of a graph XML cannot carry.
     """
     out = Path(out)
     if fmt not in FORMATS:
@@ -57,6 +65,8 @@ def export(store: ox.Store, fmt: str, out: str | Path) -> Path:
     if not out.parent.exists():
         raise ExportError(f"cannot write {out}: folder {out.parent} does not exist; create it first")
     try:
+        if fmt == "rdfxml":
+            _check_xml_safe(store)
         if fmt in RDF_FORMATS:
             kg_store.dump(store, out, RDF_FORMATS[fmt])
         else:

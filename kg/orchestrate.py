@@ -224,7 +224,8 @@ def _dask_extract_many(seeds_dir: Path, address: str, version: str, partition_si
 
 def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *, progress: Progress | None = None,
                       prune: bool = False, workers: int = 1, scheduler: str | None = None,
-                      partition_size: int | None = None, connect_timeout_s: float | None = None) -> BuildSummary:
+                      partition_size: int | None = None, connect_timeout_s: float | None = None,
+                      wait_s: float = 0.0) -> BuildSummary:
     """Read ``inputs`` (files or directories), extract what is new or changed, publish the graph.
 
     With ``scheduler`` (a Dask scheduler address, ``tcp://HOST:PORT``) the
@@ -239,7 +240,7 @@ def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *, progr
         InputError: an input is missing or unreadable, or no papers were found.
         ExtractionError: the rule files are missing or invalid; the scheduler cannot be reached, or a task
             failed on a worker.
-        StoreError: the store is locked or not writable.
+        StoreError: another build holds the store past ``wait_s``, or it is not writable.
     """
     from extract import read_inputs
     from extract.extractor import extractor_version
@@ -259,7 +260,7 @@ def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *, progr
         extract_many = _extract_many(settings.seeds_dir, workers)
     inputs = list(inputs) or [settings.seeds_dir]
     read = read_inputs(inputs, max_abstract_chars=settings.max_abstract_chars)
-    for s in read.skipped:
-        logger.warning("%s:%d: skipped: %s", s.source, s.line, s.reason)
+    if read.skipped:  # each one is in the summary's ``skipped``, for the caller to show once
+        logger.info("%d input records skipped", len(read.skipped))
     return build_store(read.papers, extract_many, settings, version=version, skipped=read.skipped,
-                       progress=progress, inputs=[str(i) for i in inputs], prune=prune)
+                       progress=progress, inputs=[str(i) for i in inputs], prune=prune, wait_s=wait_s)

@@ -9,14 +9,31 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kg.errors import QueryError
 from kg.sparql import QueryResult, Term
 from kg.vocab import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# characters no XML 1.0 document can hold, not even as a character reference
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def check_xml_safe(result: QueryResult) -> None:
+    """Refuse a result XML cannot carry.
+
+    Raises:
+        QueryError: a value holds a control character; names it, its variable and row.
+    """
+    for i, row in enumerate(result.rows, start=1):
+        for name, t in zip(result.columns, row, strict=True):
+            if t is not None and (m := XML_UNSAFE.search(t.value)):
+                raise QueryError(f"row {i}, ?{name} holds U+{ord(m.group()):04X}, which XML cannot carry; "
+                                 f"ask for JSON, CSV, TSV, Turtle or N-Triples instead")
 
 
 def term_text(term: Term | None) -> str:
@@ -49,7 +66,12 @@ def to_json(result: QueryResult) -> str:
 
 
 def to_xml(result: QueryResult) -> str:
-    """SPARQL Query Results XML Format (W3C)."""
+    """SPARQL Query Results XML Format (W3C).
+
+    Raises:
+        QueryError: a value holds a character XML cannot carry (``check_xml_safe``).
+    """
+    check_xml_safe(result)
     out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
     out.append("<head>" + "".join(f"<variable name={quoteattr(c)}/>" for c in result.columns) + "</head>")
     if result.kind == "ask":
@@ -106,23 +128,36 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 
 
 def to_rdf(result: QueryResult, media_type: str) -> bytes:
-    """A CONSTRUCT/DESCRIBE result serialised as ``media_type`` (a key of GRAPH_FORMATS)."""
+    """A CONSTRUCT/DESCRIBE result serialised as ``media_type`` (a key of GRAPH_FORMATS).
+
+    Raises:
+        QueryError: RDF/XML asked for a graph with a character XML cannot carry.
+    """
     fmt = GRAPH_FORMATS[media_type]
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_xml_safe(result)
     triples = [ox.Triple(*(_ox_term(t) for t in row)) for row in result.rows]
     kwargs = {"prefixes": PREFIXES} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
     return ox.serialize(triples, format=fmt, **kwargs)
 
 
+def _csv_text(term: Term | None) -> str:
+    if term is not None and term.kind == "bnode":
+        return "_:" + term.value
+    return term_text(term)
+
+
 def to_csv(result: QueryResult) -> str:
+    """SPARQL 1.1 CSV: plain values, blank nodes as ``_:label``, lines ended by CRLF (RFC 4180)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")
     if result.kind == "ask":
         w.writerow(["boolean"])
         w.writerow(["true" if result.boolean else "false"])
         return buf.getvalue()
     w.writerow(result.columns)
     for row in result.rows:
-        w.writerow([term_text(t) for t in row])
+        w.writerow([_csv_text(t) for t in row])
     return buf.getvalue()
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import queue
-import re
 import select
 import struct
 import subprocess
@@ -23,19 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import QueryError, QueryTimeout
+from kg.sparql_check import check_query, check_update
 from kg.vocab import PREFIXES
 
 logger = logging.getLogger(__name__)
-
-MAX_QUERY_CHARS = 100_000
-_UPDATE_RE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
-_PROLOGUE_RE = re.compile(r"^\s*(?:(?:BASE\s*<[^>]*>)|(?:PREFIX\s+[\w.-]*:\s*<[^>]*>))", re.IGNORECASE)
-_SERVICE_RE = re.compile(r"(?<![?$:\w-])SERVICE\s+(?:SILENT\s+)?(?:<|\?|\$|[\w-]*:)", re.IGNORECASE)
-# What can hide a keyword without being one: comments, strings and IRIs.
-_NOISE_RE = re.compile(
-    r"#[^\n]*|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|<[^<>\s]*>"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Term:
@@ -57,38 +46,6 @@ class QueryResult:
     elapsed_s: float
 
 
-def _bare(text: str) -> tuple[str, str]:
-    """``text`` with comments, strings and IRIs blanked, and the same after its prologue."""
-    bare = _NOISE_RE.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", text)
-    body = bare
-    while (m := _PROLOGUE_RE.match(body)) is not None:
-        body = body[m.end():]
-    return bare, body
-
-
-def is_update(text: str) -> bool:
-    """Is ``text`` a SPARQL update (INSERT, DELETE, LOAD, ...) rather than a query?"""
-    return bool(_UPDATE_RE.match(_bare(text)[1]))
-
-
-def check_query(query: str) -> str:
-    """Refuse what a read-only public endpoint must never run.
-
-    Raises:
-        QueryError: empty or oversized query, an update, or a SERVICE call.
-    """
-    if not query or not query.strip():
-        raise QueryError("the query is empty; write a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    if len(query) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is {len(query):,} characters, over the {MAX_QUERY_CHARS:,} limit")
-    bare, body = _bare(query)
-    if _UPDATE_RE.match(body):
-        raise QueryError("SPARQL updates are not allowed: the graph is read-only; use python -m kg build to change it")
-    if _SERVICE_RE.search(bare):
-        raise QueryError("SERVICE (federated query) is refused: this endpoint makes no requests to other hosts")
-    return query
-
-
 def _term(t) -> Term | None:  # noqa: ANN001 - pyoxigraph term
     import pyoxigraph as ox
 
@@ -103,14 +60,32 @@ def _term(t) -> Term | None:  # noqa: ANN001 - pyoxigraph term
     return Term("triple", str(t))
 
 
-def execute(store, query: str, max_rows: int) -> QueryResult:  # noqa: ANN001 - pyoxigraph.Store
-    """Run one checked query on an open pyoxigraph store (in the calling thread)."""
+Dataset = tuple[tuple[str, ...], tuple[str, ...]]  # the protocol's default-graph-uri and named-graph-uri IRIs
+
+
+def _graphs(iris: tuple[str, ...], name: str) -> list | None:
+    import pyoxigraph as ox
+
+    if not iris:
+        return None
+    try:
+        return [ox.NamedNode(i) for i in iris]
+    except ValueError as e:
+        raise QueryError(f"{name}: {e}; give absolute IRIs (http://..., urn:...)") from e
+
+
+def execute(store, query: str, max_rows: int, dataset: Dataset = ((), ())) -> QueryResult:  # noqa: ANN001
+    """Run one checked query on an open pyoxigraph store (in the calling thread); ``dataset``, when not
+    empty, replaces the query's own (FROM, FROM NAMED), as the protocol says."""
     import pyoxigraph as ox
 
     check_query(query)
     start = time.perf_counter()
+    default, named = _graphs(dataset[0], "default-graph-uri"), _graphs(dataset[1], "named-graph-uri")
+    if named is not None and default is None:
+        default = []  # named graphs only: the default graph is empty
     try:
-        result = store.query(query, prefixes=PREFIXES)
+        result = store.query(query, prefixes=PREFIXES, default_graph=default, named_graphs=named)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("ask", (), (), bool(result), False, time.perf_counter() - start)
         if isinstance(result, ox.QuerySolutions):
@@ -127,6 +102,8 @@ def execute(store, query: str, max_rows: int) -> QueryResult:  # noqa: ANN001 - 
             rows.append(make(item))
     except SyntaxError as e:
         raise QueryError(f"SPARQL syntax error: {e}") from e
+    except PermissionError as e:  # the sandbox (kg.sandbox) refused a socket: a remote SERVICE
+        raise QueryError(f"query failed: {e}; this endpoint makes no requests to other hosts (no SERVICE)") from e
     except (OSError, ValueError, RuntimeError) as e:
         raise QueryError(f"query failed: {e}") from e
     return QueryResult(kind, columns, tuple(rows), None, truncated, time.perf_counter() - start)
@@ -147,17 +124,18 @@ def _recv(stream) -> object:  # noqa: ANN001 - binary stream
 
 
 def serve_worker(db_path: str, stdin, stdout) -> None:  # noqa: ANN001 - binary streams
-    """Worker loop: answer ``(query, max_rows)`` requests until stdin closes."""
+    """Worker loop: say ready, then answer ``(query, max_rows, dataset)`` requests until stdin closes."""
     import pyoxigraph as ox
 
     store = ox.Store.read_only(db_path)
+    _send(stdout, ("ready", None))
     while True:
         try:
-            query, max_rows = _recv(stdin)
+            query, max_rows, dataset = _recv(stdin)
         except EOFError:
             return
         try:
-            _send(stdout, ("ok", execute(store, query, max_rows)))
+            _send(stdout, ("ok", execute(store, query, max_rows, dataset)))
         except QueryError as e:
             _send(stdout, ("error", str(e)))
         except Exception as e:  # the worker must answer, never die silently
@@ -171,24 +149,29 @@ class QueryRunner:
     The worker is a separate interpreter (``python -m kg._query_worker``), so
     it never re-imports the caller's main script, whatever that is (a
     Streamlit app, a CLI, a test). Thread-safe: one query at a time per runner.
+    ``nice`` lowers the worker's CPU priority (the service's lane for long queries).
     """
 
-    def __init__(self, db_path: str | Path, *, timeout_s: float, max_rows: int) -> None:
+    STARTUP_S = 15.0  # a worker's start (interpreter, store opened) is not counted in the query's time
+
+    def __init__(self, db_path: str | Path, *, timeout_s: float, max_rows: int, nice: int = 0) -> None:
         self.db_path = str(db_path)
         self.timeout_s = timeout_s
         self.max_rows = max_rows
+        self.nice = nice
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
-        self._fresh_worker = False
+        self._ready = False
 
     def _start(self) -> subprocess.Popen:
         root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "kg._query_worker", self.db_path],
+            [sys.executable, "-m", "kg._query_worker", self.db_path,
+             *(["--nice", str(self.nice)] if self.nice else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root,
         )
-        self._fresh_worker = True
+        self._ready = False
         return self._proc
 
     def _stop(self) -> None:
@@ -203,12 +186,16 @@ class QueryRunner:
         with self._lock:
             self._stop()
 
-    def run(self, query: str, *, timeout_s: float | None = None, max_rows: int | None = None) -> QueryResult:
+    def _await(self, proc: subprocess.Popen, seconds: float) -> bool:
+        return bool(select.select([proc.stdout], [], [], seconds)[0])
+
+    def run(self, query: str, *, timeout_s: float | None = None, max_rows: int | None = None,
+            dataset: Dataset = ((), ())) -> QueryResult:
         """Run a read-only query.
 
         Raises:
             QueryError: the query is refused or malformed.
-            QueryTimeout: it ran past the time limit (the worker is restarted).
+            QueryTimeout: it ran past the time limit (the worker is replaced).
         """
         check_query(query)
         timeout = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
@@ -216,16 +203,17 @@ class QueryRunner:
         with self._lock:
             proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
             try:
-                _send(proc.stdin, (query, rows))
-                # The first query also waits for the worker to start.
-                grace = 10.0 if self._fresh_worker else 0.0
-                ready, _, _ = select.select([proc.stdout], [], [], timeout + grace)
-                if not ready:
+                if not self._ready:
+                    if not self._await(proc, self.STARTUP_S) or _recv(proc.stdout)[0] != "ready":
+                        raise EOFError(f"the worker did not start within {self.STARTUP_S:g} s")
+                    self._ready = True
+                _send(proc.stdin, (query, rows, dataset))
+                if not self._await(proc, timeout):
                     self._stop()
+                    self._start()  # the next query finds its worker starting, or started
                     raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped; "
                                        f"add a LIMIT or make it more selective")
                 status, payload = _recv(proc.stdout)
-                self._fresh_worker = False
             except (EOFError, OSError, pickle.UnpicklingError) as e:
                 self._stop()
                 raise QueryError(f"the query worker stopped unexpectedly ({e}); try again") from e
@@ -238,97 +226,6 @@ class QueryRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class QueryService:
-    """Read-only queries on a store directory's published graph, through a pool of workers.
-
-    Each worker runs one query at a time; a rebuild (a new generation) is
-    picked up on the next query, and workers of the old one are retired as
-    they finish. Requests wait for a free worker at most ``timeout_s``.
-    """
-
-    def __init__(self, root: str | Path, *, timeout_s: float, max_rows: int, workers: int = 2) -> None:
-        if workers < 1:
-            raise QueryError(f"workers={workers} must be at least 1")
-        self.root = Path(root)
-        self.timeout_s = timeout_s
-        self.max_rows = max_rows
-        self.workers = workers
-        self._lock = threading.Lock()
-        self._generation: str | None = None
-        self._idle: queue.LifoQueue[QueryRunner] = queue.LifoQueue()
-        self._closed = False
-
-    def generation(self):  # noqa: ANN201 - kg.store.Generation
-        from kg.store import open_current_generation
-
-        return open_current_generation(self.root)
-
-    def _checkout(self) -> tuple[QueryRunner, str]:
-        gen = self.generation()
-        with self._lock:
-            if self._closed:
-                raise QueryError("the query service is shut down")
-            if gen.name != self._generation:
-                old, self._idle = self._idle, queue.LifoQueue()
-                self._generation = gen.name
-                for _ in range(self.workers):
-                    self._idle.put(QueryRunner(gen.db_path, timeout_s=self.timeout_s, max_rows=self.max_rows))
-                _drain(old)
-            pool, name = self._idle, gen.name
-        try:
-            return pool.get(timeout=self.timeout_s), name
-        except queue.Empty:
-            raise QueryTimeout(f"all {self.workers} query workers stayed busy for {self.timeout_s:g} s; "
-                               f"try again shortly") from None
-
-    def run(self, query: str, *, timeout_s: float | None = None, max_rows: int | None = None) -> QueryResult:
-        """Run a read-only query (see ``QueryRunner.run`` for the errors raised)."""
-        check_query(query)
-        runner, name = self._checkout()
-        try:
-            return runner.run(query, timeout_s=timeout_s, max_rows=max_rows)
-        finally:
-            with self._lock:
-                if name == self._generation and not self._closed:
-                    self._idle.put(runner)
-                else:
-                    runner.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            _drain(self._idle)
-
-
-def _drain(pool: queue.Queue) -> None:
-    while True:
-        try:
-            pool.get_nowait().close()
-        except queue.Empty:
-            return
-
-
-_LOAD_RE = re.compile(r"(?<![?$:\w-])LOAD\b", re.IGNORECASE)
-
-
-def check_update(update: str) -> str:
-    """Refuse updates that reach other hosts (LOAD, SERVICE) or are not updates.
-
-    Raises:
-        QueryError: empty, oversized, a query rather than an update, LOAD or SERVICE.
-    """
-    if not update or not update.strip():
-        raise QueryError("the update is empty; write an INSERT DATA, DELETE DATA, DELETE/INSERT WHERE, ... request")
-    if len(update) > MAX_QUERY_CHARS:
-        raise QueryError(f"the update is {len(update):,} characters, over the {MAX_QUERY_CHARS:,} limit")
-    bare, body = _bare(update)
-    if not _UPDATE_RE.match(body):
-        raise QueryError("this is a query, not an update; send it as `query`, not `update`")
-    if _LOAD_RE.search(bare) or _SERVICE_RE.search(bare):
-        raise QueryError("LOAD and SERVICE are refused: this endpoint makes no requests to other hosts")
-    return update
 
 
 def run_update(root: str | Path, update: str, *, timeout_s: float) -> int:
@@ -370,6 +267,9 @@ def apply_update_in_worker(db_path: str, update: str) -> int:
         store.update(update, prefixes=PREFIXES)
     except SyntaxError as e:
         raise QueryError(f"SPARQL syntax error: {e}") from e
+    except PermissionError as e:  # the sandbox refused a socket: LOAD or SERVICE
+        raise QueryError(f"update failed: {e}; this endpoint makes no requests to other hosts (no LOAD, "
+                         f"no SERVICE)") from e
     except (OSError, ValueError, RuntimeError) as e:
         raise QueryError(f"update failed: {e}") from e
     store.flush()

@@ -5,7 +5,7 @@ Layout of a store directory::
     DIR/CURRENT          name of the published generation (replaced atomically)
     DIR/gen-<stamp>/db   an Oxigraph (RocksDB) database, never written once published
     DIR/gen-<stamp>/summary.json
-    DIR/.lock            held while a build runs
+    DIR/.lock            held while a build or an update runs (its holder's pid inside)
 
 A build loads a fresh generation and only then points ``CURRENT`` at it, so a
 failed or killed build leaves the previous graph untouched, and readers never
@@ -21,15 +21,17 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.namespace import RDF
 
 from kg.errors import StoreError
-from kg.vocab import PREFIXES
+from kg.vocab import ABX, PREFIXES
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +109,65 @@ def open_current(root: str | Path) -> tuple[Generation, ox.Store]:
         raise StoreError(f"cannot open the graph in {gen.db_path}: {e}") from e
 
 
+_held: dict[tuple[Path, int], int] = {}  # (store directory, thread) holding its lock, and how deeply
+
+
+def _holder(root: Path) -> str:
+    try:
+        text = (root / ".lock").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    return f" ({text})" if text else ""
+
+
 @contextlib.contextmanager
-def _build_lock(root: Path) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise StoreError(f"another build is running on {root}; wait for it to finish") from e
+def build_lock(root: str | Path, *, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold ``root``'s build lock: one build or update at a time per store directory, for the whole of it.
+
+    Re-entrant within a thread (a build holds it and publishes under it); other threads and processes
+    wait. Waits up to ``wait_s`` for
+    the holder to finish, then refuses.
+
+    Raises:
+        StoreError: another build or update holds the lock past ``wait_s``.
+    """
+    root = Path(root).resolve()
+    key = (root, threading.get_ident())
+    if _held.get(key):
+        _held[key] += 1
         try:
             yield
         finally:
+            _held[key] -= 1
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a+", encoding="utf-8") as fh:
+        deadline = time.monotonic() + wait_s
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"another build or update is running on {root}{_holder(root)}; wait for "
+                                     f"it to finish, or pass --wait SECONDS to queue behind it") from None
+                if not waited:
+                    logger.warning("waiting for the build running on %s%s", root, _holder(root))
+                    waited = True
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        fh.flush()
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            _held.pop(key, None)
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
@@ -175,7 +225,7 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: 
         StoreError: the directory is locked by another build or not writable.
     """
     root = Path(root)
-    with _build_lock(root):
+    with build_lock(root):
         previous = current_generation(root) if (root / _CURRENT).exists() else None
         _remove_stale(root, {previous.name} if previous else set())
         gen = _new_generation(root, name)
@@ -210,7 +260,7 @@ def fork_generation(root: str | Path) -> Iterator[Generation]:
     the copy is removed and the published graph is unchanged.
     """
     root = Path(root)
-    with _build_lock(root):
+    with build_lock(root):
         current = open_current_generation(root)
         _remove_stale(root, {current.name})
         gen = _new_generation(root)
@@ -221,8 +271,14 @@ def fork_generation(root: str | Path) -> Iterator[Generation]:
                 if extra.name not in _DERIVED:  # an update changes the graph the snapshot was derived from
                     shutil.copyfile(extra, gen.path / extra.name)
             yield gen
-            triples = _count_default_graph(ox.Store.read_only(str(gen.db_path)))
-            _point_current(root, gen, {**current.summary(), "triples": triples, "updated_from": current.name})
+            updated = ox.Store.read_only(str(gen.db_path))
+            triples = _count_default_graph(updated)
+            papers = sum(1 for _ in updated.quads_for_pattern(None, ox.NamedNode(str(RDF.type)),
+                                                              ox.NamedNode(str(ABX.Paper)), ox.DefaultGraph()))
+            del updated
+            # the counts /health and stats show follow the update; the rest of the summary is the build's
+            _point_current(root, gen, {**current.summary(), "triples": triples, "papers": papers,
+                                       "updated_from": current.name})
         except BaseException:
             shutil.rmtree(gen.path, ignore_errors=True)
             raise

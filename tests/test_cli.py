@@ -61,7 +61,7 @@ def test_query_formats(built, capsys):
     data = json.loads(capsys.readouterr().out)
     assert [b["l"]["value"] for b in data["results"]["bindings"]] == ["MRL"]
     assert main(["query", "--store", str(built), "--format", "csv", "ASK { ?s ?p ?o }"]) == 0
-    assert capsys.readouterr().out == "boolean\ntrue\n"
+    assert capsys.readouterr().out == "boolean\r\ntrue\r\n"  # CSV lines end in CRLF (SPARQL 1.1 CSV, RFC 4180)
 
 
 def test_query_from_file_and_errors(built, tmp_path, capsys):

@@ -5,11 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,58 +18,13 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
-from kg.config import PROJECT_ROOT
 from kg.store import current_generation
-from tests._process import stop
+from tests._server import Server
 
 COUNT_PAPERS = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a abx:Paper }"
 TITLES = "SELECT ?p ?t WHERE { ?p a abx:Paper ; dcterms:title ?t } ORDER BY ?p"
 CONSTRUCT = "CONSTRUCT { ?e skos:prefLabel ?l } WHERE { ?e a abx:Dataset ; skos:prefLabel ?l }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, store, *extra: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(self.port), *extra],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2).read()
-                return
-            except (urllib.error.URLError, ConnectionError):
-                if self.proc.poll() is not None:
-                    raise RuntimeError(self.proc.stderr.read().decode()) from None
-                time.sleep(0.2)
-        raise RuntimeError("server did not start")
-
-    def request(self, method="GET", *, query=None, body=None, ctype=None, accept=None, headers=None):
-        url = self.url + ("?" + urllib.parse.urlencode({"query": query}) if query is not None else "")
-        h = dict(headers or {})
-        if accept:
-            h["Accept"] = accept
-        if ctype:
-            h["Content-Type"] = ctype
-        data = body.encode() if isinstance(body, str) else body
-        req = urllib.request.Request(url, data=data, method=method, headers=h)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
-
-    def stop(self) -> None:
-        stop(self.proc)
 
 
 @pytest.fixture(scope="module")

@@ -123,6 +123,7 @@ def test_kill_9_during_a_build_leaves_the_last_complete_graph(tmp_path):
     assert proc.poll() is None, "the build finished before it could be killed; make the input larger"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert list(store.glob(f".cache-{proc.pid}.sqlite*")), "the killed build left its extraction cache"
     stats = subprocess.run([*cmd, "stats", "--store", str(store), "--json"], env=env, capture_output=True,
                            text=True, timeout=120)
     assert stats.returncode == 0, stats.stderr
@@ -133,6 +134,7 @@ def test_kill_9_during_a_build_leaves_the_last_complete_graph(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "1500 added" in again.stdout
     assert current_generation(store) is not None
+    assert list(store.glob(".cache-*.sqlite*")) == []  # the killed build's cache was cleaned up
 
 
 @pytest.mark.slow
