@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import networkx as nx
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -51,3 +52,13 @@ def test_export_errors_are_clear(seed_store, tmp_path):
     with pytest.raises(ExportError, match="does not exist"):
         export(seed_store, "turtle", tmp_path / "missing" / "kg.ttl")
     assert set(FORMATS) == {"turtle", "ntriples", "jsonld", "rdfxml", "graphml", "gexf", "csv"}
+
+
+def test_rdfxml_export_refuses_what_xml_cannot_carry(tmp_path):
+    db = ox.Store()
+    db.add(ox.Quad(ox.NamedNode("https://example.org/x"), ox.NamedNode("https://example.org/label"),
+                   ox.Literal("bell\u0001here"), ox.DefaultGraph()))
+    with pytest.raises(ExportError, match=r"U\+0001.*turtle or ntriples"):
+        export(db, "rdfxml", tmp_path / "g.rdf")
+    assert not (tmp_path / "g.rdf").exists()
+    assert "bell\\u0001here" in export(db, "ntriples", tmp_path / "g.nt").read_text(encoding="utf-8")
