@@ -15,15 +15,12 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _serve import build_seeds, serving  # bench/ is on sys.path when a script here runs
+
 CLIENTS = Path(__file__).resolve().parent / "clients"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 PREFIXES = ("PREFIX abx: <https://w3id.org/abstracta/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
@@ -107,32 +104,16 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--store", type=Path, help="a built store (default: the seeds, built into a temporary one)")
     args = p.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store or Path(tmp) / "store"
         if args.store is None:
-            subprocess.run([sys.executable, "-m", "kg", "build", "--store", str(store)], check=True, cwd=ROOT,
-                           env=env, stdout=subprocess.DEVNULL)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        url = f"http://127.0.0.1:{port}/sparql"
-        proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(port)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+            build_seeds(store)
+        with serving(store) as port:
+            url = f"http://127.0.0.1:{port}/sparql"
             queries = dict(QUERIES)
             first = _sparqlwrapper(url, {"first": QUERIES["select"]})["first"][0]["p"]
             queries["describe"] = f"DESCRIBE <{first}>"
             python, js = _sparqlwrapper(url, queries), _comunica(url, queries)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
     report, failed = {}, False
     for name in queries:
         same = _same(python[name], js[name], ordered=name.startswith("select"))

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _serve import serving  # noqa: E402  (bench/ is on sys.path when a script here runs)
 from rdflib import Graph  # noqa: E402
 
 from extract import Extractor, read_inputs  # noqa: E402
@@ -88,22 +87,8 @@ def _http_times(port: int, query: str, runs: int) -> tuple[list[float], int]:
 
 
 def _serve(store_dir: Path, queries: dict[str, str], runs: int) -> dict[str, tuple[list[float], int]]:
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store_dir),
-                               "--port", str(port), "--timeout", "120"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serving(store_dir, "--timeout", "120") as port:
         return {name: _http_times(port, q, runs) for name, q in queries.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _rdflib_times(nt: Path, queries: dict[str, str], runs: int) -> tuple[dict[str, tuple[list[float], int]], float]:

@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,7 +20,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _serve import build_seeds, serving  # bench/ is on sys.path when a script here runs
+
 RUNAWAY = [
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . FILTER(?a != ?g) }",
@@ -37,12 +34,6 @@ NORMAL = [
     "ASK { ?s ?p ?o }",
     "CONSTRUCT { ?e skos:prefLabel ?l } WHERE { ?e a abx:Dataset ; skos:prefLabel ?l }",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _request(url: str, query: str) -> int:
@@ -64,19 +55,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(store: Path, *, runaway: int, normal: int, seconds: float, serve_args: list[str]) -> dict:
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(port),
-                             *serve_args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/sparql"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        got: dict[str, list[tuple[int, float]]] = {"runaway": [], "normal": []}
+    got: dict[str, list[tuple[int, float]]] = {"runaway": [], "normal": []}
+    with serving(store, *serve_args) as port:
+        url = f"http://127.0.0.1:{port}/sparql"
         lock = threading.Lock()
         stop_at = time.monotonic() + seconds
 
@@ -96,9 +77,6 @@ def run(store: Path, *, runaway: int, normal: int, seconds: float, serve_args: l
             t.start()
         for t in threads:
             t.join()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     report = {"clients": {"runaway": runaway, "normal": normal}, "seconds": seconds, "serve_args": serve_args}
     for kind, answers in got.items():
         statuses: dict[str, int] = {}
@@ -122,8 +100,7 @@ def main() -> int:
         store = args.store
         if store is None:
             store = Path(tmp) / "store"
-            subprocess.run([sys.executable, "-m", "kg", "build", "--store", str(store)], check=True, cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+            build_seeds(store)
         report = run(store, runaway=args.runaway, normal=args.normal, seconds=args.seconds,
                      serve_args=args.serve_args)
     for kind in ("normal", "runaway"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -75,6 +76,13 @@ class Server:
             return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
         finally:
             conn.close()
+
+
+def store_copy(seed_settings, tmp_path_factory, name: str):  # noqa: ANN001, ANN201 - pytest objects
+    """A private copy of the seed store, for a server that updates it."""
+    store = tmp_path_factory.mktemp(name) / "store"
+    shutil.copytree(seed_settings.store_dir, store, ignore=shutil.ignore_patterns(".lock"))
+    return store
 
 
 class Listener:

@@ -4,7 +4,6 @@ fair service under runaway queries, and the protocol's corners (a real ``kg serv
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -14,7 +13,7 @@ import urllib.parse
 import pytest
 
 from kg.config import PROJECT_ROOT
-from tests._server import Listener, Server
+from tests._server import Listener, Server, store_copy
 
 TOKEN = "s3cret"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -23,9 +22,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture(scope="module")
 def store(seed_settings, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("secure") / "store"
-    shutil.copytree(seed_settings.store_dir, copy, ignore=shutil.ignore_patterns(".lock"))
-    return copy
+    return store_copy(seed_settings, tmp_path_factory, "secure")
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import urllib.parse
 
 import pytest
 from rdflib import Graph
 
 from kg.store import BUILDS_GRAPH, ONTOLOGY_GRAPH
-from tests._server import Server
+from tests._server import Server, store_copy
 
 TOKEN = "t0ken"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -20,9 +19,8 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 @pytest.fixture(scope="module")
 def server(seed_settings, tmp_path_factory):
-    store = tmp_path_factory.mktemp("protocol") / "store"
-    shutil.copytree(seed_settings.store_dir, store, ignore=shutil.ignore_patterns(".lock"))
-    s = Server(store, "--allow-update", "--token", TOKEN, "--public-url", "https://kg.example/sparql")
+    s = Server(store_copy(seed_settings, tmp_path_factory, "protocol"), "--allow-update", "--token", TOKEN,
+               "--public-url", "https://kg.example/sparql")
     insert = ('INSERT DATA { <https://example.org/odd> skos:prefLabel "bell\u0001here" . '
               '<https://example.org/odd> skos:related _:b1 }')
     status, _, body = s.request("POST", body=insert, ctype="application/sparql-update",
