@@ -53,6 +53,9 @@ _RDFLIB_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt",
                    "application/ld+json": "json-ld", "application/rdf+xml": "xml"}
 
 
+MAX_ACCEPT_CHARS = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class EndpointOptions:
     allow_update: bool = False
@@ -75,7 +78,8 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
     if not accept or not accept.strip():
         return offered[0]
     ranges = []
-    for i, part in enumerate(accept.split(",")):
+    # a real Accept header is short; a hostile one (heads may be 1 MB) is read only this far
+    for i, part in enumerate(accept[:MAX_ACCEPT_CHARS].split(",")):
         fields = [f.strip() for f in part.split(";")]
         q = 1.0
         for f in fields[1:]:
