@@ -151,7 +151,7 @@ def build_lock(root: str | Path, *, wait_s: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise StoreError(f"another build or update is running on {root}{_holder(root)}; wait for "
-                                     f"it to finish, or pass --wait SECONDS to queue behind it") from None
+                                     f"it to finish (kg build --wait SECONDS queues behind it)") from None
                 if not waited:
                     logger.warning("waiting for the build running on %s%s", root, _holder(root))
                     waited = True
