@@ -14,7 +14,6 @@ from kg.errors import RequestError
 
 MAX_URL_BYTES = 65_536
 _DATASET = ("default-graph-uri", "named-graph-uri")
-_KNOWN = {"query", "update", *_DATASET, "using-graph-uri", "using-named-graph-uri"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +74,6 @@ def parse_operation(method: str, content_type: str | None, query_string: bytes, 
                            "application/sparql-update or application/x-www-form-urlencoded", 415)
     if query is not None and update is not None:
         raise RequestError("the request holds both a query and an update; send one per request")
-    unknown = sorted({k for k, _ in params} - _KNOWN)
-    if unknown and query is None and update is None:
-        raise RequestError(f"unknown parameter {unknown[0]!r}; a query goes in `query`, an update in `update`")
     return Operation(query=query, update=update,
                      default_graphs=tuple(v for k, v in params if k == "default-graph-uri"),
                      named_graphs=tuple(v for k, v in params if k == "named-graph-uri"))

@@ -81,8 +81,8 @@ class QueryService:
                 _drain(old)
 
     def _run_in(self, lane: _Lane, query: str, *, budget_s: float, wait_s: float, max_rows: int | None,
-                dataset: Dataset, key: str | None = None) -> QueryResult | None:
-        """Run ``query`` on a worker of ``lane``; None when ``key`` was found long while it waited."""
+                dataset: Dataset, skip_key: str | None = None) -> QueryResult | None:
+        """Run ``query`` on a worker of ``lane``; None when ``skip_key`` was found long while it waited."""
         with self._lock:
             pool, name = lane.idle, self._generation
         try:
@@ -92,7 +92,7 @@ class QueryService:
                             f"try again shortly") from None
         try:
             with self._lock:
-                if key is not None and key in self._long:  # found long while this one waited in the quick lane
+                if skip_key is not None and skip_key in self._long:
                     return None
             return runner.run(query, timeout_s=budget_s, max_rows=max_rows, dataset=dataset)
         finally:
@@ -114,34 +114,34 @@ class QueryService:
         quick, long = self._lanes
         with self._lock:
             known_long = key in self._long
-        if not known_long and self.quick_s < timeout:
+        if not known_long:
+            budget = min(self.quick_s, timeout)
             try:
-                result = self._run_in(quick, query, budget_s=self.quick_s, wait_s=timeout, max_rows=max_rows,
-                                      dataset=dataset, key=key)
-                if result is not None:
-                    return result
+                result = self._run_in(quick, query, budget_s=budget, wait_s=timeout, max_rows=max_rows,
+                                      dataset=dataset, skip_key=key)
             except QueryBusy:
                 raise
             except QueryTimeout:
+                if budget >= timeout:
+                    raise
                 with self._lock:
                     self._long[key] = None
                     while len(self._long) > _REMEMBERED:
                         self._long.popitem(last=False)
                 logger.info("query %s ran past %g s: finished in the long lane", key[:8], self.quick_s)
-        elif not known_long:
-            result = self._run_in(quick, query, budget_s=timeout, wait_s=timeout, max_rows=max_rows, dataset=dataset)
-            assert result is not None  # no key given: never None
-            return result
+                result = None
+            if result is not None:
+                return result
         left = deadline - time.monotonic()
         try:
             result = self._run_in(long, query, budget_s=left, wait_s=left, max_rows=max_rows, dataset=dataset)
-            assert result is not None
-            return result
         except QueryBusy:
             raise
         except QueryTimeout as e:
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped; "
                                f"add a LIMIT or make it more selective") from e
+        assert result is not None  # no skip_key: a result or an error
+        return result
 
     def close(self) -> None:
         with self._lock:
