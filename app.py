@@ -15,18 +15,20 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from kg import corrections, queries, snapshot, viz
-from kg.analytics import neighbourhood
-from kg.build import BuildSummary
 from kg.config import DEFAULT_MIN_CONFIDENCE, Settings
 from kg.errors import AbstractaError, QueryError
-from kg.export import FORMATS, SUFFIXES, export
-from kg.orchestrate import build_from_inputs
-from kg.results import term_text, to_csv, to_json
-from kg.sparql import QueryRunner
-from kg.stats import graph_stats
-from kg.store import Generation, current_generation
-from kg.viz import COLOURS, legend_html, network_html
+from kg.export.files import FORMATS, SUFFIXES, export
+from kg.graph import corrections
+from kg.graph.build import BuildSummary
+from kg.graph.orchestrate import build_from_inputs
+from kg.query.formats import term_text, to_csv, to_json
+from kg.query.runner import QueryRunner
+from kg.read import queries, viz
+from kg.read.projection import neighbourhood
+from kg.read.stats import graph_stats
+from kg.read.viz import COLOURS, legend_html, network_html
+from kg.store import snapshot
+from kg.store.generations import Generation, current_generation
 
 PAGES = ("Overview", "Explore", "Paper", "Leaderboard", "Curate", "SPARQL", "Export")
 NODE_KINDS = ("Paper", *queries.ENTITY_TYPES)

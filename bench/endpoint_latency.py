@@ -29,15 +29,16 @@ sys.path.insert(0, str(ROOT))
 from _serve import serving  # noqa: E402  (bench/ is on sys.path when a script here runs)
 from rdflib import Graph  # noqa: E402
 
-from extract import Extractor, read_inputs  # noqa: E402
-from kg.build import build_store  # noqa: E402
+from extract import Extractor  # noqa: E402
 from kg.config import SEEDS_DIR, Settings  # noqa: E402
-from kg.export import export  # noqa: E402
-from kg.store import open_current  # noqa: E402
+from kg.export.files import export  # noqa: E402
+from kg.graph.build import build_store  # noqa: E402
+from kg.ingest.readers import read_inputs  # noqa: E402
+from kg.store.generations import open_current  # noqa: E402
 from kg.vocab import PREFIXES  # noqa: E402
 
 # The five benchmark queries. "top methods" and "co-occurring with" read the analytics each build
-# materialises (kg.metrics: abx:rankInType, abx:cooccurrence); AD_HOC holds the same two questions
+# materialises (kg.read.analytics: abx:rankInType, abx:cooccurrence); AD_HOC holds the same two questions
 # computed from the links at query time, timed for reference.
 QUERIES = {
     "entity lookup": 'SELECT ?e ?type WHERE { ?e skos:prefLabel|skos:altLabel "BERT" ; a ?type }',

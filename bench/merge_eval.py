@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from extract import Extractor  # noqa: E402
 from extract.rules import is_short_form  # noqa: E402
-from kg.canon import EntityTable  # noqa: E402
+from kg.graph.canon import EntityTable  # noqa: E402
 from kg.iri import paper_key  # noqa: E402
 from kg.model import Paper  # noqa: E402
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kg.store import open_current  # noqa: E402
+from kg.store.generations import open_current  # noqa: E402
 from kg.vocab import PREFIXES  # noqa: E402
 
 _COUNTS = """SELECT ?p (COUNT(DISTINCT ?s) AS ?n) (COUNT(DISTINCT ?ev) AS ?e) WHERE {

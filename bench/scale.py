@@ -4,7 +4,7 @@ Usage:
     python bench/scale.py build PAPERS.jsonl.gz --store /tmp/big --workers 2
     python bench/scale.py compare PAPERS.jsonl.gz --sample 2000
 
-``build`` runs our incremental build (``kg.orchestrate.build_from_inputs``)
+``build`` runs our incremental build (``kg.graph.orchestrate.build_from_inputs``)
 and prints extraction throughput, graph time (identity resolution, triples,
 bulk load, analytics and snapshot), triples loaded per second, wall time,
 peak RSS (this process and its extraction workers) and size on disk.
@@ -53,7 +53,7 @@ def _du(path: Path) -> int:
 
 def cmd_build(args: argparse.Namespace) -> None:
     from kg.config import Settings
-    from kg.orchestrate import build_from_inputs
+    from kg.graph.orchestrate import build_from_inputs
 
     marks: dict[str, float] = {}
 
@@ -90,11 +90,11 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 def _engine(args: argparse.Namespace) -> None:
     """Child process: build from pickled extractions with one engine; print a JSON line."""
-    from kg.build import build_store
-    from kg.canon import EntityTable, load_aliases, load_variant_rules
-    from kg.codec import from_dict
     from kg.config import SEEDS_DIR, Settings
-    from kg.triples import graph_triples
+    from kg.graph.build import build_store
+    from kg.graph.canon import EntityTable, load_aliases, load_variant_rules
+    from kg.graph.codec import from_dict
+    from kg.graph.triples import graph_triples
 
     with open(args.extractions, encoding="utf-8") as fh:
         extractions = [from_dict(json.loads(line)) for line in fh]
@@ -120,14 +120,15 @@ def _engine(args: argparse.Namespace) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
-    from extract import Extractor, read_inputs
-    from kg.codec import to_dict
+    from extract import Extractor
+    from kg.graph.codec import to_dict
+    from kg.ingest.readers import read_inputs
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         if args.from_store:  # the extractions a build already made (its extraction cache)
-            from kg.cache import FILE, ExtractionCache
-            from kg.store import open_current_generation
+            from kg.graph.cache import FILE, ExtractionCache
+            from kg.store.generations import open_current_generation
 
             cache = ExtractionCache(Path(tmp) / "cache.sqlite",
                                     copy_from=open_current_generation(args.from_store).path / FILE)

@@ -1,6 +1,6 @@
 """Abstracta's NLP layer: titles and abstracts in, plain domain objects out.
 
-Public API (imported lazily so that ``import extract.readers`` stays light):
+Public API (imported lazily so that ``import kg.ingest.readers`` stays light):
 ``Extractor``, ``read_inputs``, ``read_file``, ``ReadResult``.
 """
 
@@ -14,9 +14,9 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS = {
     "Extractor": "extract.extractor",
-    "read_inputs": "extract.readers",
-    "read_file": "extract.readers",
-    "ReadResult": "extract.readers",
+    "read_inputs": "kg.ingest.readers",
+    "read_file": "kg.ingest.readers",
+    "ReadResult": "kg.ingest.readers",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -31,7 +31,8 @@ def _jsonable(obj: object) -> object:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from extract import Extractor, read_inputs
+    from extract import Extractor
+    from kg.ingest.readers import read_inputs
 
     read = read_inputs(args.inputs)
     extractor = Extractor(Path(args.seeds))

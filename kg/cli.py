@@ -37,7 +37,7 @@ def _progress_bar(total_hint: str):  # noqa: ANN202 - returns a progress callbac
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.orchestrate import build_from_inputs
+    from kg.graph.orchestrate import build_from_inputs
 
     summary = build_from_inputs(args.inputs, settings, progress=_progress_bar("extracting"),
                                 prune=args.prune, workers=args.workers, scheduler=args.scheduler,
@@ -60,8 +60,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.export import export
-    from kg.store import open_current
+    from kg.export.files import export
+    from kg.store.generations import open_current
 
     _, store = open_current(settings.store_dir)
     out = export(store, args.format, args.out)
@@ -70,9 +70,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.results import to_csv, to_json, to_table
-    from kg.sparql import QueryRunner
-    from kg.store import open_current
+    from kg.query.formats import to_csv, to_json, to_table
+    from kg.query.runner import QueryRunner
+    from kg.store.generations import open_current
 
     if args.file:
         try:
@@ -92,8 +92,8 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.stats import graph_stats
-    from kg.store import open_current
+    from kg.read.stats import graph_stats
+    from kg.store.generations import open_current
 
     gen, store = open_current(settings.store_dir)
     stats = graph_stats(store, triples=gen.summary().get("triples"))
@@ -114,9 +114,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from kg.endpoint import EndpointOptions, create_app
-    from kg.query_service import QueryService
-    from kg.store import open_current_generation
+    from kg.serve.endpoint import EndpointOptions, create_app
+    from kg.serve.lanes import QueryService
+    from kg.store.generations import open_current_generation
 
     if args.allow_update and not args.token:
         raise ConfigError("--allow-update needs --token TOKEN (clients send 'Authorization: Bearer TOKEN')")
@@ -146,7 +146,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.feeds import fetch_main
+    from kg.ingest.feeds import fetch_main
 
     counts = fetch_main(args.source, query=args.query, ids=args.ids or (), date=args.date, out=args.out,
                         max_results=args.max_results)
@@ -157,7 +157,7 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_push(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from kg.push import PushAuth, push_store
+    from kg.export.push import PushAuth, push_store
 
     bar = tqdm(unit="triple", unit_scale=True, desc="pushing", file=sys.stderr, disable=None, leave=False)
 
@@ -178,8 +178,8 @@ def cmd_push(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.store import open_current
-    from kg.validate import validate_store
+    from kg.store.generations import open_current
+    from kg.store.validate import validate_store
 
     _, store = open_current(settings.store_dir)
     result = validate_store(store)
@@ -192,7 +192,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from kg.export import FORMATS
+    from kg.export.files import FORMATS
 
     parser = argparse.ArgumentParser(prog="python -m kg", description="Abstracta knowledge graph")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -266,7 +266,7 @@ def _parser() -> argparse.ArgumentParser:
     fh.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines file to add the papers to")
     fh.set_defaults(query=None, ids=None, max_results=100)
 
-    from kg.push import DEFAULT_BATCH, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, PROTOCOLS
+    from kg.export.push import DEFAULT_BATCH, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, PROTOCOLS
 
     u = with_store(sub.add_parser(
         "push", help="copy the graph to an external SPARQL server (Graph Store Protocol or SPARQL Update)",

@@ -180,7 +180,7 @@ class RelationLabel(enum.StrEnum):
     Direction is normalised: the head *is* what the label says of the tail
     ("BERT" USED_FOR "question answering"; a method EVALUATED_WITH a dataset or
     metric, whichever way round the source scheme wrote it). Which graph
-    predicate, if any, a label becomes depends on the entity types (``kg.relations``).
+    predicate, if any, a label becomes depends on the entity types (``kg.graph.relations``).
     """
 
     USED_FOR = "usedFor"  # SciERC USED-FOR, SciER Used-For

@@ -69,7 +69,7 @@ class ABX(DefinedNamespace):
     score: URIRef
     confidence: URIRef
 
-    # entity-entity relations (kg.relations): direct triples, statement nodes and their evidence
+    # entity-entity relations (kg.graph.relations): direct triples, statement nodes and their evidence
     usedFor: URIRef
     evaluatedOn: URIRef
     measuredBy: URIRef
@@ -90,7 +90,7 @@ class ABX(DefinedNamespace):
     paperCount: URIRef
     variantOf: URIRef
 
-    # analytics, computed once per build (kg.metrics)
+    # analytics, computed once per build (kg.read.analytics)
     Community: URIRef
     Cooccurrence: URIRef
     YearCount: URIRef

@@ -28,7 +28,7 @@ def extractor():
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory) -> Settings:
     """A store holding the graph of the bundled seed corpus (built once)."""
-    from kg.orchestrate import build_from_inputs
+    from kg.graph.orchestrate import build_from_inputs
 
     settings = Settings(store_dir=tmp_path_factory.mktemp("seed-store"))
     build_from_inputs([SEED_FILE], settings)
@@ -37,7 +37,7 @@ def seed_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def seed_store(seed_settings):
-    from kg.store import open_current
+    from kg.store.generations import open_current
 
     _, store = open_current(seed_settings.store_dir)
     return store

@@ -6,8 +6,8 @@ import re
 
 import networkx as nx
 
-from kg.analytics import neighbourhood, paper_entity_graph
-from kg.viz import COLOURS, legend_html, network_html
+from kg.read.projection import neighbourhood, paper_entity_graph
+from kg.read.viz import COLOURS, legend_html, network_html
 
 
 def _star(n: int) -> nx.DiGraph:

@@ -1,4 +1,4 @@
-"""The dashboard (app.py) under Streamlit's AppTest, and kg.queries behind it.
+"""The dashboard (app.py) under Streamlit's AppTest, and kg.read.queries behind it.
 
 Every page is driven headless against the seed graph; no browser is needed.
 Curation tests rebuild a private copy of the seed graph, never the shared one.
@@ -17,15 +17,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from kg import queries
-from kg.analytics import neighbourhood, paper_entity_graph
 from kg.config import DEFAULT_MIN_CONFIDENCE, Settings
 from kg.errors import StoreError
-from kg.orchestrate import build_from_inputs
-from kg.queries import Span
-from kg.sparql import execute
-from kg.store import open_current
-from kg.viz import evidence_table, link_tip, marked, node_tip
+from kg.graph.orchestrate import build_from_inputs
+from kg.query.runner import execute
+from kg.read import queries
+from kg.read.projection import neighbourhood, paper_entity_graph
+from kg.read.queries import Span
+from kg.read.viz import evidence_table, link_tip, marked, node_tip
+from kg.store.generations import open_current
 from tests._app_fixtures import APP, MRL_CODE, QUERIES_DIR, STORE_ENV, element_types, iframes, table
 from tests.conftest import SEED_FILE
 
@@ -195,7 +195,7 @@ def test_paper_page_highlights_spans_claims_and_code(app_env, mrl_iri):
 def test_paper_page_escapes_text(monkeypatch, tmp_path):
     """Markup in titles and abstracts is shown as text, never interpreted."""
     from kg.config import Settings
-    from kg.orchestrate import build_from_inputs
+    from kg.graph.orchestrate import build_from_inputs
 
     src = tmp_path / "hostile.jsonl"
     src.write_text(json.dumps({
@@ -404,8 +404,8 @@ def test_first_start_builds_the_graph(monkeypatch, tmp_path):
 
 def test_a_rebuild_is_picked_up(monkeypatch, tmp_path):
     from kg.config import Settings
-    from kg.orchestrate import build_from_inputs
-    from kg.store import current_generation
+    from kg.graph.orchestrate import build_from_inputs
+    from kg.store.generations import current_generation
 
     settings = Settings(store_dir=tmp_path / "store")
     build_from_inputs([SEED_INPUTS / "papers.jsonl"], settings)
@@ -451,7 +451,7 @@ def test_example_query_returns_rows(seed_store, path: Path):
     assert result.kind == "select" and len(result.rows) > 0
 
 
-# ---------------------------------------------------------------- kg.queries
+# ---------------------------------------------------------------- kg.read.queries
 
 
 def test_papers_are_sorted_titles(seed_store):

@@ -11,7 +11,7 @@ import pytest
 
 from kg.cli import main
 from kg.config import PROJECT_ROOT
-from kg.store import current_generation
+from kg.store.generations import current_generation
 
 GOOD = {"title": "Matryoshka Representation Learning",
         "abstract": "Our main contribution is Matryoshka Representation Learning (MRL) which encodes "

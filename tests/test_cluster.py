@@ -16,10 +16,10 @@ from rdflib.compare import isomorphic
 from kg.cli import main
 from kg.config import Settings
 from kg.errors import ExtractionError
-from kg.export import export
+from kg.export.files import export
+from kg.graph.orchestrate import _dask_extract_many, build_from_inputs
 from kg.model import Paper
-from kg.orchestrate import _dask_extract_many, build_from_inputs
-from kg.store import current_generation, open_current
+from kg.store.generations import current_generation, open_current
 from tests.conftest import SEED_FILE
 
 
@@ -50,7 +50,7 @@ def _closed_port() -> int:
 
 @pytest.mark.slow  # about 11 s on 2 cores: a local build, then the same on two worker processes
 def test_cluster_build_gives_the_local_graph_and_then_re_extracts_nothing(scheduler, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="kg.orchestrate")
+    caplog.set_level(logging.INFO, logger="kg.graph.orchestrate")
     local = build_from_inputs([SEED_FILE], Settings(store_dir=tmp_path / "local"))
     store = tmp_path / "cluster"
     assert main(["build", str(SEED_FILE), "--store", str(store), "--scheduler", scheduler,

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from extract import read_file
-from kg import store as kg_store
 from kg.config import PROJECT_ROOT
+from kg.ingest.readers import read_file
+from kg.store import generations as kg_store
 from tests.conftest import SEED_FILE
 
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from kg import corrections
-from kg.canon import EntityTable
 from kg.cli import main
 from kg.errors import ConfigError
+from kg.graph import corrections
+from kg.graph.canon import EntityTable
 from kg.model import Abbreviation, EntityType, Extraction, Mention, Paper, Role, Section, TextSpan
-from kg.store import open_current
+from kg.store.generations import open_current
 
 
 def _span(text, start=0):

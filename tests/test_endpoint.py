@@ -18,7 +18,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
-from kg.store import current_generation
+from kg.store.generations import current_generation
 from tests._server import Server
 
 COUNT_PAPERS = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a abx:Paper }"

@@ -88,7 +88,7 @@ def test_the_worker_sandbox_holds_even_where_no_check_runs(listener):
     """The engine itself, behind the sandbox and with no text check, fetches nothing."""
     code = (
         "import pyoxigraph as ox\n"
-        "from kg.sandbox import deny_network\n"
+        "from kg.query.sandbox import deny_network\n"
         "assert deny_network()\n"
         f"q = 'SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/x> {{ ?s ?p ?o }} }}'\n"
         "try:\n    list(ox.Store().query(q))\nexcept PermissionError:\n    print('refused')\n"

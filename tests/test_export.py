@@ -11,7 +11,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg.errors import ExportError
-from kg.export import FORMATS, export
+from kg.export.files import FORMATS, export
 
 RDF_READERS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 

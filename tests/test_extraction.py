@@ -207,7 +207,7 @@ def test_setting_numbers_are_never_results():
 
 
 def test_seed_results_come_from_outcomes_not_names_settings_or_list_markers(extractor):
-    from extract import read_inputs
+    from kg.ingest.readers import read_inputs
     from tests.conftest import SEED_FILE
 
     results = [(ex.paper.abstract, r) for ex in extractor.extract_many(read_inputs([SEED_FILE]).papers)

@@ -1,4 +1,4 @@
-"""Tests for kg.feeds: parsing both feeds, the polite HTTP client, paging and the JSONL writer.
+"""Tests for kg.ingest.feeds: parsing both feeds, the polite HTTP client, paging and the JSONL writer.
 
 Nothing here touches the network or really sleeps: the client gets a fake
 opener (a function returning canned answers) and a fake clock whose ``sleep``
@@ -24,10 +24,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extract.readers import read_file
-from kg import feeds
 from kg.errors import ConfigError, InputError
-from kg.feeds import (
+from kg.ingest import feeds
+from kg.ingest.feeds import (
     ARXIV_API_URL,
     ARXIV_MIN_INTERVAL_S,
     HF_DAILY_URL,
@@ -41,6 +40,7 @@ from kg.feeds import (
     parse_hf_daily,
     write_jsonl,
 )
+from kg.ingest.readers import read_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 ARXIV_ATOM = (FIXTURES / "arxiv_query.atom").read_bytes()
@@ -188,7 +188,7 @@ def test_arxiv_error_feed_in_an_http_400_answer_is_quoted() -> None:
 def test_entry_without_abstract_is_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     xml = ('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001v1</id>'
            "<title>No abstract here</title></entry></feed>")
-    with caplog.at_level(logging.WARNING, logger="kg.feeds"):
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.feeds"):
         page = parse_arxiv_atom(xml)
     assert page.records == [] and page.entries == 1
     assert "2401.00001" in caplog.text and "no abstract" in caplog.text
@@ -265,7 +265,7 @@ def test_bad_hf_json_is_refused(data: bytes, message: str) -> None:
 def test_hf_items_without_paper_or_summary_are_skipped(caplog: pytest.LogCaptureFixture) -> None:
     data = json.dumps([{"title": "no paper object"}, {"paper": {"id": "2401.00002", "title": "No summary"}},
                        {"paper": {"id": "2401.00003", "title": "Kept", "summary": "An abstract."}}])
-    with caplog.at_level(logging.WARNING, logger="kg.feeds"):
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.feeds"):
         records = parse_hf_daily(data)
     assert [r["id"] for r in records] == ["arXiv:2401.00003"]
     assert "item 1: no 'paper' object" in caplog.text and "2401.00002" in caplog.text
@@ -299,7 +299,7 @@ def test_paging_stops_at_an_empty_page(caplog: pytest.LogCaptureFixture) -> None
     empty = (b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
              b"<opensearch:totalResults>50</opensearch:totalResults></feed>")
     server = FakeServer(empty, time=time)
-    with caplog.at_level(logging.WARNING, logger="kg.feeds"):
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.feeds"):
         assert fetch_arxiv(query="ti:x", client=client_for(server, time)) == []
     assert len(server.requests) == 1 and "empty page at 0 of 50" in caplog.text
 
@@ -570,7 +570,7 @@ def test_fetch_main_arxiv_writes_then_counts_duplicates(tmp_path: Path, caplog: 
     server = FakeServer(ARXIV_ATOM, ARXIV_ATOM, time=time)
     client = client_for(server, time, min_interval_s=ARXIV_MIN_INTERVAL_S)
     out = tmp_path / "arxiv.jsonl"
-    with caplog.at_level(logging.INFO, logger="kg.feeds"):
+    with caplog.at_level(logging.INFO, logger="kg.ingest.feeds"):
         first = fetch_main("arxiv", query="ti:representation", out=out, max_results=3, client=client)
         second = fetch_main("arxiv", query="ti:representation", out=out, max_results=3, client=client)
     assert (first, second) == (WriteCounts(new=3, duplicate=0), WriteCounts(new=0, duplicate=3))

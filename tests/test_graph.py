@@ -8,10 +8,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
 
 from kg import iri
-from kg.canon import EntityTable
 from kg.errors import ConfigError
+from kg.graph.canon import EntityTable
+from kg.graph.triples import graph_triples, to_graph
 from kg.model import Abbreviation, EntityType, Extraction, Mention, Paper, Role, Section, TextSpan
-from kg.triples import graph_triples, to_graph
 from kg.vocab import ABX
 
 BASE = "https://w3id.org/abstracta/"
@@ -79,8 +79,8 @@ def test_proposal_wins_over_use_for_the_paper_link():
 
 
 def test_rebuilding_gives_an_isomorphic_graph(extractor):
-    from extract.readers import read_file
     from kg.config import SEEDS_DIR
+    from kg.ingest.readers import read_file
 
     papers = read_file(SEEDS_DIR / "000_1ff9c41d867ee307.txt").papers[:10]
     first = to_graph(graph_triples(list(extractor.extract_many(papers)), BASE))
@@ -91,8 +91,8 @@ def test_rebuilding_gives_an_isomorphic_graph(extractor):
 
 
 def test_invalid_urls_are_left_out_not_fatal():
+    from kg.graph.triples import to_oxigraph, valid_iri
     from kg.model import CodeLink
-    from kg.triples import to_oxigraph, valid_iri
 
     paper = Paper(key="p1", title="T", abstract="a", url="https://x.org/a[1]")
     links = (CodeLink("https://github.com/a/b]c", _span("x")), CodeLink("https://github.com/ok/repo", _span("y")))
@@ -104,8 +104,8 @@ def test_invalid_urls_are_left_out_not_fatal():
 
 
 def test_variants_are_related_not_merged():
-    from kg.canon import load_variant_rules
     from kg.config import SEEDS_DIR
+    from kg.graph.canon import load_variant_rules
 
     rules = load_variant_rules(SEEDS_DIR / "patterns" / "variants.json")
     ds = EntityType.DATASET
@@ -121,8 +121,8 @@ def test_variants_are_related_not_merged():
 
 
 def test_seed_alias_table_merges_and_relates(tmp_path):
-    from kg.canon import load_aliases
     from kg.config import SEEDS_DIR
+    from kg.graph.canon import load_aliases
 
     shipped = load_aliases(SEEDS_DIR / "gazetteer" / "aliases.tsv")
     assert ("ball collision dataset", "abcd") in shipped.same and shipped.variants["300 w full"] == "300 w"

@@ -13,11 +13,12 @@ import time
 import pytest
 from rdflib import Graph
 
-from extract import Extractor, read_file
-from kg.build import build_store
+from extract import Extractor
 from kg.config import PROJECT_ROOT, Settings
-from kg.export import export
-from kg.store import current_generation, open_current
+from kg.export.files import export
+from kg.graph.build import build_store
+from kg.ingest.readers import read_file
+from kg.store.generations import current_generation, open_current
 from kg.vocab import ABX
 from tests.conftest import SEED_FILE
 
@@ -139,7 +140,7 @@ def test_kill_9_during_a_build_leaves_the_last_complete_graph(tmp_path):
 
 @pytest.mark.slow
 def test_parallel_extraction_gives_the_same_graph(tmp_path):
-    from kg.orchestrate import build_from_inputs
+    from kg.graph.orchestrate import build_from_inputs
 
     src = tmp_path / "p.jsonl"
     _synthetic(src, 300)

@@ -10,8 +10,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
 
 from kg.cli import main
-from kg.export import export
-from kg.store import open_current
+from kg.export.files import export
+from kg.store.generations import open_current
 from kg.vocab import ABX, sparql_prefixes
 from tests.conftest import SEED_FILE
 

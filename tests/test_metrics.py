@@ -1,4 +1,4 @@
-"""Per-build analytics (kg.metrics) and the dashboard snapshot (kg.snapshot)."""
+"""Per-build analytics (kg.read.analytics) and the dashboard snapshot (kg.store.snapshot)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg import metrics, queries, snapshot
-from kg.store import fork_generation, open_current, open_current_generation
+from kg.read import analytics as metrics
+from kg.read import queries
+from kg.store import snapshot
+from kg.store.generations import fork_generation, open_current, open_current_generation
 from kg.vocab import sparql_prefixes
 
 E = "https://w3id.org/abstracta/entity/"
@@ -176,6 +178,6 @@ def test_snapshot_results_equal_the_store(seed_store, snap):
 
 
 def test_the_store_knows_the_snapshot_is_derived():
-    from kg import store
+    from kg.store import generations as store
 
     assert snapshot.FILE in store._DERIVED  # forks must not copy a snapshot of another graph

@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 from rdflib import Graph
 
-from kg.store import BUILDS_GRAPH, ONTOLOGY_GRAPH
+from kg.store.generations import BUILDS_GRAPH, ONTOLOGY_GRAPH
 from tests._server import Server, store_copy
 
 TOKEN = "t0ken"

@@ -29,8 +29,8 @@ from rdflib.compare import isomorphic
 
 from kg.cli import main
 from kg.errors import ConfigError, PushError
-from kg.push import PushAuth, push_store
-from kg.store import BUILDS_GRAPH, ONTOLOGY_GRAPH, open_current
+from kg.export.push import PushAuth, push_store
+from kg.store.generations import BUILDS_GRAPH, ONTOLOGY_GRAPH, open_current
 from tests._process import stop
 
 GRAPH = "https://example.org/abstracta/pushed"

@@ -1,4 +1,4 @@
-"""Tests for extract.readers: every input format, the cleaning, and the failure modes."""
+"""Tests for kg.ingest.readers: every input format, the cleaning, and the failure modes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract import readers
-from extract.readers import SUPPORTED_SUFFIXES, ReadResult, read_file, read_inputs
 from kg.errors import ConfigError, InputError
+from kg.ingest import readers
+from kg.ingest.readers import SUPPORTED_SUFFIXES, ReadResult, read_file, read_inputs
 from kg.iri import paper_key
 from kg.model import Paper, Skipped
 
@@ -93,7 +93,7 @@ def test_daily_text_joins_wrapped_abstract_lines(tmp_path: Path) -> None:
 
 
 def test_jsonl_reads_good_lines_and_skips_bad_ones(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="extract.readers"):
+    with caplog.at_level(logging.DEBUG, logger="kg.ingest.readers"):
         result = read_file(FIXTURES / "papers.jsonl")
     mrl, attention, resnet = result.papers
     assert mrl.title == "Matryoshka Representation Learning"  # whitespace collapsed
@@ -272,7 +272,7 @@ def test_text_file_without_pairs_warns_and_yields_nothing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = _write(tmp_path / "notes.txt", "just a note\n\nanother short note\n")
-    with caplog.at_level(logging.WARNING, logger="extract.readers"):
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.readers"):
         result = read_file(path)
     # Without a single title/abstract pair everything counts as header boilerplate.
     assert result == ReadResult((), ())

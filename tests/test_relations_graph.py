@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
-from kg import codec, iri, queries
-from kg.canon import EntityTable
-from kg.export import export
+from kg import iri
+from kg.export.files import export
+from kg.graph import codec
+from kg.graph.canon import EntityTable
+from kg.graph.relations import PREDICATES, statements
 from kg.model import (
     Claim,
     EntityType,
@@ -29,8 +31,8 @@ from kg.model import (
     TextSpan,
     noisy_or,
 )
-from kg.relations import PREDICATES, statements
-from kg.validate import validate_graph
+from kg.read import queries
+from kg.store.validate import validate_graph
 from kg.vocab import ABX, PREFIXES
 
 RELATION_PREDICATES = sorted({ABX[p] for p in PREDICATES.values()})
@@ -79,7 +81,7 @@ def test_labels_map_onto_predicates_by_entity_type():
         _rel(FOO, BANK, RelationLabel.EVALUATED_WITH, source="Evaluated-With"),
         _rel(FOO, BAR, RelationLabel.COMPARE, source="Compare-With"),
         _rel(BANK, PARSING, RelationLabel.BENCHMARK_FOR, source="Benchmark-For"),
-        _rel(FOO, BAR, RelationLabel.SYNONYM_OF, source="Synonym-Of"),  # identity is kg.canon's call: not stated
+        _rel(FOO, BAR, RelationLabel.SYNONYM_OF, source="Synonym-Of"),  # identity is kg.graph.canon's call: not stated
         _rel(FOO, PARSING, RelationLabel.PART_OF, source="Part-Of"),  # a method is no part of a task: not stated
         _rel(PARSING, BANK, RelationLabel.TRAINED_WITH, source="Trained-With"),  # only methods are trained
     )))
@@ -165,7 +167,7 @@ def test_cache_records_from_before_relations_decode_with_none():
 
 
 def test_relations_join_mentions_of_one_sentence(extractor):
-    from extract import read_inputs
+    from kg.ingest.readers import read_inputs
     from tests.conftest import SEED_FILE
 
     exs = list(extractor.extract_many(read_inputs([SEED_FILE]).papers[:20]))

@@ -6,8 +6,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from kg.export import export
-from kg.validate import validate_graph, validate_store
+from kg.export.files import export
+from kg.store.validate import validate_graph, validate_store
 from kg.vocab import ABX
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kg.errors import QueryError, QueryTimeout
-from kg.sparql import QueryRunner, check_query
-from kg.store import current_generation
+from kg.query.runner import QueryRunner, check_query
+from kg.store.generations import current_generation
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 

@@ -7,8 +7,8 @@ import fcntl
 import pyoxigraph as ox
 import pytest
 
-from kg import store
 from kg.errors import StoreError
+from kg.store import generations as store
 
 
 def _quads(n: int):

@@ -6,7 +6,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.store import ONTOLOGY_PATH
+from kg.store.generations import ONTOLOGY_PATH
 from kg.vocab import ABX, ABX_IRI
 
 

@@ -351,8 +351,8 @@ def evaluate_ner(
 
 
 def seed_texts(path: Path | None = None) -> list[str]:
-    """Title + abstract texts of the seed papers (``extract.readers.read_file``)."""
-    from extract.readers import read_file
+    """Title + abstract texts of the seed papers (``kg.ingest.readers.read_file``)."""
+    from kg.ingest.readers import read_file
 
     path = path or REPO_ROOT / "seeds" / "000_1ff9c41d867ee307.txt"
     return [f"{p.title}\n\n{p.abstract}" for p in read_file(path).papers]

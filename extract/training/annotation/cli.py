@@ -154,7 +154,7 @@ def _fit_cmd(args: argparse.Namespace) -> int:
 
     def candidates(ner: Path, records: list[dict[str, Any]]) -> list:
         """The candidate extractions of ``records`` by ``ner``, kept under ``--cache`` between runs."""
-        from kg import codec
+        from kg.graph import codec
 
         cache = args.cache / f"{ner.resolve().as_posix().replace('/', '_')}.jsonl" if args.cache else None
         done = {}

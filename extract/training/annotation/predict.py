@@ -7,8 +7,8 @@ from typing import Any
 
 from extract.training.annotation.score import norm
 from extract.training.annotation.source import Paper as CorpusPaper
+from kg.graph.triples import link_confidence
 from kg.model import EntityType, Extraction, Paper, Role
-from kg.triples import link_confidence
 
 GUIDE_ROLE = {EntityType.METHOD: "used", EntityType.DATASET: "used", EntityType.TASK: "addressed",
               EntityType.METRIC: "reported"}
@@ -16,7 +16,7 @@ GUIDE_ROLE = {EntityType.METHOD: "used", EntityType.DATASET: "used", EntityType.
 
 def to_record(ex: Extraction) -> dict[str, Any]:
     """One extraction as a guide record; an entity's confidence is its link's in the graph
-    (:func:`kg.triples.link_confidence`)."""
+    (:func:`kg.graph.triples.link_confidence`)."""
     groups: dict[tuple[str, str], list] = {}
     for m in ex.mentions:
         if m.label == EntityType.CONCEPT:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from kg.errors import StoreError
 from kg.iri import entity_key
-from kg.store import Generation
+from kg.store.generations import Generation
 from kg.vocab import PREFIXES
 
 logger = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ def match_rank(text: str, labels: list[str], papers: int) -> tuple:
 def search_entities(source: nx.Graph | ox.Store, text: str, limit: int = 20) -> list[dict]:
     """Entities whose label (or, in the store, an alternative label) contains ``text``.
 
-    ``source`` is a graph from ``kg.analytics.paper_entity_graph`` or a store.
+    ``source`` is a graph from ``kg.read.projection.paper_entity_graph`` or a store.
     Returns {iri, label, type, papers}; an empty ``text`` gives the most-mentioned entities.
     """
     text = (text or "").strip()
@@ -306,7 +306,7 @@ _VARIANTS = "SELECT ?e ?base ?label WHERE { ?e abx:variantOf ?base . OPTIONAL { 
 def link_graph(store: ox.Store) -> nx.DiGraph:
     """Papers and entities, one edge per typed paper-entity link, with what backs each link.
 
-    Node attributes as in ``kg.analytics.paper_entity_graph`` (``label``,
+    Node attributes as in ``kg.read.projection.paper_entity_graph`` (``label``,
     ``kind``, ``papers``); entities also get ``confidence``, ``alt`` (other
     surface forms), ``variant_of`` (labels of the entities they vary) and
     ``key`` (canonical key). Edge attributes: ``predicate``, ``confidence``
@@ -512,7 +512,7 @@ def results(store: ox.Store, min_confidence: float = 0.0, *, dataset: str | None
 
 
 def all_results(store: ox.Store) -> list[dict]:
-    """Every leaderboard row, sorted as ``results`` sorts them (what ``kg.snapshot`` keeps)."""
+    """Every leaderboard row, sorted as ``results`` sorts them (what ``kg.store.snapshot`` keeps)."""
     roles: dict[str, dict[str, set[str]]] = {}
     for r in _rows(store, _RESULT_ROLES):
         roles.setdefault(r["r"], {}).setdefault(_ROLES[_local(r["role"])], set()).add(r["label"])

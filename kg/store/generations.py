@@ -35,11 +35,11 @@ from kg.vocab import ABX, PREFIXES
 
 logger = logging.getLogger(__name__)
 
-ONTOLOGY_PATH = Path(__file__).with_name("ontology.ttl")
+ONTOLOGY_PATH = Path(__file__).resolve().parents[1] / "ontology.ttl"
 ONTOLOGY_GRAPH = "https://w3id.org/abstracta/ontology"
 BUILDS_GRAPH = "https://w3id.org/abstracta/builds"
 _CURRENT = "CURRENT"
-_DERIVED = ("snapshot.sqlite",)  # kg.snapshot.FILE (which imports this module): never copied to another generation
+_DERIVED = ("snapshot.sqlite",)  # kg.store.snapshot.FILE: never copied to another generation
 
 Enrich = Callable[[ox.Store, Path], Iterable[ox.Quad]]
 
@@ -218,7 +218,7 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: 
     graph itself is the default graph. ``attach`` maps file names to files
     that are moved into the generation (the extraction cache). ``enrich`` is
     called with the loaded store and the generation's folder before anything
-    is published; the quads it returns are added (``kg.snapshot.enrich``:
+    is published; the quads it returns are added (``kg.store.snapshot.enrich``:
     analytics and the dashboard snapshot).
 
     Raises:

@@ -9,10 +9,10 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 
-from kg import store as kg_store
-from kg.analytics import paper_entity_graph
 from kg.errors import ExportError
-from kg.results import XML_UNSAFE
+from kg.query.formats import XML_UNSAFE
+from kg.read.projection import paper_entity_graph
+from kg.store import generations as kg_store
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,

@@ -10,11 +10,11 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from kg.store import ONTOLOGY_PATH
+from kg.store.generations import ONTOLOGY_PATH
 
 logger = logging.getLogger(__name__)
 
-SHAPES_PATH = Path(__file__).with_name("shapes.ttl")
+SHAPES_PATH = Path(__file__).resolve().parents[1] / "shapes.ttl"
 
 
 @dataclass(frozen=True, slots=True)

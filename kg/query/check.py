@@ -7,7 +7,7 @@ pass of regular expressions whose alternatives begin with different characters a
 the size limit costs milliseconds, not minutes.
 
 The remote-service check is a courtesy that gives a clear message: what keeps the server from making
-requests is the worker sandbox (``kg.sandbox``), which holds whatever spelling the engine accepts.
+requests is the worker sandbox (``kg.query.sandbox``), which holds whatever spelling the engine accepts.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """What a build derives once from the stored graph, so no page view has to.
 
-At publish time (``kg.store.publish(..., enrich=enrich)``), with the new
+At publish time (``kg.store.generations.publish(..., enrich=enrich)``), with the new
 database loaded but not yet published:
 
-1. the paper-entity link graph is read from the store (``kg.queries.link_graph``);
-2. the analytics of ``kg.metrics`` are computed over it and returned as
+1. the paper-entity link graph is read from the store (``kg.read.queries.link_graph``);
+2. the analytics of ``kg.read.analytics`` are computed over it and returned as
    quads for the store (degree, PageRank, communities, co-occurrence, ranks,
    trends);
 3. ``snapshot.sqlite`` is written into the generation: the link graph as
@@ -33,9 +33,10 @@ import networkx as nx
 import numpy as np
 import pyoxigraph as ox
 
-from kg import metrics, queries
 from kg.errors import StoreError
-from kg.triples import to_oxigraph
+from kg.graph.triples import to_oxigraph
+from kg.read import analytics as metrics
+from kg.read import queries
 from kg.vocab import sparql_prefixes
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def _confidence_counts(store: ox.Store) -> list[tuple[int, int, int, int]]:
     for cls in ("Evidence", "Claim", "Result"):
         values = np.sort(np.fromiter((float(r["c"].value) if r["c"] is not None else 0.0
                                       for r in store.query(_CONFIDENCES.format(cls=cls))), dtype=np.float64))
-        thresholds = np.arange(STEPS + 1) / STEPS - 1e-9  # as kg.queries.confidence_counts compares
+        thresholds = np.arange(STEPS + 1) / STEPS - 1e-9  # as kg.read.queries.confidence_counts compares
         columns.append(len(values) - np.searchsorted(values, thresholds, side="left"))
     return [(step, int(columns[0][step]), int(columns[1][step]), int(columns[2][step])) for step in range(STEPS + 1)]
 
@@ -154,7 +155,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def load_graph(path: Path) -> nx.DiGraph:
-    """The link graph as ``kg.queries.link_graph`` reads it from the store, plus analytics on entity nodes."""
+    """The link graph as ``kg.read.queries.link_graph`` reads it from the store, plus analytics on entity nodes."""
     g = nx.DiGraph()
     db = _connect(path)
     try:
@@ -216,7 +217,7 @@ def _like(text: str) -> str:
 
 
 def papers(path: Path) -> list[dict]:
-    """Every paper as {iri, title}, sorted by title (as ``kg.queries.papers``)."""
+    """Every paper as {iri, title}, sorted by title (as ``kg.read.queries.papers``)."""
     db = _connect(path)
     try:
         rows = db.execute("SELECT iri, label FROM node WHERE kind = ?", (PAPER,)).fetchall()
@@ -227,7 +228,7 @@ def papers(path: Path) -> list[dict]:
 
 
 def confidence_counts(path: Path, threshold: float) -> dict[str, int] | None:
-    """Counts as ``kg.queries.confidence_counts`` gives, when ``threshold`` is a step of 0.01 (else None)."""
+    """Counts as ``kg.read.queries.confidence_counts`` gives, when ``threshold`` is a step of 0.01 (else None)."""
     step = round(float(threshold) * STEPS)
     if abs(step / STEPS - float(threshold)) > 1e-9 or not 0 <= step <= STEPS:
         return None
@@ -240,7 +241,7 @@ def confidence_counts(path: Path, threshold: float) -> dict[str, int] | None:
 
 
 def results(path: Path) -> list[dict]:
-    """Every leaderboard row, as ``kg.queries.all_results`` gives them (filter with ``kg.queries.filter_results``)."""
+    """Every leaderboard row, as ``kg.read.queries.all_results`` gives them ."""
     db = _connect(path)
     try:
         return [json.loads(row) for (row,) in db.execute("SELECT row FROM result ORDER BY position")]

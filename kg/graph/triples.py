@@ -15,8 +15,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 
 from kg import iri
-from kg.canon import Aliases, EntityTable, VariantRules
-from kg.corrections import Corrections
+from kg.graph.canon import Aliases, EntityTable, VariantRules
+from kg.graph.corrections import Corrections
+from kg.graph.relations import HIERARCHICAL, Statement, statements
 from kg.model import (
     DEFAULT_ROLE,
     EntityType,
@@ -27,7 +28,6 @@ from kg.model import (
     Section,  # noqa: F401 - used by the doctest of link_confidence
     TextSpan,
 )
-from kg.relations import HIERARCHICAL, Statement, statements
 from kg.vocab import ABX, bind_prefixes
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 The query engine answers ``SERVICE`` by fetching the named URL and ``LOAD`` by reading it; no text
 check of a query can be sure to see every spelling the engine's own parser accepts. So the worker
-processes that run queries and updates (``kg._query_worker``) give up the network before they open
+processes that run queries and updates (``kg.query.worker``) give up the network before they open
 the store: a seccomp filter makes ``socket()`` fail for every address family except local (Unix)
 sockets, and refuses ``io_uring_setup`` (which could open sockets past it). A federated query then
 fails inside the engine, and no request leaves the machine. The filter is inherited by threads and

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.corrections import Corrections
 from kg.errors import ConfigError
+from kg.graph.corrections import Corrections
 from kg.iri import entity_key
 from kg.model import EntityType, Extraction, Mention, noisy_or
 

@@ -124,7 +124,7 @@ def _names(values) -> str:  # noqa: ANN001 - iterable of str
 
 
 def node_tip(data: dict, links_shown: int = 0) -> str:
-    """Tooltip of a node of ``kg.queries.link_graph``: type, confidence, papers, alt labels, variant of."""
+    """Tooltip of a node of ``kg.read.queries.link_graph``: type, confidence, papers, alt labels, variant of."""
     kind, label = data.get("kind", "Concept"), data.get("label", "")
     if kind == "Paper":
         return (f'<b>{html.escape(label)}</b><br><span class="muted">Paper · {links_shown} link(s) shown</span>')
@@ -143,7 +143,7 @@ def node_tip(data: dict, links_shown: int = 0) -> str:
 def link_tip(paper: str, entity: str, data: dict, evidence: list) -> str:
     """Tooltip of a paper -> entity link: predicate, confidence, rules and a few marked evidence sentences.
 
-    ``evidence`` holds ``kg.queries.Evidence`` records of the link.
+    ``evidence`` holds ``kg.read.queries.Evidence`` records of the link.
     """
     head = (f"<b>{html.escape(paper)}</b> → <i>{html.escape(data.get('predicate', ''))}</i> → "
             f"<b>{html.escape(entity)}</b>")

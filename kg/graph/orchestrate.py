@@ -7,7 +7,7 @@ first-start build both call.
 Extraction runs in one of three places: in this process (``workers=1``), in a
 local spawn process pool (``workers>1``), or on a Dask cluster
 (``scheduler="tcp://HOST:PORT"``, see :func:`_dask_extract_many`). All three
-are an ``ExtractMany`` for :func:`kg.build.build_store`, so incremental builds,
+are an ``ExtractMany`` for :func:`kg.graph.build.build_store`, so incremental builds,
 the extraction cache and progress reporting are the same whichever runs.
 """
 
@@ -25,10 +25,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from kg import codec
-from kg.build import BuildSummary, Progress, build_store
 from kg.config import PROJECT_ROOT, Settings
 from kg.errors import ConfigError, ExtractionError
+from kg.graph import codec
+from kg.graph.build import BuildSummary, Progress, build_store
 from kg.model import Extraction, Paper
 
 logger = logging.getLogger(__name__)
@@ -242,8 +242,8 @@ def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *, progr
             failed on a worker.
         StoreError: another build holds the store past ``wait_s``, or it is not writable.
     """
-    from extract import read_inputs
     from extract.extractor import extractor_version
+    from kg.ingest.readers import read_inputs
 
     version = extractor_version(settings.seeds_dir)
     if scheduler is not None:

@@ -4,7 +4,7 @@ Routes: ``/sparql`` (GET ``?query=``, POST form or ``application/sparql-query``;
 updates only when enabled with a token), the same URL without a query gives
 the service description; ``/health``; ``/`` a small offline query page.
 
-Limits live in ``kg.sparql`` (the same checks and worker pool the dashboard
+Limits live in ``kg.query.runner`` (the same checks and worker pool the dashboard
 and ``python -m kg query`` use); this module maps them onto HTTP.
 """
 
@@ -28,12 +28,12 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from kg.errors import AbstractaError, QueryError, QueryTimeout, RequestError, StoreError
-from kg.protocol import Operation, parse_operation
-from kg.query_service import QueryService
-from kg.results import GRAPH_FORMATS, to_csv, to_json, to_rdf, to_tsv, to_xml
-from kg.sparql import QueryResult, run_update
-from kg.sparql_check import is_update
-from kg.store import ONTOLOGY_GRAPH
+from kg.query.check import is_update
+from kg.query.formats import GRAPH_FORMATS, to_csv, to_json, to_rdf, to_tsv, to_xml
+from kg.query.runner import QueryResult, run_update
+from kg.serve.lanes import QueryService
+from kg.serve.protocol import Operation, parse_operation
+from kg.store.generations import ONTOLOGY_GRAPH
 
 logger = logging.getLogger(__name__)
 

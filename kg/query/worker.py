@@ -1,17 +1,17 @@
-"""Entry point of the worker processes started by ``kg.sparql``.
+"""Entry point of the worker processes started by ``kg.query.runner``.
 
-``python -m kg._query_worker DB``: answer queries read from stdin (``QueryRunner``).
-``python -m kg._query_worker --update DB``: apply one update read from stdin (``run_update``).
+``python -m kg.query.worker DB``: answer queries read from stdin (``QueryRunner``).
+``python -m kg.query.worker --update DB``: apply one update read from stdin (``run_update``).
 
-Both give up the network first (``kg.sandbox``): whatever a query says, the engine makes no request.
+Both give up the network first (``kg.query.sandbox``): whatever a query says, the engine makes no request.
 """
 
 import os
 import sys
 
 from kg.errors import QueryError
-from kg.sandbox import deny_network
-from kg.sparql import apply_update_in_worker, serve_worker
+from kg.query.runner import apply_update_in_worker, serve_worker
+from kg.query.sandbox import deny_network
 
 if __name__ == "__main__":
     deny_network()

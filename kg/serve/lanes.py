@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import QueryBusy, QueryError, QueryTimeout
-from kg.sparql import Dataset, QueryResult, QueryRunner, check_query
+from kg.query.runner import Dataset, QueryResult, QueryRunner, check_query
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ class QueryService:
         self._long: OrderedDict[str, None] = OrderedDict()
         self._closed = False
 
-    def generation(self):  # noqa: ANN201 - kg.store.Generation
-        from kg.store import open_current_generation
+    def generation(self):  # noqa: ANN201 - kg.store.generations.Generation
+        from kg.store.generations import open_current_generation
 
         return open_current_generation(self.root)
 

@@ -330,7 +330,7 @@ def _arxiv_id(raw: str) -> tuple[str, str] | None:
 
 def _record(*, feed: str, identifier: str | None, title: str, abstract: str, date: str | None,
             authors: list[str]) -> dict[str, Any]:
-    """One JSONL record in the shape ``extract.readers`` reads."""
+    """One JSONL record in the shape ``kg.ingest.readers`` reads."""
     bare = _arxiv_id(identifier) if identifier else None
     record: dict[str, Any] = {
         "id": f"arXiv:{bare[0]}" if bare else identifier,

@@ -1,7 +1,7 @@
 """Build a graph generation from papers with any extractor.
 
 The extractor is passed in as a function, so this module never imports the
-NLP layer; ``kg.orchestrate`` wires in the real one.
+NLP layer; ``kg.graph.orchestrate`` wires in the real one.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg import corrections, snapshot, store, triples
-from kg.cache import FILE as CACHE_FILE
-from kg.cache import ExtractionCache
-from kg.canon import EntityTable, load_aliases, load_variant_rules
-from kg.codec import content_hash
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
+from kg.graph import corrections, triples
+from kg.graph.cache import FILE as CACHE_FILE
+from kg.graph.cache import ExtractionCache
+from kg.graph.canon import EntityTable, load_aliases, load_variant_rules
+from kg.graph.codec import content_hash
 from kg.model import Extraction, Paper, Skipped
+from kg.store import generations as store
+from kg.store import snapshot
 
 logger = logging.getLogger(__name__)
 

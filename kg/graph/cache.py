@@ -16,8 +16,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kg import codec
 from kg.errors import StoreError
+from kg.graph import codec
 from kg.model import Extraction
 
 FILE = "extractions.sqlite"

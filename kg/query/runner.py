@@ -1,6 +1,6 @@
 """Read-only SPARQL over the store, with the limits enforced in one place.
 
-Queries run in a worker process (``kg._query_worker``) that holds the store open read-only.
+Queries run in a worker process (``kg.query.worker``) that holds the store open read-only.
 pyoxigraph cannot interrupt a running query, so a query that overruns its
 time limit is stopped by ending the worker; a fresh one is started for the
 next query. The row cap is applied while results stream out of the engine.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import QueryError, QueryTimeout
-from kg.sparql_check import check_query, check_update
+from kg.query.check import check_query, check_update
 from kg.vocab import PREFIXES
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def execute(store, query: str, max_rows: int, dataset: Dataset = ((), ())) -> Qu
             rows.append(make(item))
     except SyntaxError as e:
         raise QueryError(f"SPARQL syntax error: {e}") from e
-    except PermissionError as e:  # the sandbox (kg.sandbox) refused a socket: a remote SERVICE
+    except PermissionError as e:  # the sandbox (kg.query.sandbox) refused a socket: a remote SERVICE
         raise QueryError(f"query failed: {e}; this endpoint makes no requests to other hosts (no SERVICE)") from e
     except (OSError, ValueError, RuntimeError) as e:
         raise QueryError(f"query failed: {e}") from e
@@ -146,7 +146,7 @@ def serve_worker(db_path: str, stdin, stdout) -> None:  # noqa: ANN001 - binary 
 class QueryRunner:
     """Runs queries against one store database with a time limit and a row cap.
 
-    The worker is a separate interpreter (``python -m kg._query_worker``), so
+    The worker is a separate interpreter (``python -m kg.query.worker``), so
     it never re-imports the caller's main script, whatever that is (a
     Streamlit app, a CLI, a test). Thread-safe: one query at a time per runner.
     ``nice`` lowers the worker's CPU priority (the service's lane for long queries).
@@ -164,10 +164,10 @@ class QueryRunner:
         self._ready = False
 
     def _start(self) -> subprocess.Popen:
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "kg._query_worker", self.db_path,
+            [sys.executable, "-m", "kg.query.worker", self.db_path,
              *(["--nice", str(self.nice)] if self.nice else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root,
         )
@@ -239,14 +239,14 @@ def run_update(root: str | Path, update: str, *, timeout_s: float) -> int:
         QueryTimeout: it ran past ``timeout_s`` (nothing was changed).
         StoreError: no graph, or a build or another update holds the store.
     """
-    from kg.store import fork_generation
+    from kg.store.generations import fork_generation
 
     check_update(update)
-    root_dir = str(Path(__file__).resolve().parent.parent)
+    root_dir = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root_dir, os.environ.get("PYTHONPATH")]))}
     with fork_generation(root) as gen:
         try:
-            done = subprocess.run([sys.executable, "-m", "kg._query_worker", "--update", str(gen.db_path)],
+            done = subprocess.run([sys.executable, "-m", "kg.query.worker", "--update", str(gen.db_path)],
                                   input=update.encode("utf-8"), capture_output=True, timeout=timeout_s,
                                   env=env, cwd=root_dir)
         except subprocess.TimeoutExpired as e:

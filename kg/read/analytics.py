@@ -16,7 +16,7 @@ edge weight is the number of such papers. Over it we compute, with networkx:
 * trends: papers per year and the first year an entity appears, where the
   input gives publication years.
 
-Everything here is a plain function of plain data; ``kg.snapshot`` reads the
+Everything here is a plain function of plain data; ``kg.store.snapshot`` reads the
 inputs from the store and writes the results back as triples.
 """
 
@@ -133,7 +133,7 @@ def _ranks(graph: nx.DiGraph, entities: list[str]) -> dict[str, int]:
 
 def compute(graph: nx.DiGraph, paper_years: Mapping[str, int] | None = None, *, top_k: int = 25,
             min_shared: int = 2, community_min_size: int = 3) -> Analytics:
-    """Analytics of a paper-entity ``graph`` (as ``kg.queries.link_graph`` gives, every link counted).
+    """Analytics of a paper-entity ``graph`` (as ``kg.read.queries.link_graph`` gives, every link counted).
 
     ``paper_years`` maps paper IRIs to publication years (papers without one
     are left out of the trends).

@@ -1,13 +1,13 @@
 """Entity-entity relations across papers: which graph predicate each becomes, and how sure the graph is.
 
-Plain data in and out; ``kg.triples`` writes the RDF. A relation an extractor
+Plain data in and out; ``kg.graph.triples`` writes the RDF. A relation an extractor
 found between two mentions of one sentence (``kg.model.Relation``) becomes a
 statement between the two canonical entities when :data:`PREDICATES` maps its
 label and the entities' types onto a predicate of ours; every other one
 (synonymy, conjunction, feature-of, type pairs the label does not fit, two
 mentions of one entity) is left out of the graph.
 
-Confidence (not calibrated like a paper-entity link's, ``kg.triples.link_confidence``: our annotations
+Confidence (not calibrated like a paper-entity link's, ``kg.graph.triples.link_confidence``: our annotations
 hold no relations to fit it on):
 
 * one sentence: the extractors that state the relation there (a model and a
@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kg.canon import EntityTable
+from kg.graph.canon import EntityTable
 from kg.model import EntityType, Extraction, Relation, RelationLabel, TextSpan, noisy_or
 
 _M, _D, _T, _X = EntityType.METHOD, EntityType.DATASET, EntityType.TASK, EntityType.METRIC

@@ -21,7 +21,7 @@ Other graphs of the target are left alone. The push as a whole is not one transa
 The graph is streamed as N-Triples batches of ``batch_triples`` triples, read straight from the
 Oxigraph store, so memory holds one batch and never the whole graph.
 
-Blank nodes: ``kg/triples.py`` mints none, so our graphs have none. Should a store hold some, a batch
+Blank nodes: ``kg/graph/triples.py`` mints none, so our graphs have none. Should a store hold some, a batch
 boundary would cut them apart (every request body is a document of its own, and a blank node label
 means a fresh node in each), so they are *skolemized*: each becomes the IRI
 ``SKOLEM_BASE<generation>/<label>``, the same IRI wherever the node occurs in this push. This also
@@ -58,8 +58,8 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from kg import store as kg_store
 from kg.errors import ConfigError, PushError, StoreError
+from kg.store import generations as kg_store
 
 logger = logging.getLogger(__name__)
 
@@ -413,10 +413,10 @@ def push_store(source: str | Path | kg_store.Generation | ox.Store, target: str,
                backoff_s: float = DEFAULT_BACKOFF_S, progress: Progress | None = None) -> PushSummary:
     """Replace a graph of the SPARQL server at ``target`` with our knowledge graph.
 
-    ``source`` is a store directory (its published generation is read), a :class:`kg.store.Generation`
+    ``source`` is a store directory (its published generation is read), a :class:`kg.store.generations.Generation`
     or an open ``pyoxigraph.Store``. The knowledge graph (the store's default graph) goes to the target's
     default graph, or to the named graph ``graph``. ``with_ontology`` also pushes the ontology and the
-    build provenance into named graphs of their own (``kg.store.ONTOLOGY_GRAPH``, ``kg.store.BUILDS_GRAPH``).
+    build provenance into named graphs of their own (``ONTOLOGY_GRAPH``, ``BUILDS_GRAPH`` of ``kg.store.generations``).
     ``progress(triples_sent, total_or_None)`` is called after each batch of the knowledge graph.
 
     Raises:
