@@ -121,24 +121,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.allow_update and not args.token:
         raise ConfigError("--allow-update needs --token TOKEN (clients send 'Authorization: Bearer TOKEN')")
     open_current_generation(settings.store_dir)  # fail now, not on the first request
+    host, port = args.host or settings.host, args.port or settings.port
     try:
-        public = not ipaddress.ip_address(args.host).is_loopback
+        public = not ipaddress.ip_address(host).is_loopback
     except ValueError:
-        public = args.host != "localhost"
+        public = host != "localhost"
     if public:
-        logger.warning("serving on %s: reachable from other machines", args.host)
+        logger.warning("serving on %s: reachable from other machines", host)
     service = QueryService(settings.store_dir, timeout_s=args.timeout or settings.query_timeout_s,
                            max_rows=args.max_rows or settings.max_rows, workers=args.workers or settings.query_workers,
                            long_workers=args.long_workers, quick_s=args.quick)
     options = EndpointOptions(allow_update=args.allow_update, update_token=args.token,
                               cors_origins=tuple(args.cors_origin), max_request_bytes=settings.max_request_bytes,
                               examples_dir=settings.seeds_dir / "queries",
-                              public_url=args.public_url or f"http://{args.host}:{args.port}/sparql")
-    print(f"SPARQL endpoint: http://{args.host}:{args.port}/sparql  (query page: http://{args.host}:{args.port}/)",
-          file=sys.stderr)
+                              public_url=args.public_url or f"http://{host}:{port}/sparql")
+    print(f"SPARQL endpoint: http://{host}:{port}/sparql  (query page: http://{host}:{port}/)", file=sys.stderr)
     try:
         # h11 reads request heads up to the body limit, so that an over-long URL is answered 414, not reset
-        uvicorn.run(create_app(service, options), host=args.host, port=args.port, log_level="warning",
+        uvicorn.run(create_app(service, options), host=host, port=port, log_level="warning",
                     h11_max_incomplete_event_size=settings.max_request_bytes)
     finally:
         service.close()
@@ -231,12 +231,13 @@ def _parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_query)
 
     v = with_store(sub.add_parser("serve", help="serve the graph over the SPARQL 1.1 Protocol"))
-    v.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
-    v.add_argument("--port", type=int, default=7878)
+    v.add_argument("--host", help="bind address (default: settings' host, $ABSTRACTA_HOST or 127.0.0.1, "
+                                   "loopback only)")
+    v.add_argument("--port", type=int, help="TCP port (default: settings' port, $ABSTRACTA_PORT or 7878)")
     v.add_argument("--timeout", type=float, help="per-query time limit in seconds (default 10)")
     v.add_argument("--max-rows", type=int, help="result row cap (default 10000)")
     v.add_argument("--workers", type=int, help="worker processes of the quick lane, where every query starts "
-                                                "(default: settings' query_workers, 2)")
+                                                "(default: settings' query_workers, $ABSTRACTA_QUERY_WORKERS or 2)")
     v.add_argument("--long-workers", type=int, help="worker processes for queries that ran past --quick "
                                                      "(default: half of --workers, at least 1)")
     v.add_argument("--quick", type=float, default=1.0, metavar="SECONDS",

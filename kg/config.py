@@ -67,6 +67,12 @@ class Settings:
             raise ConfigError(f"row limit {self.max_rows!r} must be a positive integer")
         if self.list_cap <= 0:
             raise ConfigError(f"list cap {self.list_cap!r} must be a positive integer")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port {self.port!r} must be between 1 and 65535")
+        if self.query_workers <= 0:
+            raise ConfigError(f"query workers {self.query_workers!r} must be a positive integer")
+        if self.max_request_bytes <= 0:
+            raise ConfigError(f"request size limit {self.max_request_bytes!r} must be a positive number of bytes")
 
     def with_store(self, store_dir: str | Path | None) -> Settings:
         return self if store_dir is None else replace(self, store_dir=Path(store_dir))
@@ -82,10 +88,15 @@ class Settings:
             kwargs["corrections_path"] = Path(env["ABSTRACTA_CORRECTIONS"])
         if "ABSTRACTA_BASE_IRI" in env:
             kwargs["base_iri"] = env["ABSTRACTA_BASE_IRI"]
+        if "ABSTRACTA_HOST" in env:
+            kwargs["host"] = env["ABSTRACTA_HOST"]
         for name, key, conv in (
             ("ABSTRACTA_QUERY_TIMEOUT", "query_timeout_s", float),
             ("ABSTRACTA_MAX_ROWS", "max_rows", int),
             ("ABSTRACTA_LIST_CAP", "list_cap", int),
+            ("ABSTRACTA_PORT", "port", int),
+            ("ABSTRACTA_QUERY_WORKERS", "query_workers", int),
+            ("ABSTRACTA_MAX_REQUEST_BYTES", "max_request_bytes", int),
         ):
             if name in env:
                 try:

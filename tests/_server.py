@@ -23,12 +23,16 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, store, *extra: str) -> None:
+    def __init__(self, store, *extra: str, port_from_env: bool = False) -> None:
+        """``port_from_env``: pass the port as ``$ABSTRACTA_PORT`` instead of ``--port``."""
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/sparql"
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+        port_args = ["--port", str(self.port)]
+        if port_from_env:
+            env["ABSTRACTA_PORT"], port_args = str(self.port), []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(self.port), *extra],
+            [sys.executable, "-m", "kg", "serve", "--store", str(store), *port_args, *extra],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

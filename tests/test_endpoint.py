@@ -29,7 +29,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture(scope="module")
 def server(seed_settings):
-    s = Server(seed_settings.store_dir, "--timeout", "1.5", "--cors-origin", "https://yasgui.example")
+    # The port comes from $ABSTRACTA_PORT (settings), so these tests also check the serve verb reads it.
+    s = Server(seed_settings.store_dir, "--timeout", "1.5", "--cors-origin", "https://yasgui.example",
+               port_from_env=True)
     yield s
     s.stop()
 

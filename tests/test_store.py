@@ -71,3 +71,13 @@ def test_dangling_current_pointer_is_a_clear_error(tmp_path):
     (tmp_path / "CURRENT").write_text("gen-missing\n")
     with pytest.raises(StoreError, match="rebuild"):
         store.open_current(tmp_path)
+
+
+@pytest.mark.parametrize("text", ['{"papers": 3', "[1, 2]", "\udcff"])
+def test_corrupt_summary_is_named_not_swallowed(tmp_path, text):
+    gen = store.publish(tmp_path, _quads(2), {"papers": 2})
+    (gen.path / "summary.json").write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(StoreError, match=r"summary\.json .*python -m kg build"):
+        gen.summary()
+    # the graph itself is still readable
+    assert _count(tmp_path) == 2

@@ -60,10 +60,19 @@ class Generation:
         return self.path / "db"
 
     def summary(self) -> dict:
+        """What the build that wrote this generation recorded; {} when it recorded nothing."""
+        path = self.path / "summary.json"
         try:
-            return json.loads((self.path / "summary.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return {}
+        except (OSError, ValueError) as e:
+            raise StoreError(f"{path} is unreadable ({e}); rebuild the graph with 'python -m kg build' "
+                             f"or restore the file from a backup") from e
+        if not isinstance(data, dict):
+            raise StoreError(f"{path} holds {type(data).__name__}, not an object; rebuild the graph with "
+                             f"'python -m kg build'")
+        return data
 
 
 def current_generation(root: str | Path) -> Generation | None:
