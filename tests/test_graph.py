@@ -91,8 +91,9 @@ def test_rebuilding_gives_an_isomorphic_graph(extractor):
 
 
 def test_invalid_urls_are_left_out_not_fatal():
-    from kg.graph.triples import to_oxigraph, valid_iri
+    from kg.graph.triples import valid_iri
     from kg.model import CodeLink
+    from kg.store.quads import to_oxigraph
 
     paper = Paper(key="p1", title="T", abstract="a", url="https://x.org/a[1]")
     links = (CodeLink("https://github.com/a/b]c", _span("x")), CodeLink("https://github.com/ok/repo", _span("y")))

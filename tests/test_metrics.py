@@ -1,4 +1,4 @@
-"""Per-build analytics (kg.read.analytics) and the dashboard snapshot (kg.store.snapshot)."""
+"""Per-build analytics (kg.read.analytics) and the dashboard snapshot (kg.read.snapshot)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.read import analytics as metrics
-from kg.read import queries
-from kg.store import snapshot
+from kg.read import queries, snapshot
 from kg.store.generations import fork_generation, open_current, open_current_generation
 from kg.vocab import sparql_prefixes
 

@@ -25,8 +25,9 @@ from kg.graph.cache import ExtractionCache
 from kg.graph.canon import EntityTable, load_aliases, load_variant_rules
 from kg.graph.codec import content_hash
 from kg.model import Extraction, Paper, Skipped
+from kg.read import snapshot
 from kg.store import generations as store
-from kg.store import snapshot
+from kg.store.quads import to_oxigraph
 
 logger = logging.getLogger(__name__)
 
@@ -180,10 +181,10 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
             cache.add_build(name, record)
             support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
             quads = itertools.chain(
-                triples.to_oxigraph(triples.graph_triples(extractions, settings.base_iri, support_per_paper=support,
+                to_oxigraph(triples.graph_triples(extractions, settings.base_iri, support_per_paper=support,
                                                           table=table)),
-                triples.to_oxigraph(triples.replacement_triples(replaced, settings.base_iri)),
-                triples.to_oxigraph(triples.build_triples(cache.builds(), settings.base_iri),
+                to_oxigraph(triples.replacement_triples(replaced, settings.base_iri)),
+                to_oxigraph(triples.build_triples(cache.builds(), settings.base_iri),
                                     graph=store.BUILDS_GRAPH))
             cache.close()
             gen = store.publish(root, quads, summary, name=name, attach={CACHE_FILE: cache.path},

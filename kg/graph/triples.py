@@ -28,11 +28,11 @@ from kg.model import (
     Section,  # noqa: F401 - used by the doctest of link_confidence
     TextSpan,
 )
+from kg.store.quads import Triple
 from kg.vocab import ABX, bind_prefixes
 
 logger = logging.getLogger(__name__)
 
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 _CLASS = {
     EntityType.METHOD: ABX.Method,
@@ -319,25 +319,3 @@ def to_graph(triples: Iterable[Triple]) -> Graph:
     for t in triples:
         g.add(t)
     return g
-
-
-def to_oxigraph(triples: Iterable[Triple], graph: str | None = None) -> Iterator[ox.Quad]:
-    """pyoxigraph quads (in the default graph, or the named ``graph``) for bulk loading."""
-    cache: dict[str, ox.NamedNode] = {}
-    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-
-    def node(term: URIRef) -> ox.NamedNode:
-        found = cache.get(term)
-        if found is None:
-            found = cache[term] = ox.NamedNode(str(term))
-        return found
-
-    for s, p, o in triples:
-        if isinstance(o, Literal):
-            if o.language:
-                obj = ox.Literal(str(o), language=o.language)
-            else:
-                obj = ox.Literal(str(o), datatype=node(o.datatype) if o.datatype else None)
-        else:
-            obj = node(o)
-        yield ox.Quad(node(s), node(p), obj, target)

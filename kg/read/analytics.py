@@ -16,7 +16,7 @@ edge weight is the number of such papers. Over it we compute, with networkx:
 * trends: papers per year and the first year an entity appears, where the
   input gives publication years.
 
-Everything here is a plain function of plain data; ``kg.store.snapshot`` reads the
+Everything here is a plain function of plain data; ``kg.read.snapshot`` reads the
 inputs from the store and writes the results back as triples.
 """
 

@@ -512,7 +512,7 @@ def results(store: ox.Store, min_confidence: float = 0.0, *, dataset: str | None
 
 
 def all_results(store: ox.Store) -> list[dict]:
-    """Every leaderboard row, sorted as ``results`` sorts them (what ``kg.store.snapshot`` keeps)."""
+    """Every leaderboard row, sorted as ``results`` sorts them (what ``kg.read.snapshot`` keeps)."""
     roles: dict[str, dict[str, set[str]]] = {}
     for r in _rows(store, _RESULT_ROLES):
         roles.setdefault(r["r"], {}).setdefault(_ROLES[_local(r["role"])], set()).add(r["label"])

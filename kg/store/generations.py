@@ -39,7 +39,7 @@ ONTOLOGY_PATH = Path(__file__).resolve().parents[1] / "ontology.ttl"
 ONTOLOGY_GRAPH = "https://w3id.org/abstracta/ontology"
 BUILDS_GRAPH = "https://w3id.org/abstracta/builds"
 _CURRENT = "CURRENT"
-_DERIVED = ("snapshot.sqlite",)  # kg.store.snapshot.FILE: never copied to another generation
+_DERIVED = ("snapshot.sqlite",)  # kg.read.snapshot.FILE: never copied to another generation
 
 Enrich = Callable[[ox.Store, Path], Iterable[ox.Quad]]
 
@@ -227,7 +227,7 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: 
     graph itself is the default graph. ``attach`` maps file names to files
     that are moved into the generation (the extraction cache). ``enrich`` is
     called with the loaded store and the generation's folder before anything
-    is published; the quads it returns are added (``kg.store.snapshot.enrich``:
+    is published; the quads it returns are added (``kg.read.snapshot.enrich``:
     analytics and the dashboard snapshot).
 
     Raises:

@@ -34,9 +34,9 @@ import numpy as np
 import pyoxigraph as ox
 
 from kg.errors import StoreError
-from kg.graph.triples import to_oxigraph
 from kg.read import analytics as metrics
 from kg.read import queries
+from kg.store.quads import to_oxigraph
 from kg.vocab import sparql_prefixes
 
 logger = logging.getLogger(__name__)
