@@ -23,11 +23,10 @@ from kg.graph.build import BuildSummary
 from kg.graph.orchestrate import build_from_inputs
 from kg.query.formats import term_text, to_csv, to_json
 from kg.query.runner import QueryRunner
-from kg.read import queries, viz
+from kg.read import queries, snapshot, viz
 from kg.read.projection import neighbourhood
 from kg.read.stats import graph_stats
 from kg.read.viz import COLOURS, legend_html, network_html
-from kg.store import snapshot
 from kg.store.generations import Generation, current_generation
 
 PAGES = ("Overview", "Explore", "Paper", "Leaderboard", "Curate", "SPARQL", "Export")
