@@ -14,6 +14,7 @@ import spacy
 from spacy.language import Language
 
 import extract.components  # noqa: F401  (registers the factories)
+from extract.components.model_mentions import MODEL_LABEL_MAP
 from kg.config import PROJECT_ROOT, SEEDS_DIR
 from kg.errors import ExtractionError
 
@@ -108,7 +109,7 @@ def relations_fingerprint(model: str | None = RELATION_MODEL) -> str:
     """A short hash of a relation model's artefacts and the threshold the graph uses ("none" without one)."""
     if model is None:
         return "none"
-    from extract.relations import MODELS_DIR, SCHEMES
+    from extract.relations.model import MODELS_DIR, SCHEMES
 
     path = MODELS_DIR / f"relations-{model}" if model in SCHEMES else Path(model)
     h = hashlib.blake2b(repr(RELATION_THRESHOLD).encode(), digest_size=4)
@@ -121,8 +122,6 @@ def relations_fingerprint(model: str | None = RELATION_MODEL) -> str:
 
 
 def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edges: str) -> None:
-    import extract.keyed_ner  # noqa: F401  (registers abx_keyed_ner)
-
     try:
         trained = spacy.load(model_dir)
     except (OSError, ValueError) as e:
@@ -137,7 +136,7 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edge
     nlp.add_pipe("abx_span_edges", before="abx_entities",
                  config={"rules_path": span_edges, "span_keys": sorted(schemes)})
     nlp.add_pipe("abx_span_repeats", before="abx_entities", config={"span_keys": sorted(schemes)})
-    label_map = {k: v for k, v in extract.components.MODEL_LABEL_MAP.items() if k in schemes}
+    label_map = {k: v for k, v in MODEL_LABEL_MAP.items() if k in schemes}
     nlp.add_pipe("abx_model_mentions", after="abx_entities", config={"label_map": label_map})
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extract.corpora import AnnotatedDoc, Entity
+from extract.training.corpora import AnnotatedDoc, Entity
 from extract.training.teacher import Sentence, TeacherEnsemble, average_decode, bio, decode, sentences, tags_for
 from kg.errors import ExtractionError
 
@@ -154,7 +154,7 @@ def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path)
     import json
 
     from extract.pipeline import NER_JOINT as NER_MODEL
-    from extract.training import export_model, load_pipeline
+    from extract.training.ner import export_model, load_pipeline
 
     texts = ["We train a convolutional neural network on ImageNet for image classification.",
              "BLEU scores of the Transformer on WMT14 English-German translation improve."]

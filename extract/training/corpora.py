@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extract.annotated import AnnotatedDoc, Entity, Relation
+from extract.training.annotated import AnnotatedDoc, Entity, Relation
 from kg.errors import ConfigError
 
 log = logging.getLogger(__name__)
