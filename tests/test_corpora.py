@@ -13,13 +13,13 @@ from extract.training.corpora import (
     Entity,
     Relation,
     data_dir,
-    locate_entities,
     map_labels,
     read_scier,
     read_scierc,
     read_split,
     read_tdmsci,
 )
+from extract.training.locate import locate_entities
 from extract.training.prepare import annotated_to_doc, corpus_to_docs
 from extract.training.spans import gold_spans, score_spans
 from kg.errors import ConfigError

@@ -6,7 +6,6 @@ See :mod:`extract.relations` for the design.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from extract.relations.features import MAX_BETWEEN, Span, candidate_pairs, pair_features
-
-log = logging.getLogger(__name__)
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 NONE = "NONE"

@@ -133,7 +133,7 @@ def _teacher_label_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--also", type=Path, action="append", default=[], metavar="TEACHER",
                    help="another teacher; the tag probabilities of all of them are averaged (repeatable)")
     args = _label_args(p).parse_args(argv)
-    from extract.training.teacher import label_texts
+    from extract.training.teacher_label import label_texts
 
     teachers = [args.teacher, *args.also]
     print(json.dumps(label_texts(teachers, args.raw, args.output, limit=args.limit, skip=args.skip,  # noqa: T201
@@ -147,7 +147,7 @@ def _teacher_eval_cmd(argv: Sequence[str]) -> int:
     p.add_argument("teachers", type=Path, nargs="+")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
-    from extract.training.teacher import evaluate_dirs
+    from extract.training.teacher_label import evaluate_dirs
 
     scores = evaluate_dirs(args.teachers, threads=args.threads)
     print(json.dumps({s: v["micro"] for s, v in scores.items()}, indent=1))  # noqa: T201

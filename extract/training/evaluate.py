@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc
@@ -36,17 +35,11 @@ MODEL_AS = {
     "scier": {"scier": None},
     "tdmsci": {"scier": {"Task": "TASK", "Dataset": "DATASET"}, "scierc": {"Metric": "METRIC"}},
 }
-MODES = ("both", "model", "rules")
 # The relation model's decision threshold here, for each benchmark, chosen on its dev split end to end (on the
 # pipeline's own entities, mode both). A model's own threshold (its model.json) is tuned on gold entities, where
 # every candidate pair joins two real entities; among predicted ones more pairs are wrong, and both dev splits
 # peak one grid step higher (docs/relations-notes.md, "Round nine").
 END_TO_END_THRESHOLD = {"scierc": 0.35, "scier": 0.30}
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    spans: set[tuple[int, int, str]]  # doc-level token spans, end exclusive
 
 
 def _read(fmt: str, path: Path):  # noqa: ANN202 - corpora.Corpus

@@ -34,8 +34,8 @@ from extract.relations.model import SCHEMES, RelationModel
 from extract.training.corpora import AnnotatedDoc, read_split
 from extract.training.relations.evaluate import tune_threshold
 from extract.training.relations.fit import _classes, _design, examples_with_silver
-from extract.training.teacher import _torch as _training_torch
-from extract.training.teacher import fit_epochs, optimizer
+from extract.training.teacher_loop import _torch as _training_torch
+from extract.training.teacher_loop import fit_epochs, optimizer
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)

@@ -36,16 +36,8 @@ from extract.relations.model import NONE, SCHEMES
 from extract.training.corpora import read_split
 from extract.training.relations.fit import LabelledPair, _classes, labelled_pairs
 from extract.training.scoring import PRF
-from extract.training.teacher import (
-    MAX_PIECES,
-    SENTENCIZER,
-    _batches,
-    _torch,
-    fit_epochs,
-    minilm_dir,
-    optimizer,
-    read_texts,
-)
+from extract.training.teacher import MAX_PIECES, SENTENCIZER
+from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer, read_texts
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
