@@ -13,7 +13,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-import extract.components  # noqa: F401  (registers the factories)
+import extract.components  # noqa: F401  (registers the factories, the trained models' abx_keyed_ner too)
 from extract.components.model_mentions import MODEL_LABEL_MAP
 from kg.config import PROJECT_ROOT, SEEDS_DIR
 from kg.errors import ExtractionError
@@ -26,7 +26,8 @@ EXTRACTOR_NAME = "abstracta"
 # 2.0: candidates from the NER head trained on our own annotations, then trained decisions (extract.decisions) with
 # calibrated confidences; claim kinds are the guide's (result, theory, finding)
 EXTRACTOR_VERSION = "2.0"
-# The benchmark NER (shared encoder, SciERC and SciER heads): what `extract evaluate` scores on SciERC/SciER/TDMSci.
+# The benchmark NER (shared encoder, SciERC and SciER heads): what `extract.training evaluate-pipeline` scores
+# on SciERC/SciER/TDMSci.
 NER_JOINT: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
 # The graph's NER: the same encoder, fine-tuned with one head on our own annotations (docs/annotation-guide.md).
 NER_ABSTRACTA: Path = PROJECT_ROOT / "extract" / "models" / "ner_abstracta"
@@ -93,7 +94,7 @@ def model_fingerprint(model_dir: Path | None = NER_MODEL) -> str:
 
 # The graph takes its entity candidates from our own head (ner_abstracta); a model without it gives
 # SciER's (ner_scier). The SciERC head costs a third of the model's time, so it runs only where
-# SciERC's own labels are needed: `python -m extract evaluate --format scierc|tdmsci`.
+# SciERC's own labels are needed: `python -m extract.training evaluate-pipeline --format scierc|tdmsci`.
 GRAPH_HEADS: tuple[str, ...] = ("ner_abstracta", "ner_scier")
 ALL_HEADS: tuple[str, ...] = ("ner_scier", "ner_scierc")
 

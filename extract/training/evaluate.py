@@ -1,4 +1,4 @@
-"""``python -m extract evaluate --format {scierc,scier,tdmsci} PATH``: the full pipeline on a benchmark.
+"""``python -m extract.training evaluate-pipeline --format {scierc,scier,tdmsci} PATH``: the pipeline on a benchmark.
 
 The pipeline runs on each document's gold tokens (so spans align exactly) and
 its output is mapped onto the benchmark's labels. Entities are scored by exact
