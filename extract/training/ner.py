@@ -118,7 +118,6 @@ class NerScores:
         return "\n".join(lines)
 
 
-
 def evaluate_ner(
     nlp: Language | str | Path,
     corpus: Corpus,
@@ -194,7 +193,6 @@ def measure_throughput(nlp: Language, texts: Sequence[str], *, repeats: int = 5,
     }
 
 
-
 def add_trained_components(nlp: Language, *trained: Language) -> Language:
     """Append every component of the trained pipelines to ``nlp`` (sourced: weights, labels and strings copied).
 
@@ -205,7 +203,6 @@ def add_trained_components(nlp: Language, *trained: Language) -> Language:
         for name in other.pipe_names:
             nlp.add_pipe(name, source=other)
     return nlp
-
 
 
 # ------------------------------------------------------------------ shipping a trained pipeline

@@ -48,7 +48,6 @@ DATASETS: dict[str, tuple[str, dict[str, str | None] | None, int | None, str | N
 }
 
 
-
 def _chunks(doc: AnnotatedDoc, max_sents: int | None) -> list[AnnotatedDoc]:
     """Split a document into pieces of at most ``max_sents`` sentences (entities re-indexed)."""
     if max_sents is None or len(doc.sentences) <= max_sents:
@@ -131,7 +130,6 @@ def merge_docbins(names: Sequence[str], out_path: Path, corpus_dir: Path = CORPU
         merged.merge(DocBin().from_disk(corpus_dir / f"{name}.spacy"))
     merged.to_disk(out_path)
     return out_path
-
 
 
 # ------------------------------------------------------------------ unlabelled text for `spacy pretrain`

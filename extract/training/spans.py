@@ -38,7 +38,6 @@ def gold_spans(doc: AnnotatedDoc) -> set[tuple[int, int, str]]:
     return {(base[e.sent] + e.start, base[e.sent] + e.end, e.label) for e in doc.entities}
 
 
-
 def score_spans(gold: Iterable[set[tuple]], pred: Iterable[set[tuple]]) -> tuple[PRF, dict[str, PRF]]:
     """Exact-match micro P/R/F over per-document sets of ``(start, end, label)``.
 

@@ -125,7 +125,6 @@ def load_gold(sets: Sequence[tuple[str, str, dict | None]], context: int = 0) ->
     return out
 
 
-
 class Teacher:
     """The encoder, its tokenizer and one linear tagger per scheme; ``context``: how many words of context it
     reads on each side of a sentence (0: the sentence alone)."""
@@ -285,7 +284,6 @@ def average_decode(probs: Sequence[Any], first: Sequence[int], tags: Sequence[st
     return decode([tags[k] if f >= 0 else "O" for k, f in zip(best, first, strict=True)])
 
 
-
 def evaluate(
     teacher: Teacher | TeacherEnsemble, dev: dict[str, list[Sentence]], batch_size: int = 64
 ) -> dict[str, dict]:
@@ -303,7 +301,6 @@ def evaluate(
 def dev_sentences(context: int = 0) -> dict[str, list[Sentence]]:
     """The dev sentences of each scheme (:data:`DEV_SETS`), as teachers are scored on them."""
     return {scheme: sentences(read_split(key), scheme, context) for key, scheme in DEV_SETS}
-
 
 
 def train_teacher(

@@ -24,7 +24,6 @@ def evaluate_dirs(paths: Sequence[Path], *, threads: int = 2) -> dict[str, dict]
     return evaluate(teacher, dev_sentences(teacher.context))
 
 
-
 def label_texts(
     teacher_dirs: Sequence[Path],
     raw: Path,

