@@ -1,8 +1,8 @@
 """Calibration of link confidence: draw a sample to check by hand, then tabulate it.
 
-    python bench/calibration.py sample --store DIR --out docs/calibration-sample.tsv [--per-band 10]
+    python bench/calibration.py sample --store DIR --out docs/notes/calibration-sample.tsv [--per-band 10]
     (fill the `correct` column with 1 or 0 by reading each sentence)
-    python bench/calibration.py table docs/calibration-sample.tsv
+    python bench/calibration.py table docs/notes/calibration-sample.tsv
 
 A link is correct when the surface form names a real method, dataset, task,
 metric or concept of the stated type, and the predicate fits the sentence.

@@ -1,4 +1,4 @@
-"""Benchmark: entity-entity relations in the graph (docs/relations-notes.md, "Relations in the graph").
+"""Benchmark: entity-entity relations in the graph (docs/relations.md, "Relations in the graph").
 
 Usage:
     python bench/relations_graph.py counts STORE            statements and evidence per predicate
@@ -57,11 +57,12 @@ def sample(store_dir: str, seed: int, n: int) -> None:
 
 
 def thresholds(scheme: str) -> None:
-    from extract.corpora import read_split
-    from extract.evaluate import _to_entities, predict
     from extract.pipeline import ALL_HEADS, NER_JOINT, build_pipeline
-    from extract.relations import evaluate, load_model
-    from extract.training import tokens_doc
+    from extract.relations.model import load_model
+    from extract.training.corpora import read_split
+    from extract.training.evaluate import _to_entities, predict
+    from extract.training.relations.evaluate import evaluate
+    from extract.training.spans import tokens_doc
 
     docs = list(read_split(f"{scheme}:dev").docs)
     nlp = build_pipeline(model_dir=NER_JOINT, heads=ALL_HEADS, relations=None)

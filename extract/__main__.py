@@ -1,4 +1,4 @@
-"""``python -m extract run|gazetteer``."""
+"""``python -m extract run`` (training and evaluation: ``python -m extract.training``)."""
 
 from extract.cli import main
 

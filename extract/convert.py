@@ -7,9 +7,9 @@ from dataclasses import replace
 from spacy.tokens import Doc, Span
 
 from extract import rules
-from extract.components import resolve_overlaps
+from extract.components.mentions import resolve_overlaps
+from extract.priors import Priors
 from extract.results import extract_results, result_relations
-from extract.scoring import Priors
 from kg.model import (
     DEFAULT_ROLE,
     Abbreviation,

@@ -20,7 +20,7 @@ from extract.pipeline import (
     rule_paths,
     rules_fingerprint,
 )
-from extract.scoring import Priors
+from extract.priors import Priors
 from kg.config import SEEDS_DIR
 from kg.model import Extraction, Paper
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-import extract.components  # noqa: F401  (registers the factories)
+import extract.components  # noqa: F401  (registers the factories, the trained models' abx_keyed_ner too)
+from extract.components.model_mentions import MODEL_LABEL_MAP
 from kg.config import PROJECT_ROOT, SEEDS_DIR
 from kg.errors import ExtractionError
 
@@ -25,7 +26,8 @@ EXTRACTOR_NAME = "abstracta"
 # 2.0: candidates from the NER head trained on our own annotations, then trained decisions (extract.decisions) with
 # calibrated confidences; claim kinds are the guide's (result, theory, finding)
 EXTRACTOR_VERSION = "2.0"
-# The benchmark NER (shared encoder, SciERC and SciER heads): what `extract evaluate` scores on SciERC/SciER/TDMSci.
+# The benchmark NER (shared encoder, SciERC and SciER heads): what `extract.training evaluate-pipeline` scores
+# on SciERC/SciER/TDMSci.
 NER_JOINT: Path = PROJECT_ROOT / "extract" / "models" / "ner_joint"
 # The graph's NER: the same encoder, fine-tuned with one head on our own annotations (docs/annotation-guide.md).
 NER_ABSTRACTA: Path = PROJECT_ROOT / "extract" / "models" / "ner_abstracta"
@@ -92,11 +94,11 @@ def model_fingerprint(model_dir: Path | None = NER_MODEL) -> str:
 
 # The graph takes its entity candidates from our own head (ner_abstracta); a model without it gives
 # SciER's (ner_scier). The SciERC head costs a third of the model's time, so it runs only where
-# SciERC's own labels are needed: `python -m extract evaluate --format scierc|tdmsci`.
+# SciERC's own labels are needed: `python -m extract.training evaluate-pipeline --format scierc|tdmsci`.
 GRAPH_HEADS: tuple[str, ...] = ("ner_abstracta", "ner_scier")
 ALL_HEADS: tuple[str, ...] = ("ner_scier", "ner_scierc")
 
-# The relation model the graph runs (see docs/relations-notes.md, "Relations in the graph"): SciER's, on the
+# The relation model the graph runs (see docs/relations.md, "Relations in the graph"): SciER's, on the
 # Method/Dataset/Task mentions of each sentence. Its own threshold (0.20) is tuned for F1 on gold entities; on
 # our pipeline's entities (SciER dev) F1 is flat from 0.2 to 0.4 (37.0, 37.3, 36.8) while precision rises from
 # 35.9 to 46.4, and a graph wants precision.
@@ -108,7 +110,7 @@ def relations_fingerprint(model: str | None = RELATION_MODEL) -> str:
     """A short hash of a relation model's artefacts and the threshold the graph uses ("none" without one)."""
     if model is None:
         return "none"
-    from extract.relations import MODELS_DIR, SCHEMES
+    from extract.relations.model import MODELS_DIR, SCHEMES
 
     path = MODELS_DIR / f"relations-{model}" if model in SCHEMES else Path(model)
     h = hashlib.blake2b(repr(RELATION_THRESHOLD).encode(), digest_size=4)
@@ -121,8 +123,6 @@ def relations_fingerprint(model: str | None = RELATION_MODEL) -> str:
 
 
 def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edges: str) -> None:
-    import extract.keyed_ner  # noqa: F401  (registers abx_keyed_ner)
-
     try:
         trained = spacy.load(model_dir)
     except (OSError, ValueError) as e:
@@ -137,7 +137,7 @@ def _add_model(nlp: Language, model_dir: Path, heads: tuple[str, ...], span_edge
     nlp.add_pipe("abx_span_edges", before="abx_entities",
                  config={"rules_path": span_edges, "span_keys": sorted(schemes)})
     nlp.add_pipe("abx_span_repeats", before="abx_entities", config={"span_keys": sorted(schemes)})
-    label_map = {k: v for k, v in extract.components.MODEL_LABEL_MAP.items() if k in schemes}
+    label_map = {k: v for k, v in MODEL_LABEL_MAP.items() if k in schemes}
     nlp.add_pipe("abx_model_mentions", after="abx_entities", config={"label_map": label_map})
 
 

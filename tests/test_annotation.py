@@ -163,13 +163,13 @@ def test_check_and_ingest_commands(tmp_path, capsys):
 
 
 def test_evaluate_abstracta_prints_a_table_and_one_json_line(tmp_path, capsys, extractor):
-    from extract.cli import main as extract_main
+    from extract.training.cli import main as training_main
 
     data = _corpus(tmp_path, PAPER)
     record, _ = align(answer(), PAPER)
     gold = tmp_path / "dev.jsonl"
     gold.write_text(json.dumps(record) + "\n")
-    assert extract_main(["evaluate", "--format", "abstracta", str(gold), "--data", str(data)]) == 0
+    assert training_main(["evaluate-pipeline", "--format", "abstracta", str(gold), "--data", str(data)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split()[:4] == ["field", "P", "R", "F1"]
     summary = json.loads(lines[-1])
@@ -190,11 +190,11 @@ def _data_or_skip():
 
 def test_smoke_evaluation_of_the_shipped_extractor_on_our_dev_annotations(capsys):
     """The shipped NER and decisions, on the first 20 dev papers, score well above the rules alone."""
-    from extract.cli import main as extract_main
     from extract.training.annotation.store import ANNOTATIONS_DIR
+    from extract.training.cli import main as training_main
 
     data = _data_or_skip()
-    assert extract_main(["evaluate", "--format", "abstracta", str(ANNOTATIONS_DIR / "dev.jsonl"),
+    assert training_main(["evaluate-pipeline", "--format", "abstracta", str(ANNOTATIONS_DIR / "dev.jsonl"),
                          "--data", str(data), "--limit", "20"]) == 0
     summary = json.loads(capsys.readouterr().out.splitlines()[-1])
     scores = summary["scores"]

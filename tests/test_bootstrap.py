@@ -1,4 +1,4 @@
-"""Bootstrap intervals of micro F1 over documents (``python -m extract evaluate --bootstrap N``)."""
+"""Bootstrap intervals of micro F1 over documents (``python -m extract.training evaluate-pipeline --bootstrap N``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.cli import main
-from extract.scoring import PRF, bootstrap_f1
+from extract.training.cli import main
+from extract.training.scoring import PRF, bootstrap_f1
 
 
 def test_identical_documents_give_a_point():
@@ -40,6 +40,6 @@ def test_bounds_are_ordered_percentages(counts, resamples):
 
 def test_a_negative_number_of_resamples_is_refused(capsys):
     with pytest.raises(SystemExit) as e:
-        main(["evaluate", "--format", "scierc", "--bootstrap", "-5", "dev.json"])
+        main(["evaluate-pipeline", "--format", "scierc", "--bootstrap", "-5", "dev.json"])
     assert e.value.code == 2
     assert "'-5' is not a number of resamples" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Tests for extract.corpora (benchmark readers) and the DocBin conversion in extract.training."""
+"""Tests for extract.training.corpora (benchmark readers) and the DocBin conversion in extract.training."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ from pathlib import Path
 import pytest
 import spacy
 
-from extract.corpora import (
+from extract.training.corpora import (
     AnnotatedDoc,
     Entity,
     Relation,
     data_dir,
-    locate_entities,
     map_labels,
     read_scier,
     read_scierc,
     read_split,
     read_tdmsci,
 )
-from extract.training import annotated_to_doc, corpus_to_docs, gold_spans, score_spans
+from extract.training.locate import locate_entities
+from extract.training.prepare import annotated_to_doc, corpus_to_docs
+from extract.training.spans import gold_spans, score_spans
 from kg.errors import ConfigError
 
 
@@ -213,7 +214,7 @@ def test_scier_llm_dev_agrees_with_plm_offsets() -> None:
     assert agree / total > 0.999
 
 
-# ------------------------------------------------------------------ the keyed NER heads (extract.keyed_ner)
+# ------------------------------------------------------------------ the keyed NER heads (extract.components.keyed_ner)
 
 
 @pytest.mark.slow
@@ -221,7 +222,7 @@ def test_keyed_heads_learn_their_own_scheme_and_leave_doc_ents_alone() -> None:
     from spacy.tokens import Span
     from spacy.training import Example
 
-    import extract.keyed_ner  # noqa: F401
+    from extract.components.keyed_ner import DEFAULT_NER_MODEL
 
     nlp = spacy.blank("en")
     nlp.add_pipe("tok2vec")
@@ -230,7 +231,7 @@ def test_keyed_heads_learn_their_own_scheme_and_leave_doc_ents_alone() -> None:
         nlp.add_pipe(
             "abx_keyed_ner",
             name=f"ner_{key}",
-            config={"spans_key": key, "model": {**extract.keyed_ner.DEFAULT_NER_MODEL, "tok2vec": listener}},
+            config={"spans_key": key, "model": {**DEFAULT_NER_MODEL, "tok2vec": listener}},
         )
     vocab = nlp.vocab
     examples = []

@@ -21,3 +21,19 @@ def test_missing_input_is_one_line_error(tmp_path, capsys):
     assert main(["run", str(tmp_path / "none.jsonl")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "none.jsonl" in err
+
+
+def test_python_m_extract_offers_the_runtime_verb_only(capsys):
+    """Evaluation, training and the gazetteer are ``python -m extract.training`` verbs."""
+    import pytest
+
+    with pytest.raises(SystemExit) as e:
+        main(["evaluate", "--format", "scierc", "dev.json"])
+    assert e.value.code == 2 and "invalid choice: 'evaluate'" in capsys.readouterr().err
+
+
+def test_the_training_cli_hands_relations_verbs_on(capsys):
+    from extract.training.cli import main as training_main
+
+    assert training_main(["relations", "--help"]) == 0
+    assert "train SCHEME" in capsys.readouterr().out

@@ -138,7 +138,7 @@ SCIERC_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "scierc" 
                     reason="needs ../shared/data/scierc (present beside the checkout in CI)")
 def test_smoke_evaluation_of_the_shipped_model():
     """The shipped model loads and scores well above chance on 10 SciERC dev abstracts."""
-    from extract.evaluate import END_TO_END_THRESHOLD, evaluate
+    from extract.training.evaluate import END_TO_END_THRESHOLD, evaluate
 
     result = evaluate("scierc", SCIERC_DEV, mode="both", limit=10, bootstrap=200)
     assert result["documents"] == 10

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.gazetteer import (
+from extract.training.gazetteer import (
     LABELS,
     build_rows,
     choose_match,

@@ -15,9 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import sparse
 
-from extract.corpora import AnnotatedDoc, Entity, Relation
-from extract.relations import NONE, SCHEMES
-from extract.relations_fit import (
+from extract.relations.model import NONE, SCHEMES
+from extract.training.corpora import AnnotatedDoc, Entity, Relation
+from extract.training.relation_teacher import decide, mark, score_pairs
+from extract.training.relations.fit import (
     _classes,
     fit_softmax,
     labelled_pairs,
@@ -25,7 +26,6 @@ from extract.relations_fit import (
     train_relations,
     training_examples,
 )
-from extract.training.relation_teacher import decide, mark, score_pairs
 from kg.errors import ExtractionError
 
 CLASSES = _classes(("USED-FOR", "CONJUNCTION"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from extract.relations import RelationModel, evaluate
+from extract.relations.model import RelationModel
+from extract.training.relations.evaluate import evaluate, predict_doc
 from tests.test_relations import _toy_docs
 
 pytest.importorskip("torch")
@@ -26,7 +27,7 @@ def test_the_student_learns_the_toy_set_and_ships_as_numpy(tmp_path) -> None:  #
     assert len(history) == 12 and history[-1]["loss"] < history[0]["loss"]
     loaded = RelationModel.load(tmp_path / "a")
     for doc in _toy_docs(3):
-        assert loaded.predict_doc(doc.sentences, doc.entities) == model.predict_doc(doc.sentences, doc.entities)
+        assert predict_doc(loaded, doc.sentences, doc.entities) == predict_doc(model, doc.sentences, doc.entities)
 
 
 def test_a_second_run_gives_the_same_weights(tmp_path) -> None:  # noqa: ANN001

@@ -8,18 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from extract.corpora import AnnotatedDoc, Entity, Relation
-from extract.relations import (
-    MODELS_DIR,
-    NONE,
-    RelationModel,
-    _from_q8,
-    _q8,
-    candidate_pairs,
-    evaluate,
-    pair_features,
-)
-from extract.relations_fit import train_relations
+from extract.relations.features import candidate_pairs, pair_features
+from extract.relations.model import MODELS_DIR, NONE, RelationModel, _from_q8, _q8
+from extract.training.corpora import AnnotatedDoc, Entity, Relation
+from extract.training.relations.evaluate import evaluate, predict_doc
+from extract.training.relations.fit import train_relations
 
 SENT = ("We", "apply", "a", "CNN", "(", "convolutional", "network", ")", "for", "parsing", "such", "as", "SRL", ".")
 SPANS = [(3, 4, "Method"), (5, 7, "Method"), (9, 10, "Task"), (12, 13, "Task")]
@@ -107,7 +100,7 @@ def test_save_load_round_trip_gives_identical_predictions(toy_model, tmp_path):
     assert loaded.classes == toy_model.classes and loaded.threshold == 0.3
     assert np.array_equal(loaded.weights, toy_model.weights)
     for doc in _toy_docs(3):
-        assert loaded.predict_doc(doc.sentences, doc.entities) == toy_model.predict_doc(doc.sentences, doc.entities)
+        assert predict_doc(loaded, doc.sentences, doc.entities) == predict_doc(toy_model, doc.sentences, doc.entities)
     assert not list((tmp_path / "m").glob("*.pkl"))
 
 

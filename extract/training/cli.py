@@ -1,4 +1,4 @@
-"""``python -m extract.training prepare|pretrain-text|train|evaluate|speed|teacher-train|teacher-label|rel-teacher-*``.
+"""``python -m extract.training prepare|train|evaluate|evaluate-pipeline|relations|gazetteer|speed|teacher-*|...``.
 
 Printing results is this module's job; the training and scoring code lives in ``extract.training``.
 """
@@ -15,18 +15,18 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from extract.corpora import read_split
-from extract.training import (
+from extract.training.corpora import read_split
+from extract.training.ner import (
     add_trained_components,
     evaluate_ner,
     export_model,
     load_pipeline,
     measure_throughput,
-    prepare_corpora,
-    prepare_pretrain_text,
     seed_texts,
     train_main,
 )
+from extract.training.prepare import prepare_corpora, prepare_pretrain_text
+from kg.config import SEEDS_DIR
 from kg.errors import AbstractaError, ExtractionError
 
 log = logging.getLogger("extract.training")
@@ -35,7 +35,7 @@ log = logging.getLogger("extract.training")
 def _eval_cmd(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="extract.training evaluate")
     p.add_argument("model", help="a trained pipeline directory")
-    p.add_argument("split", help="scierc:dev, scier:dev, ... (see extract.corpora.standard_paths)")
+    p.add_argument("split", help="scierc:dev, scier:dev, ... (see extract.training.corpora.standard_paths)")
     p.add_argument("--spans-key", default=None)
     p.add_argument("--gold-tokens", action="store_true", help="feed the gold tokens instead of re-tokenising")
     p.add_argument("--json", type=Path, default=None, help="also write the scores here")
@@ -133,7 +133,7 @@ def _teacher_label_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--also", type=Path, action="append", default=[], metavar="TEACHER",
                    help="another teacher; the tag probabilities of all of them are averaged (repeatable)")
     args = _label_args(p).parse_args(argv)
-    from extract.training.teacher import label_texts
+    from extract.training.teacher_label import label_texts
 
     teachers = [args.teacher, *args.also]
     print(json.dumps(label_texts(teachers, args.raw, args.output, limit=args.limit, skip=args.skip,  # noqa: T201
@@ -147,7 +147,7 @@ def _teacher_eval_cmd(argv: Sequence[str]) -> int:
     p.add_argument("teachers", type=Path, nargs="+")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
-    from extract.training.teacher import evaluate_dirs
+    from extract.training.teacher_label import evaluate_dirs
 
     scores = evaluate_dirs(args.teachers, threads=args.threads)
     print(json.dumps({s: v["micro"] for s, v in scores.items()}, indent=1))  # noqa: T201
@@ -234,6 +234,75 @@ def _rel_student_train_cmd(argv: Sequence[str]) -> int:
     return 0
 
 
+def _resamples(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of resamples; give 0 (none) or more, e.g. 1000")
+    return n
+
+
+def _evaluate_pipeline_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m extract.training evaluate-pipeline",
+                                description="score the full pipeline on a benchmark file")
+    p.add_argument("--format", required=True, choices=("abstracta", "scierc", "scier", "tdmsci"),
+                   help="abstracta: our own annotations (extract/training/data/dev.jsonl); the others: benchmarks")
+    p.add_argument("--data", default=None,
+                   help="abstracta only: the data folder holding the abstracts (else $ABSTRACTA_DATA)")
+    p.add_argument("--mode", default="both", choices=("both", "model", "rules"),
+                   help="what predicts entities (default: the model, then the rules where it found nothing)")
+    p.add_argument("--limit", type=int, help="only the first N documents")
+    p.add_argument("--ner", default=None, help="abstracta only: a NER model directory instead of the shipped one")
+    p.add_argument("--decisions", default=None,
+                   help="abstracta only: a decisions directory instead of the shipped one "
+                        "('none': candidates as found)")
+    p.add_argument("--bootstrap", type=_resamples, default=0, metavar="N",
+                   help="add 95%% intervals of the micro F1s, from N resamples of the documents (e.g. 1000)")
+    p.add_argument("path", help="a benchmark file, e.g. ../shared/data/scierc/dev.json")
+    args = p.parse_args(argv)
+    if args.format == "abstracta":
+        from extract.training.annotation.evaluate import evaluate_lines
+
+        extractor = None
+        if args.ner or args.decisions:
+            from extract.decisions import DECISIONS_DIR
+            from extract.extractor import Extractor
+            from extract.pipeline import NER_MODEL
+
+            no = {"none", ""}
+            extractor = Extractor(model_dir=Path(args.ner) if args.ner else NER_MODEL,
+                                  decisions=None if args.decisions in no else Path(args.decisions or DECISIONS_DIR))
+        for line in evaluate_lines(args.path, data=args.data, limit=args.limit, extractor=extractor):
+            print(line)  # noqa: T201
+        return 0
+    from extract.training.evaluate import evaluate_main
+
+    if "test" in Path(args.path).name:
+        log.warning("scoring a TEST split: do it once, after every choice was made on dev")
+    for line in evaluate_main(args.format, args.path, mode=args.mode, limit=args.limit, bootstrap=args.bootstrap):
+        print(line)  # noqa: T201
+    return 0
+
+
+def _gazetteer_cmd(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m extract.training gazetteer",
+                                description="regenerate the gazetteer from Papers with Code name lists "
+                                            "(a development step; nothing at run time reads ../shared)")
+    p.add_argument("--data", required=True, help="e.g. ../shared/data/gazetteers")
+    p.add_argument("--out", default=str(SEEDS_DIR / "gazetteer"))
+    args = p.parse_args(argv)
+    from extract.training.aliases import derive_aliases
+    from extract.training.gazetteer import derive_gazetteer
+
+    counts = derive_gazetteer(Path(args.data), Path(args.out))
+    aliases = derive_aliases(Path(args.data), Path(args.out))
+    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +  # noqa: T201
+          f"; aliases: {aliases['same']} same, {aliases['variant']} variant")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
@@ -243,7 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(__doc__)  # noqa: T201
         print(  # noqa: T201
             "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
-            " | evaluate MODEL SPLIT | speed MODEL..."
+            " | evaluate MODEL SPLIT | speed MODEL... | export MODEL OUTPUT"
+            " | evaluate-pipeline --format abstracta|scierc|scier|tdmsci PATH"
+            " | relations train|eval|speed ... | gazetteer --data DIR"
             " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
             " | teacher-eval TEACHER..."
             " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
@@ -270,6 +341,14 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         return train_main(rest)
     if cmd == "evaluate":
         return _eval_cmd(rest)
+    if cmd == "evaluate-pipeline":
+        return _evaluate_pipeline_cmd(rest)
+    if cmd == "gazetteer":
+        return _gazetteer_cmd(rest)
+    if cmd == "relations":
+        from extract.training.relations.cli import main as relations_main
+
+        return relations_main(rest)
     if cmd == "export":
         return _export_cmd(rest)
     if cmd == "teacher-train":

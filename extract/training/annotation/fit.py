@@ -30,9 +30,9 @@ from extract.decision_features import (
 )
 from extract.decisions import Calibration, Decider, SettingNumbers, dataset_names
 from extract.linear import LinearModel
-from extract.relations_fit import _design, fit_softmax
 from extract.training.annotation.predict import to_record
 from extract.training.annotation.score import forms, result_outcomes
+from extract.training.relations.fit import _design, fit_softmax
 from kg.model import Extraction, Section
 
 log = logging.getLogger(__name__)

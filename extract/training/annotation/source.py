@@ -18,7 +18,6 @@ from pathlib import Path
 from kg.errors import ConfigError, InputError
 
 CORPUS_FILE = Path("abstracts") / "ml_conference_abstracts.jsonl.gz"
-DEV_SIZE = 150
 
 
 @dataclass(frozen=True)
@@ -69,15 +68,6 @@ def read_uids(path: Path) -> list[str]:
     """The uids in file order (``#`` lines are comments)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
-def split_of(uid: str, ordered: list[str]) -> str:
-    """``dev`` for the first 150 of the list, ``train`` for the rest."""
-    try:
-        index = ordered.index(uid)
-    except ValueError:
-        raise InputError(f"uid {uid!r} is not in the annotation list: take papers from uids.txt only") from None
-    return "dev" if index < DEV_SIZE else "train"
 
 
 def read_papers(uids: Iterable[str], data: Path) -> dict[str, Paper]:

@@ -284,7 +284,7 @@ def match_counts(rows: Iterable[Row], texts: Iterable[str]) -> tuple[Counter[Row
     from spacy.tokens import Span
     from spacy.util import filter_spans
 
-    from extract.components import pattern_tokenizer
+    from extract.components.common import pattern_tokenizer
 
     nlp = spacy.blank("en")
     patterns = pattern_tokenizer(nlp)  # the terms must not fill the cache of the tokenizer that reads the texts

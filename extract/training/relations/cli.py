@@ -1,4 +1,4 @@
-"""``python -m extract.relations_cli train|eval|speed``: the relation model's commands.
+"""``python -m extract.training relations train|eval|speed``: the relation model's commands.
 
 Printing results is this module's job; the model itself lives in ``extract.relations``.
 """
@@ -12,21 +12,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from extract.corpora import Corpus, read_split
-from extract.relations import (
-    MAX_BETWEEN,
-    MODELS_DIR,
-    SCHEMES,
-    entity_scores,
-    evaluate,
-    load_model,
-    ner_entities,
-    tune_threshold,
-)
-from extract.relations_fit import train_relations
+from extract.relations.features import MAX_BETWEEN
+from extract.relations.model import MODELS_DIR, SCHEMES, load_model
+from extract.training.corpora import Corpus, read_split
+from extract.training.relations.evaluate import entity_scores, evaluate, ner_entities, predict_doc, tune_threshold
+from extract.training.relations.fit import train_relations
 
-log = logging.getLogger("extract.relations")
-
+log = logging.getLogger("extract.training.relations")
 
 
 def _load_split(key: str) -> Corpus:
@@ -36,7 +28,7 @@ def _load_split(key: str) -> Corpus:
 
 
 def _train_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m extract.relations_cli train")
+    p = argparse.ArgumentParser(prog="python -m extract.training relations train")
     p.add_argument("scheme", choices=sorted(SCHEMES))
     p.add_argument("--out", type=Path, default=None, help="default: extract/models/relations-SCHEME")
     p.add_argument("--l2", type=float, default=None)
@@ -90,7 +82,7 @@ def _train_cmd(argv: Sequence[str]) -> int:
 
 
 def _eval_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m extract.relations_cli eval")
+    p = argparse.ArgumentParser(prog="python -m extract.training relations eval")
     p.add_argument("model", help="model directory, or a scheme name for the committed model")
     p.add_argument("split", help="scierc:dev, scier:dev, ...")
     p.add_argument("--ner", default=None, help="a spaCy NER pipeline: also score end to end on its entities")
@@ -116,7 +108,7 @@ def _eval_cmd(argv: Sequence[str]) -> int:
 
 
 def _speed_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m extract.relations_cli speed")
+    p = argparse.ArgumentParser(prog="python -m extract.training relations speed")
     p.add_argument("model")
     p.add_argument("split")
     p.add_argument("--repeats", type=int, default=5)
@@ -127,7 +119,7 @@ def _speed_cmd(argv: Sequence[str]) -> int:
     for _ in range(args.repeats):
         t0 = time.perf_counter()
         for d in docs:
-            model.predict_doc(d.sentences, d.entities)
+            predict_doc(model, d.sentences, d.entities)
         best = min(best, time.perf_counter() - t0)
     res = evaluate(model, docs)
     print(json.dumps({"docs": len(docs), "pairs": res.n_pairs, "seconds": round(best, 4),  # noqa: T201
@@ -149,7 +141,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("commands: train SCHEME | eval MODEL SPLIT [--ner PIPELINE] | speed MODEL SPLIT")  # noqa: T201
         return 0 if not argv or argv[0] in {"-h", "--help"} else 2
     return commands[argv[0]](argv[1:])
-
 
 
 if __name__ == "__main__":

@@ -20,16 +20,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from extract.corpora import AnnotatedDoc, Corpus, Entity
-from extract.relations import (
-    MAX_BETWEEN,
-    NONE,
-    SCHEMES,
-    RelationModel,
-    Span,
-    candidate_pairs,
-    pair_features,
-)
+from extract.relations.features import MAX_BETWEEN, Span, candidate_pairs, pair_features
+from extract.relations.model import NONE, SCHEMES, RelationModel
+from extract.training.corpora import AnnotatedDoc, Corpus, Entity
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)

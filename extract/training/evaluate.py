@@ -1,4 +1,4 @@
-"""``python -m extract evaluate --format {scierc,scier,tdmsci} PATH``: the full pipeline on a benchmark.
+"""``python -m extract.training evaluate-pipeline --format {scierc,scier,tdmsci} PATH``: the pipeline on a benchmark.
 
 The pipeline runs on each document's gold tokens (so spans align exactly) and
 its output is mapped onto the benchmark's labels. Entities are scored by exact
@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc
 
-from extract.components import CANDIDATES
+from extract.components.common import CANDIDATES
 
 logger = logging.getLogger(__name__)
 
@@ -36,21 +35,15 @@ MODEL_AS = {
     "scier": {"scier": None},
     "tdmsci": {"scier": {"Task": "TASK", "Dataset": "DATASET"}, "scierc": {"Metric": "METRIC"}},
 }
-MODES = ("both", "model", "rules")
 # The relation model's decision threshold here, for each benchmark, chosen on its dev split end to end (on the
 # pipeline's own entities, mode both). A model's own threshold (its model.json) is tuned on gold entities, where
 # every candidate pair joins two real entities; among predicted ones more pairs are wrong, and both dev splits
-# peak one grid step higher (docs/relations-notes.md, "Round nine").
+# peak one grid step higher (docs/notes/relations-experiments.md, "Round nine").
 END_TO_END_THRESHOLD = {"scierc": 0.35, "scier": 0.30}
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    spans: set[tuple[int, int, str]]  # doc-level token spans, end exclusive
-
-
 def _read(fmt: str, path: Path):  # noqa: ANN202 - corpora.Corpus
-    from extract import corpora
+    from extract.training import corpora
 
     return {"scierc": corpora.read_scierc, "scier": corpora.read_scier, "tdmsci": corpora.read_tdmsci}[fmt](path)
 
@@ -92,7 +85,7 @@ def predict(doc: Doc, fmt: str, mode: str) -> set[tuple[int, int, str]]:
 def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):  # noqa: ANN202
     from bisect import bisect_right
 
-    from extract.corpora import Entity
+    from extract.training.corpora import Entity
 
     out = []
     for s, e, label in sorted(spans):
@@ -111,8 +104,8 @@ def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | Non
     the documents drawn again with replacement that many times (seed 0, so the figures repeat).
     """
     from extract.pipeline import ALL_HEADS, NER_JOINT, build_pipeline
-    from extract.scoring import bootstrap_f1
-    from extract.training import PRF, gold_spans, score_spans, tokens_doc
+    from extract.training.scoring import PRF, bootstrap_f1
+    from extract.training.spans import gold_spans, score_spans, tokens_doc
 
     corpus = _read(fmt, Path(path))
     docs = list(corpus.docs[:limit] if limit else corpus.docs)
@@ -146,8 +139,8 @@ def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | Non
         per_doc = [score_spans([g], [p])[0] for g, p in zip(gold, pred, strict=True)]
         result["entities"]["micro"]["interval95"] = list(bootstrap_f1(per_doc, bootstrap))
     if fmt in ("scierc", "scier"):
-        from extract.relations import evaluate as evaluate_relations
-        from extract.relations import load_model
+        from extract.relations.model import load_model
+        from extract.training.relations.evaluate import evaluate as evaluate_relations
 
         threshold = END_TO_END_THRESHOLD[fmt]
         rel_result = evaluate_relations(load_model(fmt), docs, predicted_entities, threshold)

@@ -1,7 +1,7 @@
 """Annotated documents as plain types: gold sentences of gold tokens, typed spans, relations.
 
-Shared by the relation model (features of a pair in a sentence, :mod:`extract.relations`) and the
-benchmark readers (:mod:`extract.corpora`, training side). Token indices ``start``/``end`` are
+What the benchmark readers (:mod:`extract.training.corpora`) return, and what the relation model is
+fitted and scored on (:mod:`extract.training.relations`). Token indices ``start``/``end`` are
 **within the sentence**, ``end`` exclusive.
 
 >>> doc = AnnotatedDoc("d", (("Deep", "nets", "work"),), (Entity(0, 0, 2, "Method"),), ())
