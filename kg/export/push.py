@@ -28,26 +28,23 @@ means a fresh node in each), so they are *skolemized*: each becomes the IRI
 makes every request idempotent (the triples are ground), which is what lets a failed request be sent
 again safely.
 
-HTTP: the standard library only (``urllib.request``). TLS certificates are always verified (the
-system CA store; ``SSL_CERT_FILE`` is honoured); redirects are not followed (a redirected POST would
-silently turn into a GET and lose its body), they are reported. Every request has a timeout;
-connection errors, time-outs and 5xx answers are retried with exponential back-off, 4xx answers
-never. Credentials come from :class:`PushAuth` (see :meth:`PushAuth.from_env`), never from the URL
-or the command line.
+HTTP: the one client of :mod:`kg.http` (standard library only). TLS certificates are always verified
+(the system CA store; ``SSL_CERT_FILE`` is honoured); redirects are not followed (a redirected POST would
+silently turn into a GET and lose its body), they are reported. Every request has a timeout; refused
+or dropped connections, time-outs and 429/5xx answers are retried with exponential back-off, other
+4xx answers never. Credentials come from :class:`PushAuth` (see :meth:`PushAuth.from_env`), never
+from the URL or the command line.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import http.client
 import ipaddress
 import itertools
 import logging
 import os
-import ssl
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Generator, Mapping
@@ -59,6 +56,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from kg.errors import ConfigError, PushError, StoreError
+from kg.http import Advice, HttpClient
 from kg.store import generations as kg_store
 
 logger = logging.getLogger(__name__)
@@ -75,8 +73,12 @@ ENV_PASSWORD = "ABSTRACTA_PUSH_PASSWORD"
 ENV_SCHEME = "ABSTRACTA_PUSH_AUTH"
 _NTRIPLES = "application/n-triples"
 _SPARQL_UPDATE = "application/sparql-update"
-_USER_AGENT = "abstracta-push/1"
+# the server's answer to a push is a status line and a few words; more is not read
+_MAX_ANSWER_BYTES = 1024 * 1024
 _CREDENTIALS_HINT = f"{ENV_TOKEN}, or {ENV_USER} and {ENV_PASSWORD}"
+_ADVICE = Advice(unreachable="is the server running and the URL right?",
+                 timeout="raise --timeout or push smaller batches (--batch)",
+                 failing="is the server overloaded or restarting? see its log, then push again")
 
 Progress = Callable[[int, "int | None"], None]
 T = TypeVar("T")
@@ -146,22 +148,12 @@ class PushSummary:
                 "skolemized": self.skolemized}
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Report redirects instead of following them (urllib would turn a redirected POST into a GET)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201, PLR0913
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Endpoint:
     target: str
     protocol: str
-    timeout_s: float
-    retries: int
-    backoff_s: float
     auth: PushAuth
-    opener: urllib.request.OpenerDirector
+    client: HttpClient
 
 
 def _check_target(target: str) -> urllib.parse.SplitResult:
@@ -196,7 +188,7 @@ def _endpoint(target: str, protocol: str, auth: PushAuth | None, timeout_s: floa
     if retries < 0:
         raise ConfigError(f"retries {retries!r} must be 0 or more")
     auth = auth or PushAuth()
-    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
+    handlers: list[urllib.request.BaseHandler] = []
     if auth.user and auth.scheme == "digest":
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         passwords.add_password(None, target, auth.user, auth.password or "")
@@ -204,16 +196,11 @@ def _endpoint(target: str, protocol: str, auth: PushAuth | None, timeout_s: floa
     if auth.present and parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
         logger.warning("sending credentials to %s over plain http; anyone on the way can read them (use https)",
                        parts.hostname)
-    return _Endpoint(target, protocol, timeout_s, retries, backoff_s, auth,
-                     urllib.request.build_opener(*handlers))
-
-
-def _first_line(body: bytes) -> str:
-    for line in body.decode("utf-8", "replace").splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if len(line) <= 200 else line[:199] + "…"
-    return ""
+    # redirects are reported, not followed: urllib would turn a redirected POST into a GET and lose its body
+    client = HttpClient(timeout_s=timeout_s, max_tries=retries + 1, backoff_s=backoff_s, https_only=False,
+                        follow_redirects=False, error=PushError, advice=_ADVICE, handlers=handlers,
+                        max_response_bytes=_MAX_ANSWER_BYTES)
+    return _Endpoint(target, protocol, auth, client)
 
 
 def _hint(ep: _Endpoint, status: int, batch: int, location: str | None) -> str:
@@ -232,68 +219,24 @@ def _hint(ep: _Endpoint, status: int, batch: int, location: str | None) -> str:
         return f"this URL does not take {ep.protocol} requests; check the URL, or try --protocol {other}"
     if status == 413:
         return f"a batch of {batch} triples is too large for the server; push with a smaller --batch"
-    if status >= 500:
-        return f"the server failed {ep.retries + 1} time(s); see its log"
     return "see the server's log"
 
 
 def _send(ep: _Endpoint, method: str, url: str, body: bytes, content_type: str, batch: int) -> None:
-    """One request, retried on connection errors, time-outs and 5xx answers.
+    """One request, retried by the client on refused or dropped connections, time-outs and 429/5xx answers.
 
     Raises:
         PushError: the server cannot be reached or answered with an error.
     """
-    headers = {"Content-Type": content_type, "User-Agent": _USER_AGENT, "Accept": "*/*"}
+    headers = {"Content-Type": content_type}
     if ep.auth.token:
         headers["Authorization"] = f"Bearer {ep.auth.token}"
     elif ep.auth.user and ep.auth.scheme == "basic":
         pair = f"{ep.auth.user}:{ep.auth.password or ''}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    for attempt in range(ep.retries + 1):
-        request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        retry_reason: str
-        try:
-            with ep.opener.open(request, timeout=ep.timeout_s) as response:
-                response.read()
-            logger.debug("%s %s: %d triples, %d bytes", method, url, batch, len(body))
-            return
-        except urllib.error.HTTPError as e:
-            with e:
-                first = _first_line(e.read(4096) or b"")
-            if e.code < 500 or attempt == ep.retries:
-                reason = http.client.responses.get(e.code, e.reason or "")
-                detail = f": {first}" if first else ""
-                raise PushError(f"{ep.target} answered {e.code} {reason} to {method}{detail}; "
-                                f"{_hint(ep, e.code, batch, e.headers.get('Location'))}") from e
-            retry_reason = f"{e.code} {first}".strip()
-        except urllib.error.URLError as e:
-            if isinstance(e.reason, ssl.SSLCertVerificationError):
-                why = e.reason.verify_message or str(e.reason)
-                raise PushError(f"cannot verify the TLS certificate of {ep.target}: {why}; install the server's CA "
-                                "certificate (e.g. point SSL_CERT_FILE at it)") from e
-            if isinstance(e.reason, ssl.SSLError):
-                raise PushError(f"TLS handshake with {ep.target} failed: {e.reason.reason or e.reason}; "
-                                "does the server speak https on that port (or should the URL say http://)?") from e
-            why = e.reason.strerror if isinstance(e.reason, OSError) and e.reason.strerror else str(e.reason)
-            if isinstance(e.reason, TimeoutError):
-                why = f"no answer within {ep.timeout_s:g} s"
-            if attempt == ep.retries:
-                raise PushError(f"cannot reach {ep.target}: {why}; is the server running and the URL right?") from e
-            retry_reason = why
-        except TimeoutError as e:
-            if attempt == ep.retries:
-                raise PushError(f"{ep.target} did not answer {method} within {ep.timeout_s:g} s; raise --timeout "
-                                "or push smaller batches (--batch)") from e
-            retry_reason = "timed out"
-        except (OSError, http.client.HTTPException) as e:
-            if attempt == ep.retries:
-                raise PushError(f"connection to {ep.target} failed during {method}: {e!r}; "
-                                "is the server overloaded or restarting? see its log") from e
-            retry_reason = repr(e)
-        wait = ep.backoff_s * 2**attempt
-        logger.warning("%s %s failed (%s); retrying in %.1f s (attempt %d of %d)", method, ep.target,
-                       retry_reason, wait, attempt + 2, ep.retries + 1)
-        time.sleep(wait)
+    ep.client.request(method, url, data=body, headers=headers,
+                      hint=lambda status, answer: _hint(ep, status, batch, answer.get("Location")))
+    logger.debug("%s %s: %d triples, %d bytes", method, url, batch, len(body))
 
 
 def _skolem(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, prefix: str):  # noqa: ANN202
