@@ -157,6 +157,26 @@ def _tls_message(where: str, reason: ssl.SSLError, https_only: bool) -> str:
            f"does the server speak https on that port{other}?"
 
 
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of every request: certificate and host-name checks (the defaults, stated so nobody loosens
+    them) against the system CA store (``SSL_CERT_FILE`` is honoured)."""
+    context = ssl.create_default_context()
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def build_opener(*, follow_redirects: bool = True, handlers: Sequence[urllib.request.BaseHandler] = (),
+                 error: type[HttpError] = HttpError) -> urllib.request.OpenerDirector:
+    """urllib with :func:`tls_context`, redirects followed to HTTPS only (or reported), and ``handlers``."""
+    redirects = HttpsOnlyRedirects(error) if follow_redirects else NoRedirects()
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=tls_context()), redirects, *handlers)
+
+
+def _open_with(director: urllib.request.OpenerDirector) -> Opener:
+    return lambda request, timeout: director.open(request, timeout=timeout)
+
+
 def _read_error_body(e: urllib.error.HTTPError) -> bytes:
     try:
         return e.read(_ERROR_BODY_BYTES) or b""
@@ -234,21 +254,13 @@ class HttpClient:
         self.https_only = https_only
         self.error = error
         self.advice = advice or Advice()
-        self._opener = opener or self._default_opener(follow_redirects, handlers)
+        self._opener = opener or _open_with(build_opener(follow_redirects=follow_redirects, handlers=handlers,
+                                                        error=error))
         self._sleep = sleep
         self._clock = clock
         self._rand = rand
         self._wall_clock = wall_clock
         self._last_start: float | None = None
-
-    def _default_opener(self, follow_redirects: bool, handlers: Sequence[urllib.request.BaseHandler]) -> Opener:
-        """urllib with certificate and host-name checks (the defaults, stated so nobody loosens them)."""
-        context = ssl.create_default_context()
-        context.check_hostname = True
-        context.verify_mode = ssl.CERT_REQUIRED
-        redirects = HttpsOnlyRedirects(self.error) if follow_redirects else NoRedirects()
-        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), redirects, *handlers)
-        return lambda request, timeout: opener.open(request, timeout=timeout)
 
     def _wait_turn(self) -> None:
         if self._last_start is not None:
@@ -307,7 +319,7 @@ class HttpClient:
                 first = _first_line(body)
                 answered = f"{where} answered HTTP {e.code} ({reason}) to {method}"
                 if e.code not in RETRY_STATUS:
-                    fix = hint(e.code, e.headers) if hint and e.headers is not None else "see the server's log"
+                    fix = hint(e.code, e.headers or email.message.Message()) if hint else "see the server's log"
                     raise self.error(f"{answered}{': ' + first if first else ''}; {fix}",
                                      status=e.code, body=body) from e
                 failure, detail, advice, status = answered, f": {first}" if first else "", self.advice.failing, e.code

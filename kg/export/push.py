@@ -41,21 +41,19 @@ from __future__ import annotations
 import base64
 import contextlib
 import ipaddress
-import itertools
 import logging
 import os
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Generator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pyoxigraph as ox
 
 from kg.errors import ConfigError, PushError, StoreError
+from kg.export.batches import batches, lookahead
 from kg.http import Advice, HttpClient
 from kg.store import generations as kg_store
 
@@ -81,7 +79,6 @@ _ADVICE = Advice(unreachable="is the server running and the URL right?",
                  failing="is the server overloaded or restarting? see its log, then push again")
 
 Progress = Callable[[int, "int | None"], None]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,54 +236,6 @@ def _send(ep: _Endpoint, method: str, url: str, body: bytes, content_type: str, 
     logger.debug("%s %s: %d triples, %d bytes", method, url, batch, len(body))
 
 
-def _skolem(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, prefix: str):  # noqa: ANN202
-    return ox.NamedNode(prefix + term.value) if isinstance(term, ox.BlankNode) else term
-
-
-def _batches(store: ox.Store, source: ox.DefaultGraph | ox.NamedNode, size: int,
-             skolem_prefix: str) -> Generator[tuple[int, bytes, int], None, None]:
-    """(triples, N-Triples body, blank nodes skolemized) for each batch of ``source``."""
-    quads = store.quads_for_pattern(None, None, None, source)
-    named = not isinstance(source, ox.DefaultGraph)
-    while True:
-        chunk = list(itertools.islice(quads, size))
-        if not chunk:
-            return
-        items: list = [q.triple for q in chunk] if named else chunk
-        body = ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)
-        skolemized = 0
-        if b"_:" in body:  # cheap test first; the text may also sit inside a literal
-            fixed = []
-            for q in chunk:
-                s, o = q.subject, q.object
-                skolemized += isinstance(s, ox.BlankNode) + isinstance(o, ox.BlankNode)
-                fixed.append(ox.Triple(_skolem(s, skolem_prefix), q.predicate, _skolem(o, skolem_prefix)))
-            if skolemized:
-                body = ox.serialize(fixed, format=ox.RdfFormat.N_TRIPLES)
-        yield len(chunk), body, skolemized
-
-
-def _lookahead(items: Generator[T, None, None]) -> Generator[T, None, None]:
-    """The items of ``items``, the next one computed in a worker thread while the caller uses this one.
-
-    Reading and serialising a batch then overlaps with the server ingesting the previous one; at most
-    two batches are in memory. ``items`` is advanced, and closed, only ever by that one worker thread:
-    pyoxigraph's store iterators must stay on the thread that created them.
-
-    >>> list(_lookahead(x for x in range(3)))
-    [0, 1, 2]
-    """
-    done = object()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-read") as pool:
-        pending = pool.submit(next, items, done)
-        try:
-            while (item := pending.result()) is not done:
-                pending = pool.submit(next, items, done)
-                yield item
-        finally:
-            pool.submit(items.close).result()  # runs after ``pending``: one worker, first in first out
-
-
 def _gsp_url(target: str, graph: str | None) -> str:
     """
     >>> _gsp_url("http://h/store", None)
@@ -308,8 +257,8 @@ def _push_graph(ep: _Endpoint, store: ox.Store, source: ox.DefaultGraph | ox.Nam
     sent = requests = skolemized = 0
     if ep.protocol == "gsp":
         url = _gsp_url(ep.target, graph)
-        with contextlib.closing(_lookahead(_batches(store, source, batch, skolem_prefix))) as batches:
-            for n, body, sk in batches:
+        with contextlib.closing(lookahead(batches(store, source, batch, skolem_prefix))) as chunks:
+            for n, body, sk in chunks:
                 _send(ep, "PUT" if requests == 0 else "POST", url, body, _NTRIPLES, n)
                 sent, requests, skolemized = sent + n, requests + 1, skolemized + sk
                 if progress:
@@ -323,8 +272,8 @@ def _push_graph(ep: _Endpoint, store: ox.Store, source: ox.DefaultGraph | ox.Nam
         requests = 1
         head, tail = (b"INSERT DATA {\n", b"}\n") if graph is None else \
             (f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n".encode(), b"} }\n")
-        with contextlib.closing(_lookahead(_batches(store, source, batch, skolem_prefix))) as batches:
-            for n, body, sk in batches:
+        with contextlib.closing(lookahead(batches(store, source, batch, skolem_prefix))) as chunks:
+            for n, body, sk in chunks:
                 _send(ep, "POST", ep.target, head + body + tail, _SPARQL_UPDATE, n)
                 sent, requests, skolemized = sent + n, requests + 1, skolemized + sk
                 if progress:
