@@ -200,6 +200,12 @@ def test_bad_arxiv_xml_is_refused(name: str, message: str) -> None:
     assert "\n" not in str(info.value)
 
 
+def test_entities_hidden_by_utf16_are_refused_too() -> None:
+    bomb = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE f [<!ENTITY a "aaaa">]><feed>&a;</feed>'
+    with pytest.raises(FeedError, match=r"^export.arxiv.org: XML with NUL bytes \(UTF-16 or UTF-32\?\) is refused"):
+        parse_arxiv_atom(bomb.encode("utf-16"))
+
+
 def test_xml_that_is_not_an_atom_feed_is_refused() -> None:
     with pytest.raises(FeedError, match=r"root is <html>, not an Atom <feed>"):
         parse_arxiv_atom(b"<html><body>Rate exceeded.</body></html>")
