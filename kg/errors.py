@@ -40,7 +40,20 @@ class ExportError(AbstractaError):
     """An export format or destination is invalid."""
 
 
-class PushError(AbstractaError):
+class HttpError(AbstractaError):
+    """An HTTP server cannot be reached, keeps failing, or refused a request (``kg.http``).
+
+    ``status`` is the HTTP status when the server answered with an error, and
+    ``body`` the start of that answer (some servers explain the refusal in it).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, body: bytes = b"") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class PushError(HttpError):
     """An external triplestore cannot be reached or refused the graph being pushed to it."""
 
 

@@ -13,6 +13,7 @@ import http.client
 import io
 import json
 import logging
+import re
 import socket
 import urllib.error
 import urllib.parse
@@ -24,28 +25,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg.errors import ConfigError, InputError
-from kg.ingest import feeds
-from kg.ingest.feeds import (
-    ARXIV_API_URL,
-    ARXIV_MIN_INTERVAL_S,
-    HF_DAILY_URL,
-    FeedError,
-    HttpClient,
-    WriteCounts,
-    fetch_arxiv,
-    fetch_hf_daily,
-    fetch_main,
-    parse_arxiv_atom,
-    parse_hf_daily,
-    write_jsonl,
-)
+from kg import http as kg_http
+from kg.errors import ConfigError, HttpError, InputError
+from kg.http import HttpClient
+from kg.ingest import jsonl, records
+from kg.ingest.arxiv import ARXIV_API_URL, ARXIV_MIN_INTERVAL_S, fetch_arxiv, parse_arxiv_atom
+from kg.ingest.feeds import fetch_main
+from kg.ingest.hf_daily import HF_DAILY_URL, fetch_hf_daily, parse_hf_daily
+from kg.ingest.jsonl import WriteCounts, write_jsonl
 from kg.ingest.readers import read_file
+from kg.ingest.records import FeedError, feed_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 ARXIV_ATOM = (FIXTURES / "arxiv_query.atom").read_bytes()
 ARXIV_ERROR = (FIXTURES / "arxiv_error.atom").read_bytes()
 HF_JSON = (FIXTURES / "hf_daily.json").read_bytes()
+HF = re.escape(HF_DAILY_URL)
 
 
 # ------------------------------------------------------------------ fakes
@@ -116,8 +111,9 @@ def http_error(code: int, *, headers: dict[str, str] | None = None, body: bytes 
 
 
 def client_for(server: FakeServer, time: FakeTime, **options: object) -> HttpClient:
-    return HttpClient(opener=server, sleep=time.sleep, clock=time.clock, rand=lambda: 0.5,
-                      wall_clock=lambda: 0.0, **options)  # type: ignore[arg-type]
+    """The client ``fetch_main`` builds (:func:`feed_client`), on the fake server and clock."""
+    return feed_client(opener=server, sleep=time.sleep, clock=time.clock, rand=lambda: 0.5,
+                       wall_clock=lambda: 0.0, **options)
 
 
 def arxiv_answer(total: int) -> Callable[[urllib.request.Request], bytes]:
@@ -188,7 +184,7 @@ def test_arxiv_error_feed_in_an_http_400_answer_is_quoted() -> None:
 def test_entry_without_abstract_is_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     xml = ('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001v1</id>'
            "<title>No abstract here</title></entry></feed>")
-    with caplog.at_level(logging.WARNING, logger="kg.ingest.feeds"):
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.arxiv"):
         page = parse_arxiv_atom(xml)
     assert page.records == [] and page.entries == 1
     assert "2401.00001" in caplog.text and "no abstract" in caplog.text
@@ -196,12 +192,18 @@ def test_entry_without_abstract_is_skipped_with_a_warning(caplog: pytest.LogCapt
 
 @pytest.mark.parametrize(("name", "message"), [
     pytest.param("malformed.atom", "malformed XML", id="truncated"),
-    pytest.param("doctype.atom", "DOCTYPE/ENTITY declarations; refused", id="entities"),
+    pytest.param("doctype.atom", "DOCTYPE/ENTITY declarations is refused", id="entities"),
 ])
 def test_bad_arxiv_xml_is_refused(name: str, message: str) -> None:
     with pytest.raises(FeedError, match=message) as info:
         parse_arxiv_atom((FIXTURES / name).read_bytes())
     assert "\n" not in str(info.value)
+
+
+def test_entities_hidden_by_utf16_are_refused_too() -> None:
+    bomb = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE f [<!ENTITY a "aaaa">]><feed>&a;</feed>'
+    with pytest.raises(FeedError, match=r"^export.arxiv.org: XML with NUL bytes \(UTF-16 or UTF-32\?\) is refused"):
+        parse_arxiv_atom(bomb.encode("utf-16"))
 
 
 def test_xml_that_is_not_an_atom_feed_is_refused() -> None:
@@ -211,6 +213,7 @@ def test_xml_that_is_not_an_atom_feed_is_refused() -> None:
 
 def test_feed_errors_are_input_errors() -> None:
     assert issubclass(FeedError, InputError)  # the CLI reports them as one line, exit code 1
+    assert issubclass(FeedError, HttpError)  # the one HTTP client raises them with status and body
 
 
 # ------------------------------------------------------------------ parsing HF daily papers
@@ -265,7 +268,7 @@ def test_bad_hf_json_is_refused(data: bytes, message: str) -> None:
 def test_hf_items_without_paper_or_summary_are_skipped(caplog: pytest.LogCaptureFixture) -> None:
     data = json.dumps([{"title": "no paper object"}, {"paper": {"id": "2401.00002", "title": "No summary"}},
                        {"paper": {"id": "2401.00003", "title": "Kept", "summary": "An abstract."}}])
-    with caplog.at_level(logging.WARNING, logger="kg.ingest.feeds"):
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.hf_daily"):
         records = parse_hf_daily(data)
     assert [r["id"] for r in records] == ["arXiv:2401.00003"]
     assert "item 1: no 'paper' object" in caplog.text and "2401.00002" in caplog.text
@@ -299,7 +302,7 @@ def test_paging_stops_at_an_empty_page(caplog: pytest.LogCaptureFixture) -> None
     empty = (b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
              b"<opensearch:totalResults>50</opensearch:totalResults></feed>")
     server = FakeServer(empty, time=time)
-    with caplog.at_level(logging.WARNING, logger="kg.ingest.feeds"):
+    with caplog.at_level(logging.WARNING, logger="kg.ingest.arxiv"):
         assert fetch_arxiv(query="ti:x", client=client_for(server, time)) == []
     assert len(server.requests) == 1 and "empty page at 0 of 50" in caplog.text
 
@@ -380,7 +383,7 @@ def test_retry_after_as_http_date_is_honoured() -> None:
 def test_an_excessive_retry_after_fails_at_once() -> None:
     time = FakeTime()
     server = FakeServer(http_error(429, headers={"Retry-After": "3600"}), time=time)
-    with pytest.raises(FeedError, match=r"huggingface.co answered HTTP 429 .* asks to wait 3600 s; try again later"):
+    with pytest.raises(FeedError, match=rf"^{HF} answered HTTP 429 .* asks to wait 3600 s; try again later"):
         client_for(server, time).get("https://huggingface.co/api/daily_papers")
     assert time.sleeps == [] and len(server.requests) == 1
 
@@ -391,8 +394,8 @@ def test_gives_up_after_max_tries_with_a_one_line_error() -> None:
     with pytest.raises(FeedError) as info:
         client_for(server, time).get("https://export.arxiv.org/api/query", params={"id_list": "2205.13147"})
     message = str(info.value)
-    assert message == ("export.arxiv.org answered HTTP 503 (Service Unavailable) on all 4 tries; "
-                       "try again later or use a saved file")
+    assert message == ("https://export.arxiv.org/api/query answered HTTP 503 (Service Unavailable) to GET "
+                       "on all 4 tries; try again later or use a saved file")
     assert len(server.requests) == 4 and time.sleeps == [0.75, 1.5, 3.0]
 
 
@@ -402,8 +405,8 @@ def test_offline_fails_at_once_naming_the_host() -> None:
     server = FakeServer(offline, time=time)
     with pytest.raises(FeedError) as info:
         client_for(server, time).get("https://export.arxiv.org/api/query")
-    assert str(info.value) == ("cannot reach export.arxiv.org ([Errno -3] Temporary failure in name resolution): "
-                               "check the network or use a saved file")
+    assert str(info.value) == ("cannot reach https://export.arxiv.org/api/query: [Errno -3] Temporary failure in "
+                               "name resolution; check the network or use a saved file")
     assert len(server.requests) == 1 and time.sleeps == []
 
 
@@ -414,7 +417,7 @@ def test_offline_fails_at_once_naming_the_host() -> None:
 def test_timeouts_are_retried_then_reported(timeout: BaseException) -> None:
     time = FakeTime()
     server = FakeServer(*[timeout] * 4, time=time)
-    with pytest.raises(FeedError, match=r"^huggingface.co did not answer within 20 s on all 4 tries"):
+    with pytest.raises(FeedError, match=rf"^{HF} did not answer GET within 20 s on all 4 tries; try again"):
         client_for(server, time).get("https://huggingface.co/api/daily_papers")
     assert server.timeouts == [20.0] * 4 and len(time.sleeps) == 3
 
@@ -429,7 +432,7 @@ def test_a_dropped_connection_is_retried() -> None:
 def test_client_errors_are_not_retried() -> None:
     time = FakeTime()
     server = FakeServer(http_error(404, body=b"Not Found"), time=time)
-    with pytest.raises(FeedError, match=r"huggingface.co answered HTTP 404 \(Not Found\)") as info:
+    with pytest.raises(FeedError, match=rf"^{HF} answered HTTP 404 \(Not Found\) to GET: Not Found; ") as info:
         client_for(server, time).get("https://huggingface.co/api/daily_papers")
     assert info.value.status == 404 and info.value.body == b"Not Found"
     assert len(server.requests) == 1
@@ -460,7 +463,7 @@ def test_requests_name_abstracta_and_use_https_only() -> None:
 
 
 def test_redirects_away_from_https_are_refused() -> None:
-    handler = feeds._HttpsOnlyRedirects()
+    handler = kg_http.HttpsOnlyRedirects(FeedError)
     request = urllib.request.Request("https://export.arxiv.org/api/query")
     with pytest.raises(FeedError, match="redirected to 'http://export.arxiv.org/x', which is not HTTPS"):
         handler.redirect_request(request, None, 302, "Found", email.message.Message(), "http://export.arxiv.org/x")
@@ -488,7 +491,7 @@ def test_client_settings_are_checked(options: dict, message: str) -> None:
 
 @given(st.lists(st.floats(min_value=0.0, max_value=0.999), min_size=2, max_size=8))
 def test_backoff_never_shrinks_whatever_the_jitter(jitters: list[float]) -> None:
-    delays = [feeds._backoff_delay(n, 1.0, r) for n, r in enumerate(jitters, 1)]
+    delays = [kg_http.backoff_delay(n, 1.0, r) for n, r in enumerate(jitters, 1)]
     assert all(a <= b for a, b in zip(delays, delays[1:], strict=False))
 
 
@@ -496,7 +499,7 @@ def test_backoff_never_shrinks_whatever_the_jitter(jitters: list[float]) -> None
 def test_every_spelling_of_an_arxiv_id_gets_the_same_record_id(bare: str, version: int) -> None:
     spellings = [bare, f"{bare}v{version}", f"arXiv:{bare}", f"http://arxiv.org/abs/{bare}v{version}",
                  f"https://arxiv.org/pdf/{bare}v{version}.pdf"]
-    ids = {feeds._record(feed="t", identifier=s, title="T", abstract="A", date=None, authors=[])["id"]
+    ids = {records.feed_record(feed="t", identifier=s, title="T", abstract="A", date=None, authors=[])["id"]
            for s in spellings}
     assert ids == {f"arXiv:{bare}"}
 
@@ -542,7 +545,7 @@ def test_write_jsonl_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(feeds.os, "fsync", disk_full)
+    monkeypatch.setattr(jsonl.os, "fsync", disk_full)
     with pytest.raises(FeedError, match=r"cannot write .*papers\.jsonl: No space left on device; check"):
         write_jsonl([{"title": "T", "abstract": "A"}], out)
     assert (out.read_text(encoding="utf-8") if out.exists() else None) == existing

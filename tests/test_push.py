@@ -292,18 +292,18 @@ def test_refusals_name_the_status_and_the_fix(seed_settings, stub):
     with pytest.raises(PushError) as e:
         push_store(seed_settings.store_dir, refusing.url)
     msg = str(e.value)
-    assert msg.startswith(f"{refusing.url} answered 401 Unauthorized to PUT: Unauthorized: token needed; ")
+    assert msg.startswith(f"{refusing.url} answered HTTP 401 (Unauthorized) to PUT: Unauthorized: token needed; ")
     assert "ABSTRACTA_PUSH_TOKEN" in msg and "\n" not in msg
     assert len(refusing.seen) == 1  # 4xx is never retried
 
     forbidding = stub(lambda n, h: (403, {}, b"read-only"))
-    with pytest.raises(PushError, match="403 Forbidden to POST: read-only; check the credentials"):
+    with pytest.raises(PushError, match=r"answered HTTP 403 \(Forbidden\) to POST: read-only; check the credentials"):
         push_store(seed_settings.store_dir, forbidding.url, protocol="update", auth=PushAuth(token="t0k"))
     assert forbidding.seen[0][2]["Authorization"] == "Bearer t0k"
     assert forbidding.seen[0][2]["Content-Type"] == "application/sparql-update"
 
     missing = stub(lambda n, h: (404, {}, b""))
-    with pytest.raises(PushError, match=r"answered 404 Not Found to PUT; check the URL"):
+    with pytest.raises(PushError, match=r"answered HTTP 404 \(Not Found\) to PUT; check the URL"):
         push_store(seed_settings.store_dir, missing.url)
 
 
@@ -316,7 +316,8 @@ def test_server_errors_are_retried_then_reported(seed_settings, stub):
     assert headers["Authorization"] == "Basic dTpw" and body == flaky.seen[0][3] and body.count(b"\n") == s.triples
 
     broken = stub(lambda n, h: (500, {}, b"internal error"))
-    with pytest.raises(PushError, match="500 Internal Server Error to PUT: internal error; the server failed 3 time"):
+    failed = f"{broken.url} answered HTTP 500 (Internal Server Error) to PUT on all 3 tries: internal error; "
+    with pytest.raises(PushError, match="^" + re.escape(failed) + "is the server overloaded"):
         push_store(seed_settings.store_dir, broken.url, retries=2, backoff_s=0.01)
     assert len(broken.seen) == 3
 

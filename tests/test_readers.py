@@ -93,7 +93,7 @@ def test_daily_text_joins_wrapped_abstract_lines(tmp_path: Path) -> None:
 
 
 def test_jsonl_reads_good_lines_and_skips_bad_ones(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="kg.ingest.readers"):
+    with caplog.at_level(logging.DEBUG, logger="kg.ingest"):
         result = read_file(FIXTURES / "papers.jsonl")
     mrl, attention, resnet = result.papers
     assert mrl.title == "Matryoshka Representation Learning"  # whitespace collapsed

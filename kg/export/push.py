@@ -28,37 +28,33 @@ means a fresh node in each), so they are *skolemized*: each becomes the IRI
 makes every request idempotent (the triples are ground), which is what lets a failed request be sent
 again safely.
 
-HTTP: the standard library only (``urllib.request``). TLS certificates are always verified (the
-system CA store; ``SSL_CERT_FILE`` is honoured); redirects are not followed (a redirected POST would
-silently turn into a GET and lose its body), they are reported. Every request has a timeout;
-connection errors, time-outs and 5xx answers are retried with exponential back-off, 4xx answers
-never. Credentials come from :class:`PushAuth` (see :meth:`PushAuth.from_env`), never from the URL
-or the command line.
+HTTP: the one client of :mod:`kg.http` (standard library only). TLS certificates are always verified
+(the system CA store; ``SSL_CERT_FILE`` is honoured); redirects are not followed (a redirected POST would
+silently turn into a GET and lose its body), they are reported. Every request has a timeout; refused
+or dropped connections, time-outs and 429/5xx answers are retried with exponential back-off, other
+4xx answers never. Credentials come from :class:`PushAuth` (see :meth:`PushAuth.from_env`), never
+from the URL or the command line.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import http.client
 import ipaddress
-import itertools
 import logging
 import os
-import ssl
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Generator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pyoxigraph as ox
 
 from kg.errors import ConfigError, PushError, StoreError
+from kg.export.batches import batches, lookahead
+from kg.http import Advice, HttpClient
 from kg.store import generations as kg_store
 
 logger = logging.getLogger(__name__)
@@ -75,11 +71,14 @@ ENV_PASSWORD = "ABSTRACTA_PUSH_PASSWORD"
 ENV_SCHEME = "ABSTRACTA_PUSH_AUTH"
 _NTRIPLES = "application/n-triples"
 _SPARQL_UPDATE = "application/sparql-update"
-_USER_AGENT = "abstracta-push/1"
+# the server's answer to a push is a status line and a few words; more is not read
+_MAX_ANSWER_BYTES = 1024 * 1024
 _CREDENTIALS_HINT = f"{ENV_TOKEN}, or {ENV_USER} and {ENV_PASSWORD}"
+_ADVICE = Advice(unreachable="is the server running and the URL right?",
+                 timeout="raise --timeout or push smaller batches (--batch)",
+                 failing="is the server overloaded or restarting? see its log, then push again")
 
 Progress = Callable[[int, "int | None"], None]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,22 +145,12 @@ class PushSummary:
                 "skolemized": self.skolemized}
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Report redirects instead of following them (urllib would turn a redirected POST into a GET)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201, PLR0913
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Endpoint:
     target: str
     protocol: str
-    timeout_s: float
-    retries: int
-    backoff_s: float
     auth: PushAuth
-    opener: urllib.request.OpenerDirector
+    client: HttpClient
 
 
 def _check_target(target: str) -> urllib.parse.SplitResult:
@@ -196,7 +185,7 @@ def _endpoint(target: str, protocol: str, auth: PushAuth | None, timeout_s: floa
     if retries < 0:
         raise ConfigError(f"retries {retries!r} must be 0 or more")
     auth = auth or PushAuth()
-    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
+    handlers: list[urllib.request.BaseHandler] = []
     if auth.user and auth.scheme == "digest":
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         passwords.add_password(None, target, auth.user, auth.password or "")
@@ -204,16 +193,11 @@ def _endpoint(target: str, protocol: str, auth: PushAuth | None, timeout_s: floa
     if auth.present and parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
         logger.warning("sending credentials to %s over plain http; anyone on the way can read them (use https)",
                        parts.hostname)
-    return _Endpoint(target, protocol, timeout_s, retries, backoff_s, auth,
-                     urllib.request.build_opener(*handlers))
-
-
-def _first_line(body: bytes) -> str:
-    for line in body.decode("utf-8", "replace").splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if len(line) <= 200 else line[:199] + "…"
-    return ""
+    # redirects are reported, not followed: urllib would turn a redirected POST into a GET and lose its body
+    client = HttpClient(timeout_s=timeout_s, max_tries=retries + 1, backoff_s=backoff_s, https_only=False,
+                        follow_redirects=False, error=PushError, advice=_ADVICE, handlers=handlers,
+                        max_response_bytes=_MAX_ANSWER_BYTES)
+    return _Endpoint(target, protocol, auth, client)
 
 
 def _hint(ep: _Endpoint, status: int, batch: int, location: str | None) -> str:
@@ -232,116 +216,24 @@ def _hint(ep: _Endpoint, status: int, batch: int, location: str | None) -> str:
         return f"this URL does not take {ep.protocol} requests; check the URL, or try --protocol {other}"
     if status == 413:
         return f"a batch of {batch} triples is too large for the server; push with a smaller --batch"
-    if status >= 500:
-        return f"the server failed {ep.retries + 1} time(s); see its log"
     return "see the server's log"
 
 
 def _send(ep: _Endpoint, method: str, url: str, body: bytes, content_type: str, batch: int) -> None:
-    """One request, retried on connection errors, time-outs and 5xx answers.
+    """One request, retried by the client on refused or dropped connections, time-outs and 429/5xx answers.
 
     Raises:
         PushError: the server cannot be reached or answered with an error.
     """
-    headers = {"Content-Type": content_type, "User-Agent": _USER_AGENT, "Accept": "*/*"}
+    headers = {"Content-Type": content_type}
     if ep.auth.token:
         headers["Authorization"] = f"Bearer {ep.auth.token}"
     elif ep.auth.user and ep.auth.scheme == "basic":
         pair = f"{ep.auth.user}:{ep.auth.password or ''}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    for attempt in range(ep.retries + 1):
-        request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        retry_reason: str
-        try:
-            with ep.opener.open(request, timeout=ep.timeout_s) as response:
-                response.read()
-            logger.debug("%s %s: %d triples, %d bytes", method, url, batch, len(body))
-            return
-        except urllib.error.HTTPError as e:
-            with e:
-                first = _first_line(e.read(4096) or b"")
-            if e.code < 500 or attempt == ep.retries:
-                reason = http.client.responses.get(e.code, e.reason or "")
-                detail = f": {first}" if first else ""
-                raise PushError(f"{ep.target} answered {e.code} {reason} to {method}{detail}; "
-                                f"{_hint(ep, e.code, batch, e.headers.get('Location'))}") from e
-            retry_reason = f"{e.code} {first}".strip()
-        except urllib.error.URLError as e:
-            if isinstance(e.reason, ssl.SSLCertVerificationError):
-                why = e.reason.verify_message or str(e.reason)
-                raise PushError(f"cannot verify the TLS certificate of {ep.target}: {why}; install the server's CA "
-                                "certificate (e.g. point SSL_CERT_FILE at it)") from e
-            if isinstance(e.reason, ssl.SSLError):
-                raise PushError(f"TLS handshake with {ep.target} failed: {e.reason.reason or e.reason}; "
-                                "does the server speak https on that port (or should the URL say http://)?") from e
-            why = e.reason.strerror if isinstance(e.reason, OSError) and e.reason.strerror else str(e.reason)
-            if isinstance(e.reason, TimeoutError):
-                why = f"no answer within {ep.timeout_s:g} s"
-            if attempt == ep.retries:
-                raise PushError(f"cannot reach {ep.target}: {why}; is the server running and the URL right?") from e
-            retry_reason = why
-        except TimeoutError as e:
-            if attempt == ep.retries:
-                raise PushError(f"{ep.target} did not answer {method} within {ep.timeout_s:g} s; raise --timeout "
-                                "or push smaller batches (--batch)") from e
-            retry_reason = "timed out"
-        except (OSError, http.client.HTTPException) as e:
-            if attempt == ep.retries:
-                raise PushError(f"connection to {ep.target} failed during {method}: {e!r}; "
-                                "is the server overloaded or restarting? see its log") from e
-            retry_reason = repr(e)
-        wait = ep.backoff_s * 2**attempt
-        logger.warning("%s %s failed (%s); retrying in %.1f s (attempt %d of %d)", method, ep.target,
-                       retry_reason, wait, attempt + 2, ep.retries + 1)
-        time.sleep(wait)
-
-
-def _skolem(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, prefix: str):  # noqa: ANN202
-    return ox.NamedNode(prefix + term.value) if isinstance(term, ox.BlankNode) else term
-
-
-def _batches(store: ox.Store, source: ox.DefaultGraph | ox.NamedNode, size: int,
-             skolem_prefix: str) -> Generator[tuple[int, bytes, int], None, None]:
-    """(triples, N-Triples body, blank nodes skolemized) for each batch of ``source``."""
-    quads = store.quads_for_pattern(None, None, None, source)
-    named = not isinstance(source, ox.DefaultGraph)
-    while True:
-        chunk = list(itertools.islice(quads, size))
-        if not chunk:
-            return
-        items: list = [q.triple for q in chunk] if named else chunk
-        body = ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)
-        skolemized = 0
-        if b"_:" in body:  # cheap test first; the text may also sit inside a literal
-            fixed = []
-            for q in chunk:
-                s, o = q.subject, q.object
-                skolemized += isinstance(s, ox.BlankNode) + isinstance(o, ox.BlankNode)
-                fixed.append(ox.Triple(_skolem(s, skolem_prefix), q.predicate, _skolem(o, skolem_prefix)))
-            if skolemized:
-                body = ox.serialize(fixed, format=ox.RdfFormat.N_TRIPLES)
-        yield len(chunk), body, skolemized
-
-
-def _lookahead(items: Generator[T, None, None]) -> Generator[T, None, None]:
-    """The items of ``items``, the next one computed in a worker thread while the caller uses this one.
-
-    Reading and serialising a batch then overlaps with the server ingesting the previous one; at most
-    two batches are in memory. ``items`` is advanced, and closed, only ever by that one worker thread:
-    pyoxigraph's store iterators must stay on the thread that created them.
-
-    >>> list(_lookahead(x for x in range(3)))
-    [0, 1, 2]
-    """
-    done = object()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-read") as pool:
-        pending = pool.submit(next, items, done)
-        try:
-            while (item := pending.result()) is not done:
-                pending = pool.submit(next, items, done)
-                yield item
-        finally:
-            pool.submit(items.close).result()  # runs after ``pending``: one worker, first in first out
+    ep.client.request(method, url, data=body, headers=headers,
+                      hint=lambda status, answer: _hint(ep, status, batch, answer.get("Location")))
+    logger.debug("%s %s: %d triples, %d bytes", method, url, batch, len(body))
 
 
 def _gsp_url(target: str, graph: str | None) -> str:
@@ -365,8 +257,8 @@ def _push_graph(ep: _Endpoint, store: ox.Store, source: ox.DefaultGraph | ox.Nam
     sent = requests = skolemized = 0
     if ep.protocol == "gsp":
         url = _gsp_url(ep.target, graph)
-        with contextlib.closing(_lookahead(_batches(store, source, batch, skolem_prefix))) as batches:
-            for n, body, sk in batches:
+        with contextlib.closing(lookahead(batches(store, source, batch, skolem_prefix))) as chunks:
+            for n, body, sk in chunks:
                 _send(ep, "PUT" if requests == 0 else "POST", url, body, _NTRIPLES, n)
                 sent, requests, skolemized = sent + n, requests + 1, skolemized + sk
                 if progress:
@@ -380,8 +272,8 @@ def _push_graph(ep: _Endpoint, store: ox.Store, source: ox.DefaultGraph | ox.Nam
         requests = 1
         head, tail = (b"INSERT DATA {\n", b"}\n") if graph is None else \
             (f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n".encode(), b"} }\n")
-        with contextlib.closing(_lookahead(_batches(store, source, batch, skolem_prefix))) as batches:
-            for n, body, sk in batches:
+        with contextlib.closing(lookahead(batches(store, source, batch, skolem_prefix))) as chunks:
+            for n, body, sk in chunks:
                 _send(ep, "POST", ep.target, head + body + tail, _SPARQL_UPDATE, n)
                 sent, requests, skolemized = sent + n, requests + 1, skolemized + sk
                 if progress:

@@ -1,57 +1,44 @@
 """Read papers (title + abstract) from the input formats people actually have.
 
 Supported: the daily-papers text dump (title / blank / abstract / blank ...),
-JSON Lines, CSV and arXiv API Atom XML. A bad record becomes ``Skipped`` with a
-reason and a logged warning, so one broken line never loses a whole file; a
-problem with a whole file raises ``InputError`` with a one-line fix hint.
+JSON Lines, CSV and arXiv API Atom XML, each parsed by :mod:`kg.ingest.formats`;
+this module picks the parser, turns records into papers and drops duplicates. A
+bad record becomes ``Skipped`` with a reason and a logged warning, so one broken
+line never loses a whole file; a problem with a whole file raises ``InputError``
+with a one-line fix hint.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import gzip
 import io
-import json
 import logging
 import re
-import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from kg.config import DEFAULT_MAX_ABSTRACT_CHARS
 from kg.errors import ConfigError, InputError
+from kg.ingest.formats import PARSERS, clean, skip
+from kg.ingest.ids import arxiv_id
 from kg.iri import paper_key
 from kg.model import Paper, Skipped
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".jsonl", ".ndjson", ".csv", ".xml", ".atom"})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(PARSERS)
 _EXPECTED = (
     "expected daily-papers text (.txt), JSON Lines (.jsonl/.ndjson), CSV (.csv) "
     "or arXiv Atom XML (.xml/.atom) with a title and an abstract per paper"
 )
 _MAX_FILE_BYTES = 512 * 1024 * 1024
 _MAX_TITLE_CHARS = 1000  # far beyond any real title: longer means a mangled record
-_TITLE_LIKE_CHARS = 300
-# Dropped: control characters that are not whitespace (whitespace ones count as
-# spaces), lone surrogates, and invisible characters never meaningful in a title
-# or abstract. Zero-width (non-)joiners and bidi marks stay: scripts need them.
-_DROP_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\ufeff\ufffe\uffff\ud800-\udfff]")
-_ARXIV_RE = re.compile(
-    r"(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)?"
-    r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?(?:\.pdf)?",
-    re.IGNORECASE,
-)
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
-
-# A parser yields (line, fields) for each record, or a Skipped it made itself.
-_Record = tuple[int, dict[str, Any]] | Skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,29 +49,18 @@ class ReadResult:
     skipped: tuple[Skipped, ...]
 
 
-def _clean(text: str) -> str:
-    """One normalised line: no control or junk characters, single spaces, NFC."""
-    return unicodedata.normalize("NFC", " ".join(_DROP_RE.sub("", text).split()))
-
-
-def _skip(source: str, line: int, reason: str) -> Skipped:
-    # returned in ReadResult.skipped for the caller to report, once (the CLI prints it, the app shows it)
-    log.debug("%s:%d: skipped: %s", source, line, reason)
-    return Skipped(source=source, line=line, reason=reason)
-
-
 def _identifier(raw: Any) -> str | None:
     """Given id, cleaned; arXiv ids in any spelling become ``arXiv:<id>`` without version."""
     if not isinstance(raw, (str, int)) or isinstance(raw, bool):
         return None
-    text = _clean(str(raw))
-    m = _ARXIV_RE.fullmatch(text)
-    return f"arXiv:{m.group(1)}" if m else (text or None)
+    text = clean(str(raw))
+    bare = arxiv_id(text)
+    return f"arXiv:{bare[0]}" if bare else (text or None)
 
 
 def _date_year(date: Any, year: Any) -> tuple[str | None, int | None]:
     """An ISO ``YYYY-MM-DD`` date and a year; values that do not parse become None."""
-    raw = _clean(date) if isinstance(date, str) else ""
+    raw = clean(date) if isinstance(date, str) else ""
     try:
         iso = datetime.date.fromisoformat(raw[:10]).isoformat() if raw[10:11] in "T " else None
     except ValueError:
@@ -105,7 +81,7 @@ def _authors(raw: Any) -> tuple[str, ...]:
         items = [a.get("name") if isinstance(a, dict) else a for a in raw]
     else:
         return ()
-    return tuple(n for n in (_clean(a) for a in items if isinstance(a, str)) if n)
+    return tuple(n for n in (clean(a) for a in items if isinstance(a, str)) if n)
 
 
 def _make(fields: dict[str, Any], source: str, line: int, limit: int) -> Paper | Skipped:
@@ -114,156 +90,24 @@ def _make(fields: dict[str, Any], source: str, line: int, limit: int) -> Paper |
     for name in ("title", "abstract"):
         value = fields.get(name)
         if value is None:
-            return _skip(source, line, f"missing '{name}'")
+            return skip(source, line, f"missing '{name}'")
         if not isinstance(value, str):
-            return _skip(source, line, f"'{name}' is {type(value).__name__}, not text")
-        text[name] = _clean(value)
+            return skip(source, line, f"'{name}' is {type(value).__name__}, not text")
+        text[name] = clean(value)
         if not text[name]:
-            return _skip(source, line, f"empty {name}")
+            return skip(source, line, f"empty {name}")
     title, abstract = text["title"], text["abstract"]
     if len(title) > _MAX_TITLE_CHARS:
-        return _skip(source, line, f"title is {len(title):,} characters; is it really a title?")
+        return skip(source, line, f"title is {len(title):,} characters; is it really a title?")
     if len(abstract) > limit:
-        return _skip(source, line, f"abstract is {len(abstract):,} characters, "
+        return skip(source, line, f"abstract is {len(abstract):,} characters, "
                                    f"over the {limit:,} limit; split or trim it")
     identifier = _identifier(fields.get("id"))
     date, year = _date_year(fields.get("date"), fields.get("year"))
-    url = _clean(fields["url"]) if isinstance(fields.get("url"), str) else ""
+    url = clean(fields["url"]) if isinstance(fields.get("url"), str) else ""
     return Paper(key=paper_key(title, identifier), title=title, abstract=abstract, source=source, line=line,
                  identifier=identifier, date=date, year=year, authors=_authors(fields.get("authors")),
                  url=url if _URL_RE.fullmatch(url) else None)
-
-
-def _fields(obj: dict[Any, Any]) -> dict[str, Any]:
-    """Case-insensitive field names with the accepted aliases folded in."""
-    out = {_clean(str(k)).lower(): v for k, v in obj.items() if k is not None}
-    for alias, name in (("summary", "abstract"), ("author", "authors")):
-        if out.get(name) in (None, "") and alias in out:
-            out[name] = out[alias]
-    return out
-
-
-def _parse_text(text: str, source: str, shown: str) -> Iterator[_Record]:
-    """Daily-papers dump: boilerplate header blocks, then title / abstract block pairs."""
-    blocks: list[tuple[int, list[str]]] = []
-    for no, line in enumerate(text.split("\n"), 1):
-        if line.strip():
-            if blocks and blocks[-1][0] + len(blocks[-1][1]) == no:
-                blocks[-1][1].append(line)
-            else:
-                blocks.append((no, [line]))
-    joined = [_clean(" ".join(lines)) for _, lines in blocks]
-    n = len(blocks)
-
-    def title_like(i: int) -> bool:
-        return i < n and len(blocks[i][1]) == 1 and len(joined[i]) < _TITLE_LIKE_CHARS
-
-    def pair_at(i: int) -> bool:  # a title, then an abstract-like block
-        return title_like(i) and i + 1 < n and (len(joined[i + 1]) >= 150 or len(joined[i + 1].split()) >= 20)
-
-    i = next((k for k in range(n) if pair_at(k)), n)
-    log.debug("%s: ignored %d header block(s)", source, i)
-    while i < n:
-        no, snippet = blocks[i][0], joined[i][:60]
-        if pair_at(i):
-            yield no, {"title": joined[i], "abstract": joined[i + 1]}
-            i += 2
-        elif pair_at(i + 1) or i + 1 == n:  # a stray block: resynchronise on the next pair
-            what = "title with no abstract after it" if title_like(i) else "not a title"
-            yield _skip(source, no, f"{what}: {snippet!r}")
-            i += 1
-        else:
-            yield _skip(source, no, f"text after {snippet!r} is too short for an abstract")
-            i += 2
-
-
-def _parse_jsonl(text: str, source: str, shown: str) -> Iterator[_Record]:
-    for no, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            cut = e.pos >= len(line.rstrip()) or e.msg.startswith("Unterminated")
-            msg = f"{e.msg.removesuffix(' at')} at column {e.colno}"
-            yield _skip(source, no, f"{'truncated' if cut else 'invalid'} JSON ({msg})")
-        except (RecursionError, ValueError) as e:  # nested too deeply, 5,000-digit number
-            yield _skip(source, no, f"invalid JSON ({type(e).__name__})")
-        else:
-            if isinstance(obj, dict):
-                yield no, _fields(obj)
-            else:
-                yield _skip(source, no, f"a JSON {type(obj).__name__}, not an object")
-
-
-def _parse_csv(text: str, source: str, shown: str) -> Iterator[_Record]:
-    # no field is longer than the text: a record with a huge field is read whole, then skipped by name
-    # (abstract over the length limit) instead of rejecting the file at csv's default 131,072 characters
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = [_clean(h or "").lower() for h in reader.fieldnames or []]
-        for name, alias in (("abstract", "summary"), ("title", "title")):
-            if name not in header and alias not in header:
-                found = ", ".join(h for h in header if h) or "none"
-                raise InputError(f"{shown}: CSV has no '{name}' column (found: {found}); "
-                                 f"add one or rename the column holding the {name}s to '{name}'")
-        rows, start = [], reader.line_num + 1
-        for row in reader:
-            rows.append((start, row))
-            start = reader.line_num + 1
-        if text.count('"') % 2 and rows and any("\n" in (v or "") for v in rows[-1][1].values()):
-            raise csv.Error(f"a quote opened in the record of line {rows[-1][0]} is never closed")
-        for start, row in rows:
-            yield start, _fields(row)
-    except csv.Error as e:
-        raise InputError(f"{shown}: malformed CSV near line {reader.line_num} ({e}); check the quoting "
-                         "(an unclosed quote swallows the rest of the file)") from e
-
-
-def _local(el: ElementTree.Element) -> str:
-    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-
-
-def _parse_atom(text: str, source: str, shown: str) -> Iterator[_Record]:
-    """arXiv API feed. Entry lines come from scanning for ``<entry`` (ElementTree has none)."""
-    if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
-        raise InputError(f"{shown}: XML with DOCTYPE/ENTITY declarations is refused; remove them")
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as e:
-        raise InputError(f"{shown}: malformed XML ({e}); is the download complete?") from e
-    if _local(root) != "feed":
-        raise InputError(f"{shown}: XML root is <{_local(root)}>, not an Atom <feed>; {_EXPECTED}")
-    entries = [e for e in root if _local(e) == "entry"]
-    starts: list[int] = []
-    line, pos = 1, 0
-    for m in re.finditer(r"<(?:[\w.-]+:)?entry[\s>/]", text):
-        line, pos = line + text.count("\n", pos, m.start()), m.start()
-        starts.append(line)
-    if len(starts) != len(entries):  # "<entry" inside a comment or CDATA: lines unknown
-        starts = [0] * len(entries)
-    for entry, no in zip(entries, starts, strict=True):
-        first: dict[str, str] = {}  # text of the first child of each name
-        for el in entry:
-            first.setdefault(_local(el), "".join(el.itertext()))
-        raw_id = _clean(first.get("id", ""))
-        if "/api/errors" in raw_id:
-            yield _skip(source, no, f"arXiv API error: {_clean(first.get('summary', ''))}")
-            continue
-        links = [el for el in entry if _local(el) == "link" and el.get("href")]
-        alternates = [el.get("href") for el in links if el.get("rel", "alternate") == "alternate"]
-        yield no, {
-            "title": first.get("title"), "abstract": first.get("summary") or first.get("content"),
-            "id": raw_id or None, "date": first.get("published") or first.get("updated"),
-            "authors": ["".join(n.itertext()) for a in entry if _local(a) == "author"
-                        for n in a if _local(n) == "name"],
-            "url": alternates[0] if alternates else raw_id if raw_id.startswith("http") else None,
-        }
-
-
-_PARSERS = {".txt": _parse_text, ".jsonl": _parse_jsonl, ".ndjson": _parse_jsonl,
-            ".csv": _parse_csv, ".xml": _parse_atom, ".atom": _parse_atom}
 
 
 def _decode(path: Path) -> str:
@@ -325,7 +169,7 @@ def _dedupe(papers: Iterable[Paper], seen: dict[str, Paper]) -> tuple[list[Paper
         if first is p:
             kept.append(p)
         else:
-            skipped.append(_skip(p.source, p.line, f"duplicate of {first.source}:{first.line}"))
+            skipped.append(skip(p.source, p.line, f"duplicate of {first.source}:{first.line}"))
     return kept, skipped
 
 
@@ -349,7 +193,7 @@ def read_file(path: str | Path, *, max_abstract_chars: int = DEFAULT_MAX_ABSTRAC
     fmt = _sniff(text) if sniffed else suffix
     papers: list[Paper] = []
     skipped: list[Skipped] = []
-    for rec in _PARSERS[fmt](text, source, str(path)):
+    for rec in PARSERS[fmt](text, source, str(path)):
         item = rec if isinstance(rec, Skipped) else _make(rec[1], source, rec[0], limit)
         if isinstance(item, Skipped):
             skipped.append(item)
