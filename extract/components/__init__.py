@@ -4,6 +4,8 @@ Each component reads its rules from data files under ``seeds/`` (paths come from
 writes its results onto the ``Doc``: sentence starts, ``doc.spans`` groups and ``doc._`` extensions.
 ``extract.convert`` is the only code that turns those into domain objects. Importing this package
 registers every factory (the shipped models' configs and ``extract.pipeline`` name them).
+Run-time code: may import spaCy, ``extract.rules``, ``extract.relations`` and kg's core, never
+``extract.training``.
 """
 
 from extract.components import (  # noqa: F401  (each import registers its factory)

@@ -43,4 +43,6 @@ Modules: :mod:`extract.relations.features` (candidate pairs and their features),
 :mod:`extract.relations.model` (the classifier: prediction, its files, loading the shipped ones).
 Training and evaluation: :mod:`extract.training.relations`
 (``python -m extract.training relations train|eval|speed --help``).
+
+Run-time code: may import numpy and kg's core, never ``extract.training``.
 """

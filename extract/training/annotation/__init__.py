@@ -7,5 +7,6 @@ rejects what does not fit; :mod:`.store` keeps the checked records as uid + offs
 data folder given by ``--data`` or ``$ABSTRACTA_DATA``. ``python -m extract.training.annotation``
 makes batches, checks an annotator's file and ingests it.
 
-Never imported by the running extractor.
+May import anything in ``extract`` and kg (the graph's link confidence, the extraction codec); never
+imported by the running extractor.
 """

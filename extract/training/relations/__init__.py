@@ -1,1 +1,4 @@
-"""Training and scoring the relation classifier of :mod:`extract.relations`: fitting, evaluation, commands."""
+"""Training and scoring the relation classifier of :mod:`extract.relations`: fitting, evaluation, commands.
+
+May import anything in ``extract`` and the training side; never imported at run time.
+"""
