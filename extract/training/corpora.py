@@ -160,24 +160,24 @@ def _doc_from_dygie(doc_id: str, sentences: list[list[str]], ner: list, relation
     )
 
 
-def read_scierc(path: str | Path) -> Corpus:
-    """SciERC processed JSON (``train.json``/``dev.json``/``test.json``): one abstract per line."""
+def _read_dygie(path: str | Path, id_key: str, prefix: str) -> Corpus:
+    """A file in the DyGIE layout, one document a line; ``id_key`` names the document's identifier."""
     path = Path(path)
     docs = tuple(
-        _doc_from_dygie(r["doc_key"], r["sentences"], r.get("ner", []), r.get("relations", []))
+        _doc_from_dygie(r[id_key], r["sentences"], r.get("ner", []), r.get("relations", []))
         for r in _json_lines(path)
     )
-    return Corpus(name=f"scierc:{path.stem}", docs=docs)
+    return Corpus(name=f"{prefix}:{path.stem}", docs=docs)
+
+
+def read_scierc(path: str | Path) -> Corpus:
+    """SciERC processed JSON (``train.json``/``dev.json``/``test.json``): one abstract per line."""
+    return _read_dygie(path, "doc_key", "scierc")
 
 
 def read_scier_plm(path: str | Path) -> Corpus:
     """SciER PLM format (``PLM/{dev,test,test_ood}.jsonl``): one document per line."""
-    path = Path(path)
-    docs = tuple(
-        _doc_from_dygie(r["doc_id"], r["sentences"], r.get("ner", []), r.get("relations", []))
-        for r in _json_lines(path)
-    )
-    return Corpus(name=f"scier-plm:{path.stem}", docs=docs)
+    return _read_dygie(path, "doc_id", "scier-plm")
 
 
 # ------------------------------------------------------------------ surface strings (SciER LLM)

@@ -37,7 +37,7 @@ from extract.training.corpora import read_split
 from extract.training.relations.fit import LabelledPair, _classes, labelled_pairs
 from extract.training.scoring import PRF
 from extract.training.teacher import MAX_PIECES, SENTENCIZER
-from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer, read_texts
+from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer, read_texts, seeded
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
@@ -211,9 +211,7 @@ def train_relation_teacher(
         raise ExtractionError(f"cannot mix in scheme {also!r}: choose another of {sorted(SCHEMES)} than {scheme!r}")
     torch = _torch()
     minilm_dir()
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    rng = random.Random(seed)
+    rng = seeded(torch, seed, threads)
     classes = _classes(SCHEMES[scheme]["labels"])
     train = marked_pairs(list(labelled_pairs(read_split(SCHEMES[scheme]["train"]).docs, classes, MAX_BETWEEN)))
     dev = marked_pairs(list(labelled_pairs(read_split(SCHEMES[scheme]["dev"]).docs, classes, MAX_BETWEEN)))

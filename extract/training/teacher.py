@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 
 from extract.training.corpora import SCIER_LABELS, SCIERC_LABELS, TDMSCI_TO_SCIER, AnnotatedDoc, map_labels, read_split
 from extract.training.spans import score_spans
-from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer
+from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer, seeded
 from kg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
@@ -321,9 +320,7 @@ def train_teacher(
     torch = _torch()
     minilm_dir()
 
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    rng = random.Random(seed)
+    rng = seeded(torch, seed, threads)
     train = load_gold(TRAIN_SETS, context)
     if limit:
         train = rng.sample(train, limit)

