@@ -1,4 +1,4 @@
-"""The dashboard (app.py) under Streamlit's AppTest, and kg.read.queries behind it.
+"""The dashboard (app.py and its pages in app_pages/) under Streamlit's AppTest.
 
 Every page is driven headless against the seed graph; no browser is needed.
 Curation tests rebuild a private copy of the seed graph, never the shared one.
@@ -11,28 +11,35 @@ import math
 import re
 from pathlib import Path
 
-import networkx as nx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from kg.config import DEFAULT_MIN_CONFIDENCE, Settings
-from kg.errors import StoreError
 from kg.graph.orchestrate import build_from_inputs
+from kg.query.examples import load_examples
 from kg.query.runner import execute
-from kg.read import queries
-from kg.read.projection import neighbourhood, paper_entity_graph
-from kg.read.queries import Span
-from kg.read.viz import evidence_table, link_tip, marked, node_tip
+from kg.read.curation import entity_catalogue
+from kg.read.leaderboard import RESULT_COLUMNS
+from kg.read.paper import papers
+from kg.read.projection import paper_entity_graph
 from kg.store.generations import open_current
-from tests._app_fixtures import APP, MRL_CODE, QUERIES_DIR, STORE_ENV, element_types, iframes, table
+from tests._app_fixtures import (
+    APP,
+    IMAGENET,
+    MRL_CODE,
+    MRL_TITLE,
+    PAGES,
+    QUERIES_DIR,
+    STORE_ENV,
+    element_types,
+    iframes,
+    median_link_confidence,
+    table,
+)
 from tests.conftest import SEED_FILE
 
 EXAMPLES = sorted(QUERIES_DIR.glob("*.rq"))
 SEED_INPUTS = Path(__file__).parent / "fixtures" / "inputs"
-IMAGENET = "https://w3id.org/abstracta/entity/imagenet"
-ENTITY = "https://w3id.org/abstracta/entity/"
 NOISYQUANT_CLAIM = "1.7%, 1.1% and 0.5%"
 
 
@@ -65,9 +72,10 @@ def _app() -> AppTest:
 
 
 def _open(page: str, at: AppTest | None = None) -> AppTest:
+    """Run the app (unless ``at`` already ran) and switch to the page titled ``page``."""
     at = at or _app().run()
     assert not at.exception, at.exception
-    at.sidebar.radio(key="page").set_value(page).run()
+    at.switch_page(PAGES[page]).run()
     assert not at.exception, at.exception
     return at
 
@@ -79,12 +87,12 @@ def _metrics(at: AppTest) -> dict[str, int]:
 def _entities(settings: Settings) -> dict[str, dict]:
     """The seed graph's entities by IRI, as the Curate page lists them."""
     _, store = open_current(settings.store_dir)
-    return {e["iri"]: e for e in queries.entity_catalogue(queries.link_graph(store))}
+    return {e["iri"]: e for e in entity_catalogue(paper_entity_graph(store))}
 
 
 @pytest.fixture(scope="module")
 def mrl_iri(seed_store) -> str:
-    return next(p["iri"] for p in queries.papers(seed_store) if p["title"] == "Matryoshka Representation Learning")
+    return next(p["iri"] for p in papers(seed_store) if p["title"] == MRL_TITLE)
 
 
 # --------------------------------------------------------------------- pages
@@ -139,12 +147,12 @@ def test_choices_survive_a_page_switch(app_env):
     at = _open("Explore")
     at.text_input(key="explore_q").input("ImageNet").run()
     at.slider(key="explore_hops").set_value(1).run()
-    at.sidebar.radio(key="page").set_value("SPARQL").run()
+    at.switch_page(PAGES["SPARQL"]).run()
     at.text_area(key="sparql_text").input("ASK { ?s ?p ?o }").run()
-    at.sidebar.radio(key="page").set_value("Explore").run()
+    at.switch_page(PAGES["Explore"]).run()
     assert at.text_input(key="explore_q").value == "ImageNet" and at.slider(key="explore_hops").value == 1
     assert at.selectbox(key="explore_entity").value == IMAGENET
-    at.sidebar.radio(key="page").set_value("SPARQL").run()
+    at.switch_page(PAGES["SPARQL"]).run()
     assert at.text_area(key="sparql_text").value == "ASK { ?s ?p ?o }"
     at.button(key="sparql_run").click().run()
     assert at.success and "true" in at.success[0].value
@@ -218,7 +226,7 @@ def test_paper_page_escapes_text(monkeypatch, tmp_path):
 
 
 def test_confidence_slider_filters_every_page(app_env, mrl_iri, seed_store):
-    t = math.floor(100 * _median_link_confidence(queries.link_graph(seed_store))) / 100
+    t = math.floor(100 * median_link_confidence(paper_entity_graph(seed_store))) / 100
     at = _app().run()
     everything = _metrics(at)
     at.sidebar.slider(key="min_confidence").set_value(t).run()
@@ -245,7 +253,7 @@ def test_confidence_slider_filters_every_page(app_env, mrl_iri, seed_store):
 def test_leaderboard_shows_noisyquant_results(app_env):
     at = _open("Leaderboard")
     board = table(at, "claim")
-    assert list(board.columns) == list(queries.RESULT_COLUMNS)
+    assert list(board.columns) == list(RESULT_COLUMNS)
     assert "ImageNet" in at.selectbox(key="lb_dataset").options
     at.selectbox(key="lb_dataset").select("ImageNet").run()
     at.selectbox(key="lb_metric").select("top-1 accuracy").run()
@@ -443,6 +451,16 @@ def test_there_are_six_to_twelve_examples():
     assert 6 <= len(EXAMPLES) <= 12  # enough to learn from, few enough for one select box
 
 
+def test_examples_are_loaded_once_for_app_and_endpoint(tmp_path):
+    loaded = load_examples(QUERIES_DIR)
+    assert [text for _, text in loaded] == [p.read_text(encoding="utf-8") for p in EXAMPLES]
+    assert loaded[6][0] == "Entity counts by type"  # the title comes from the '# title:' line
+    (tmp_path / "b.rq").write_text("SELECT * WHERE { ?s ?p ?o }  # title: not on a comment line\n", encoding="utf-8")
+    (tmp_path / "a.rq").write_text("", encoding="utf-8")
+    assert [title for title, _ in load_examples(tmp_path)] == ["a", "b"]  # no title line: the file's stem
+    assert load_examples(None) == []
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_query_returns_rows(seed_store, path: Path):
     text = path.read_text(encoding="utf-8")
@@ -451,195 +469,8 @@ def test_example_query_returns_rows(seed_store, path: Path):
     assert result.kind == "select" and len(result.rows) > 0
 
 
-# ---------------------------------------------------------------- kg.read.queries
-
-
-def test_papers_are_sorted_titles(seed_store):
-    rows = queries.papers(seed_store)
-    assert len(rows) == 60 and set(rows[0]) == {"iri", "title"}
-    assert [r["title"].casefold() for r in rows] == sorted(r["title"].casefold() for r in rows)
-
-
-def test_paper_detail(seed_store, mrl_iri):
-    d = queries.paper_detail(seed_store, mrl_iri)
-    assert d.title == "Matryoshka Representation Learning" and d.code == (MRL_CODE,)
-    assert d.abstract.startswith("Learned representations")
-    for s in d.spans:
-        text = d.title if s.section == "title" else d.abstract
-        assert 0 <= s.start < s.end <= len(text) and s.type in queries.ENTITY_TYPES
-    assert {"MRL", "ImageNet-1K"} <= {d.abstract[s.start:s.end] for s in d.spans}
-    improves = next(c for c in d.claims if c.kind == "result" and "14" in c.text)
-    assert d.abstract[improves.start:improves.end] == improves.text
-    assert [(q["qualifier"], q["value"], q["unit"]) for q in improves.quantities] == [
-        ("up to", "14", "x"), ("up to", "14", "x"), ("up to", "2", "%")]
-    preds = {e["label"]: e["predicate"] for e in d.entities}
-    assert preds["Matryoshka Representation Learning"] == "proposes" and preds["ImageNet-1K"] == "evaluatesOn"
-
-
-def test_paper_detail_unknown_and_invalid(seed_store):
-    assert queries.paper_detail(seed_store, "https://example.org/no-such-paper") is None
-    with pytest.raises(StoreError):
-        queries.paper_detail(seed_store, "not an iri> { }")
-
-
-def test_top_entities(seed_store):
-    top = queries.top_entities(seed_store, "Dataset", 3)
-    assert len(top) == 3 and top[0]["label"] == "ImageNet"
-    assert [t["papers"] for t in top] == sorted((t["papers"] for t in top), reverse=True)
-    with pytest.raises(ValueError, match="unknown entity type"):
-        queries.top_entities(seed_store, "Paper", 3)
-
-
-def test_search_entities_in_store_and_graph(seed_store):
-    by_alt = queries.search_entities(seed_store, "llm", 5)
-    assert by_alt[0]["label"] == "large language models" and by_alt[0]["type"] == "Method"
-    g = paper_entity_graph(seed_store)
-    hits = queries.search_entities(g, "imagenet", 10)
-    assert hits[0]["iri"] == IMAGENET and all("imagenet" in h["label"].casefold() for h in hits)
-    assert len(queries.search_entities(g, "", 3)) == 3
-    assert queries.search_entities(seed_store, "zzz-none", 3) == []
-
-
-def test_neighbour_table(seed_store):
-    g = paper_entity_graph(seed_store)
-    sub = neighbourhood(g, IMAGENET, hops=2, cap=40)
-    rows = queries.neighbour_table(g, sub, IMAGENET)
-    assert len(rows) == sub.number_of_nodes() - 1
-    assert all(r["hops"] in (1, 2) for r in rows) and rows[0]["hops"] == 1
-    assert {r["link"] for r in rows if r["hops"] == 1} == {"evaluatesOn"}
-    assert queries.neighbour_table(g, nx.DiGraph(), "nowhere") == []
-
-
-def _median_link_confidence(g) -> float:
-    """A threshold that keeps about half the links of a link graph (its confidences are calibrated, so spread)."""
-    values = sorted(d["confidence"] for _, _, d in g.edges(data=True))
-    return values[len(values) // 2]
-
-
-def test_link_graph_and_confidence_threshold(seed_store):
-    g = queries.link_graph(seed_store)
-    plain = paper_entity_graph(seed_store)
-    assert set(g.edges) == set(plain.edges) and set(g.nodes) == set(plain.nodes)
-    assert all(0 < d["confidence"] <= 1 and d["evidence"] >= 1 and d["rules"] for _, _, d in g.edges(data=True))
-    imagenet_1k = g.nodes[ENTITY + "imagenet-1-k"]
-    assert imagenet_1k["variant_of"] == ("ImageNet",) and 0 < imagenet_1k["confidence"] <= 1
-    assert "LLM" in g.nodes[ENTITY + "large-language-model"]["alt"]
-    assert queries.at_confidence(g, 0.0) is g
-    t = _median_link_confidence(g)
-    high = queries.at_confidence(g, t)
-    assert 0 < high.number_of_edges() < g.number_of_edges()
-    assert all(d["confidence"] >= t for _, _, d in high.edges(data=True))
-    assert all(high.degree(n) for n, d in high.nodes(data=True) if d["kind"] != "Paper")  # no isolated entities
-    assert sum(1 for _, d in high.nodes(data=True) if d["kind"] == "Paper") == 60  # papers always stay
-    assert all(d["papers"] == high.in_degree(n) <= d["papers_all"]
-               for n, d in high.nodes(data=True) if d["kind"] != "Paper")
-    assert g.nodes[IMAGENET].get("papers_all") is None  # the full graph was not touched
-
-
-def test_top_entities_and_counts_at_a_threshold(seed_store):
-    assert queries.top_entities(seed_store, "Dataset", 3) == queries.top_entities(
-        queries.link_graph(seed_store), "Dataset", 3)
-    t = _median_link_confidence(queries.link_graph(seed_store))
-    low, high = (sum(e["papers"] for e in queries.top_entities(seed_store, "Task", 50, c)) for c in (0, t))
-    assert high < low
-    best = max(d["confidence"] for _, _, d in queries.link_graph(seed_store).edges(data=True))
-    counts = [queries.confidence_counts(seed_store, c) for c in (0.0, t, best)]
-    assert counts[0]["claims"] >= 100 and counts[0]["results"] >= 30
-    assert counts[0]["evidence"] > counts[1]["evidence"] > counts[2]["evidence"] > 0
-    assert counts[2]["claims"] < counts[0]["claims"]
-
-
-def test_link_evidence_marks_the_span(seed_store, mrl_iri):
-    link = (mrl_iri, ENTITY + "imagenet-1-k")
-    (found,) = queries.link_evidence(seed_store, [link]).values()
-    assert found and all(ev.sentence[ev.mark[0]:ev.mark[1]] == ev.surface for ev in found)
-    assert all(ev.section == "abstract" and ev.rules and 0 < ev.confidence <= 1 for ev in found)
-    assert queries.link_evidence(seed_store, [(mrl_iri, ENTITY + "no-such")]) == {(mrl_iri, ENTITY + "no-such"): []}
-    with pytest.raises(StoreError):
-        queries.link_evidence(seed_store, [("not an iri> {", IMAGENET)])
-
-
-def test_paper_detail_at_a_threshold(seed_store, mrl_iri):
-    full = queries.paper_detail(seed_store, mrl_iri)
-    t = sorted(e["confidence"] for e in full.entities)[len(full.entities) // 2]  # about half the links stay
-    part = queries.paper_detail(seed_store, mrl_iri, t)
-    assert full.hidden == 0 and part.hidden > 0
-    assert 0 < len(part.entities) < len(full.entities) and all(e["confidence"] >= t for e in part.entities)
-    assert all(s.confidence >= t for s in part.spans) and all(c.confidence >= t for c in part.claims)
-    assert part.hidden == (len(full.spans) + len(full.claims) + len(full.entities)
-                           - len(part.spans) - len(part.claims) - len(part.entities))
-
-
-def test_results_are_sorted_and_filtered(seed_store):
-    rows = queries.results(seed_store)
-    with_metric = [r for r in rows if r["metric"]]
-    assert rows[: len(with_metric)] == with_metric  # rows without a metric last
-    for a, b in zip(with_metric, with_metric[1:], strict=False):
-        assert (a["metric"].casefold(), -a["value"]) <= (b["metric"].casefold(), -b["value"])
-    noisy = queries.results(seed_store, dataset="ImageNet", metric="top-1 accuracy")
-    assert [(r["method"], r["value"], r["condition"]) for r in noisy] == [
-        ("NoisyQuant", 1.7, "ViT"), ("NoisyQuant", 1.1, "DeiT"), ("NoisyQuant", 0.5, "Swin Transformer")]
-    assert all(r["baseline"] == "state of the art" for r in noisy)
-    top = max(r["confidence"] for r in rows)
-    assert len(queries.results(seed_store, top)) == sum(r["confidence"] >= top for r in rows) > 0
-    assert queries.results(seed_store, min(1.0, top + 0.01)) == []
-    facets = queries.result_facets(rows)
-    assert "ImageNet" in facets["dataset"] and "top-1 accuracy" in facets["metric"]
-
-
-def test_correction_names_normalise_to_the_entity_key():
-    assert queries.correction_name("ImageNet-1K", (), "imagenet 1 k") == "ImageNet-1K"
-    assert queries.correction_name("My Fancy Name", ("LLMs",), "large language model") == "large language model"
-    assert queries.correction_name("My Fancy Name", ("Large Language Models",), "large language model") \
-        == "Large Language Models"
-    assert queries.correction_name("x", (), "") == "x"
-
-
-def test_tooltips_and_evidence_table_escape_text():
-    ev = queries.Evidence("p", "e", "uses", "abstract", 10, 15, "<b>X", "We use <b>X</b> & more.", (7, 11),
-                          ("gazetteer",), 0.9, 0.95)
-    assert marked(ev.sentence, ev.mark) == "We use <mark>&lt;b&gt;X</mark>&lt;/b&gt; &amp; more."
-    assert marked("a" * 50 + "XY" + "b" * 50, (50, 52), window=5) == "…aaaaa<mark>XY</mark>bbbbb…"
-    tip = link_tip("Paper <i>", "X<script>", {"predicate": "uses", "confidence": 0.95, "rules": ("gazetteer",)},
-                   [ev] * 5)
-    assert "<script>" not in tip and "Paper &lt;i&gt;" in tip and tip.count("<li>") == 3 and "2 more" in tip
-    node = node_tip({"label": "A&B", "kind": "Method", "confidence": 0.5, "papers": 2, "papers_all": 3,
-                     "alt": ("a<b",), "variant_of": ("Base",)})
-    assert "A&amp;B" in node and "a&lt;b" in node and "variant of: Base" in node and "3 at any confidence" in node
-    table_html = evidence_table([ev])
-    assert "<mark>&lt;b&gt;X</mark>" in table_html and "10–15" in table_html and "0.90" in table_html
-
-
-def _span(start: int, end: int, kind: str = "Method") -> Span:
-    return Span("abstract", start, end, f"e{start}", f"L{start}", kind, "uses")
-
-
-def test_segments_overlapping_nested_adjacent_and_invalid():
-    text = "abcdefghij"
-    a, b, c = _span(0, 4), _span(2, 6, "Dataset"), _span(6, 8)
-    bad = [_span(8, 20), _span(5, 5)]
-    segs = queries.segments(text, [a, b, c, *bad])
-    assert "".join(piece for piece, _ in segs) == text
-    assert [(p, len(cover)) for p, cover in segs] == [("ab", 1), ("cd", 2), ("ef", 1), ("gh", 1), ("ij", 0)]
-    assert segs[3][1] == (c,)  # adjacent to b, not merged with it
-
-
-@given(st.text(max_size=30), st.lists(st.tuples(st.integers(-3, 35), st.integers(-3, 35)), max_size=8))
-def test_segments_cover_text_exactly(text, bounds):
-    spans = [_span(s, e) for s, e in bounds]
-    segs = queries.segments(text, spans)
-    assert "".join(p for p, _ in segs) == text
-    pos = 0
-    for piece, cover in segs:
-        assert piece
-        for s in spans:
-            inside = s.start <= pos and pos + len(piece) <= s.end and 0 <= s.start < s.end <= len(text)
-            assert (s in cover) == inside
-        pos += len(piece)
-
-
 def test_paper_and_explore_pages_show_entity_relations_with_evidence(app_env, seed_store):
-    noisyquant = next(p["iri"] for p in queries.papers(seed_store) if p["title"].startswith("NoisyQuant"))
+    noisyquant = next(p["iri"] for p in papers(seed_store) if p["title"].startswith("NoisyQuant"))
     at = _open("Paper")
     at.selectbox(key="paper_iri").select(noisyquant).run()
     rel = next(f.value for f in at.dataframe if "sentence" in f.value.columns)
