@@ -27,7 +27,6 @@ INSTALL = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-dev-shm-usage"]
 START_TIMEOUT_S = 60
-OUTSIDE: list[str] = []  # requests that left the machine: the app must work offline
 
 
 def _free_port() -> int:
@@ -83,26 +82,49 @@ def server(chromium, seed_settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(chromium, server):
+def browser(chromium):
+    """One headless Chromium for the module; every test opens its own page (its own app session) in it."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=LAUNCH_ARGS)
+        launched = p.chromium.launch(executable_path=str(chromium), headless=True, args=LAUNCH_ARGS)
         try:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1500})
-            pg.on("request", lambda r: OUTSIDE.append(r.url)
-                  if not r.url.startswith((server, "data:", "blob:", "about:")) else None)
-            pg.set_default_timeout(30_000)
-            pg.goto(server, wait_until="domcontentloaded")
-            pg.get_by_test_id("stSidebar").wait_for()
-            yield pg
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def outside() -> list[str]:
+    """Requests that left the machine during one test: the app must work offline."""
+    return []
+
+
+@pytest.fixture
+def page(browser, server, outside):
+    """A fresh browser page on the app's default page (Overview), closed after the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1500})
+    try:
+        pg = context.new_page()
+        pg.on("request", lambda r: outside.append(r.url)
+              if not r.url.startswith((server, "data:", "blob:", "about:")) else None)
+        pg.set_default_timeout(30_000)
+        _load(pg, server)
+        yield pg
+    finally:
+        context.close()
+
+
+def _load(pg, url: str) -> None:  # noqa: ANN001 - playwright Page
+    pg.goto(url, wait_until="domcontentloaded")
+    pg.get_by_test_id("stSidebar").wait_for()
+    pg.get_by_role("heading").first.wait_for()
 
 
 def _goto(pg, name: str) -> None:  # noqa: ANN001 - playwright Page
-    pg.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+    """Open the page titled ``name`` from the sidebar's navigation."""
+    pg.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
     pg.get_by_role("heading", name=re.compile(name)).first.wait_for()
 
 
@@ -116,6 +138,12 @@ def test_overview(page):
     papers.wait_for()
     assert papers.inner_text().split() == ["Papers", "60"]
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_text("Abstracta", exact=True).count() == 1
+    assert sidebar.get_by_text("Minimum confidence").count() == 1
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in ("Overview", "Explore", "Paper", "Leaderboard", "Curate", "SPARQL", "Export"):
+        assert nav.get_by_text(title, exact=True).count() == 1, title
     _shot(page, "overview")
 
 
@@ -126,6 +154,15 @@ def test_explore_draws_the_network(page):
     assert frame.locator("#mynetwork canvas").count() >= 1
     page.get_by_test_id("stDataFrame").first.wait_for()
     _shot(page, "explore")
+
+
+def test_a_page_opens_from_its_address(page, server):
+    _load(page, server + "/leaderboard")
+    page.get_by_role("heading", name="Leaderboard").wait_for()
+    page.get_by_test_id("stSidebar").get_by_text("Minimum confidence").wait_for()  # app.py's sidebar is around it
+    page.get_by_text(re.compile(r"\d+ result\(s\) from \d+ paper\(s\)")).first.wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "leaderboard-by-address.png"))
 
 
 # The middle of the link farthest from every node (so the hover finds the link, not a node), in page pixels.
@@ -208,5 +245,8 @@ def test_export_offers_download(page):
     _shot(page, "export")
 
 
-def test_nothing_was_fetched_from_outside(page):
-    assert OUTSIDE == []
+def test_nothing_is_fetched_from_outside(page, outside):
+    for name in ("Explore", "Paper", "Leaderboard", "Curate", "SPARQL", "Export", "Overview"):
+        _goto(page, name)
+        page.wait_for_timeout(500)  # let the page's assets load
+    assert outside == []

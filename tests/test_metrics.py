@@ -8,7 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.read import analytics as metrics
-from kg.read import queries, snapshot
+from kg.read import snapshot
+from kg.read.leaderboard import all_results, filter_results, results
+from kg.read.paper import papers
+from kg.read.projection import paper_entity_graph
+from kg.read.search import search_entities
+from kg.read.stats import confidence_counts
 from kg.store.generations import fork_generation, open_current, open_current_generation
 from kg.vocab import sparql_prefixes
 
@@ -97,7 +102,7 @@ def snap(seed_settings):
 
 
 def test_snapshot_graph_equals_the_store(seed_store, snap):
-    live, stored = queries.link_graph(seed_store), snapshot.load_graph(snap)
+    live, stored = paper_entity_graph(seed_store), snapshot.load_graph(snap)
     assert set(live.nodes) == set(stored.nodes) and set(live.edges) == set(stored.edges)
     for node, d in live.nodes(data=True):
         assert {k: stored.nodes[node][k] for k in d} == d, node
@@ -107,12 +112,12 @@ def test_snapshot_graph_equals_the_store(seed_store, snap):
 
 def test_snapshot_counts_equal_the_store(seed_store, snap):
     for t in (0.0, 0.3, 0.55, 0.8, 1.0):
-        assert snapshot.confidence_counts(snap, t) == queries.confidence_counts(seed_store, t), t
+        assert snapshot.confidence_counts(snap, t) == confidence_counts(seed_store, t), t
     assert snapshot.confidence_counts(snap, 0.555) is None  # not a step: callers fall back to the store
 
 
 def test_snapshot_papers_equal_the_store(seed_store, snap):
-    assert snapshot.papers(snap) == queries.papers(seed_store)
+    assert snapshot.papers(snap) == papers(seed_store)
 
 
 def test_search_index_finds_alt_labels_and_ranks_exact_first(snap):
@@ -126,7 +131,7 @@ def test_search_index_finds_alt_labels_and_ranks_exact_first(snap):
 
 def test_search_index_agrees_with_a_scan(seed_store, snap):
     for text in ("vit", "ImageNet", "lm", "a"):
-        scanned = {h["iri"] for h in queries.search_entities(seed_store, text, limit=10_000)}
+        scanned = {h["iri"] for h in search_entities(seed_store, text, limit=10_000)}
         indexed = {h["iri"] for h in snapshot.search(snap, text, limit=10_000)}
         assert indexed == scanned, text
 
@@ -169,11 +174,11 @@ def test_an_update_drops_the_snapshot(tmp_path, seed_settings):
 
 def test_snapshot_results_equal_the_store(seed_store, snap):
     rows = snapshot.results(snap)
-    assert rows == queries.all_results(seed_store) and rows
+    assert rows == all_results(seed_store) and rows
     for t in (0.0, 0.5, 0.9):
-        assert queries.filter_results(rows, t) == queries.results(seed_store, t)
+        assert filter_results(rows, t) == results(seed_store, t)
     dataset = next(d for r in rows for d in r["datasets"])
-    assert all(dataset in r["datasets"] for r in queries.filter_results(rows, dataset=dataset))
+    assert all(dataset in r["datasets"] for r in filter_results(rows, dataset=dataset))
 
 
 def test_the_store_knows_the_snapshot_is_derived():

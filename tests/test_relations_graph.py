@@ -31,7 +31,7 @@ from kg.model import (
     TextSpan,
     noisy_or,
 )
-from kg.read import queries
+from kg.read.relations import entity_relations, paper_relations
 from kg.store.validate import validate_graph
 from kg.vocab import ABX, PREFIXES
 
@@ -271,15 +271,15 @@ def test_seed_graph_every_relation_triple_has_one_statement_with_evidence(seed_s
 
 
 def test_seed_graph_relation_queries_for_the_dashboard(seed_store, seed_settings):
-    rows = queries.entity_relations(seed_store, _e(seed_settings, "NoisyQuant"))
+    rows = entity_relations(seed_store, _e(seed_settings, "NoisyQuant"))
     by = {(r["subject_label"], r["predicate"], r["object_label"]): r for r in rows}
     row = by[("NoisyQuant", "evaluatedOn", "ImageNet")]
     assert row["evidence"][0]["rules"] == (MODEL, "rule:results") and row["evidence"][0]["sentence"]
     assert [r["confidence"] for r in rows] == sorted((r["confidence"] for r in rows), reverse=True)
     paper = row["evidence"][0]["paper"]
     assert ("NoisyQuant", "evaluatedOn", "ImageNet") in {
-        (r["subject_label"], r["predicate"], r["object_label"]) for r in queries.paper_relations(seed_store, paper)}
-    assert all(r["confidence"] >= 0.9 for r in queries.entity_relations(seed_store, _e(seed_settings, "NoisyQuant"),
+        (r["subject_label"], r["predicate"], r["object_label"]) for r in paper_relations(seed_store, paper)}
+    assert all(r["confidence"] >= 0.9 for r in entity_relations(seed_store, _e(seed_settings, "NoisyQuant"),
                                                                        0.9))
 
 

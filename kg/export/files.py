@@ -70,7 +70,7 @@ def export(store: ox.Store, fmt: str, out: str | Path) -> Path:
         if fmt in RDF_FORMATS:
             kg_store.dump(store, out, RDF_FORMATS[fmt])
         else:
-            g = paper_entity_graph(store)
+            g = paper_entity_graph(store, support=False)  # GraphML and GEXF take no tuples
             writer = {"graphml": nx.write_graphml, "gexf": nx.write_gexf, "csv": _write_csv}[fmt]
             _write_replacing(out, lambda p: writer(g, p))
     except OSError as e:

@@ -34,11 +34,11 @@ from rdflib.namespace import RDF, SKOS, XSD
 from scipy import sparse
 
 from kg import iri
+from kg.read.projection import PAPER
 from kg.vocab import ABX
 
 logger = logging.getLogger(__name__)
 
-PAPER = "Paper"
 COMMUNITY_SEED = 7
 
 
@@ -133,7 +133,7 @@ def _ranks(graph: nx.DiGraph, entities: list[str]) -> dict[str, int]:
 
 def compute(graph: nx.DiGraph, paper_years: Mapping[str, int] | None = None, *, top_k: int = 25,
             min_shared: int = 2, community_min_size: int = 3) -> Analytics:
-    """Analytics of a paper-entity ``graph`` (as ``kg.read.queries.link_graph`` gives, every link counted).
+    """Analytics of a paper-entity ``graph`` (as ``kg.read.projection.paper_entity_graph`` gives, every link counted).
 
     ``paper_years`` maps paper IRIs to publication years (papers without one
     are left out of the trends).

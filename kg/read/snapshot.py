@@ -3,7 +3,7 @@
 At publish time (``kg.store.generations.publish(..., enrich=enrich)``), with the new
 database loaded but not yet published:
 
-1. the paper-entity link graph is read from the store (``kg.read.queries.link_graph``);
+1. the paper-entity link graph is read from the store (``kg.read.projection.paper_entity_graph``);
 2. the analytics of ``kg.read.analytics`` are computed over it and returned as
    quads for the store (degree, PageRank, communities, co-occurrence, ranks,
    trends);
@@ -34,8 +34,11 @@ import numpy as np
 import pyoxigraph as ox
 
 from kg.errors import StoreError
+from kg.model import EntityType
 from kg.read import analytics as metrics
-from kg.read import queries
+from kg.read.leaderboard import all_results
+from kg.read.projection import paper_entity_graph
+from kg.read.search import match_rank
 from kg.store.quads import to_oxigraph
 from kg.vocab import sparql_prefixes
 
@@ -43,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 FILE = "snapshot.sqlite"
 PAPER = "Paper"
+_ENTITY_KINDS = frozenset(EntityType)  # node kinds whose labels the search index holds
 STEPS = 100  # confidence counts are kept for thresholds 0.00, 0.01, ..., 1.00
 
 _SCHEMA = """
@@ -81,7 +85,7 @@ def _confidence_counts(store: ox.Store) -> list[tuple[int, int, int, int]]:
     for cls in ("Evidence", "Claim", "Result"):
         values = np.sort(np.fromiter((float(r["c"].value) if r["c"] is not None else 0.0
                                       for r in store.query(_CONFIDENCES.format(cls=cls))), dtype=np.float64))
-        thresholds = np.arange(STEPS + 1) / STEPS - 1e-9  # as kg.read.queries.confidence_counts compares
+        thresholds = np.arange(STEPS + 1) / STEPS - 1e-9  # as kg.read.stats.confidence_counts compares
         columns.append(len(values) - np.searchsorted(values, thresholds, side="left"))
     return [(step, int(columns[0][step]), int(columns[1][step]), int(columns[2][step])) for step in range(STEPS + 1)]
 
@@ -105,7 +109,7 @@ def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: dict[
                        ((u, v, d.get("predicate", ""), d.get("confidence", 0.0), d.get("evidence", 0),
                          _join(d.get("rules", ()))) for u, v, d in graph.edges(data=True)))
         db.executemany("INSERT INTO label_index VALUES (?, ?)",
-                       ((node, label) for node, d in graph.nodes(data=True) if d.get("kind") in queries.ENTITY_TYPES
+                       ((node, label) for node, d in graph.nodes(data=True) if d.get("kind") in _ENTITY_KINDS
                         for label in {d.get("label", ""), *d.get("alt", ())} if label))
         db.executemany("INSERT INTO counts VALUES (?,?,?,?)", counts)
         db.executemany("INSERT INTO result VALUES (?, ?)", ((i, json.dumps(r)) for i, r in enumerate(results)))
@@ -117,10 +121,10 @@ def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: dict[
 def enrich(store: ox.Store, generation_path: Path, base_iri: str) -> Iterator[ox.Quad]:
     """Compute the analytics of the freshly loaded ``store``, write the snapshot, and return the analytics quads."""
     started = time.perf_counter()
-    graph = queries.link_graph(store)
+    graph = paper_entity_graph(store)
     years = paper_years(store)
     result = metrics.compute(graph, years)
-    write(generation_path / FILE, graph, result, years, _confidence_counts(store), queries.all_results(store))
+    write(generation_path / FILE, graph, result, years, _confidence_counts(store), all_results(store))
     logger.info("snapshot and analytics of %d nodes in %.1f s", graph.number_of_nodes(),
                 time.perf_counter() - started)
     return to_oxigraph(metrics.analytics_triples(result, base_iri))
@@ -155,7 +159,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def load_graph(path: Path) -> nx.DiGraph:
-    """The link graph as ``kg.read.queries.link_graph`` reads it from the store, plus analytics on entity nodes."""
+    """The graph as ``kg.read.projection.paper_entity_graph`` reads it from the store, plus entity analytics."""
     g = nx.DiGraph()
     db = _connect(path)
     try:
@@ -207,7 +211,7 @@ def search(path: Path, text: str, limit: int = 50) -> list[dict]:
         hit = found.setdefault(iri, {"iri": iri, "label": label, "type": kind, "papers": int(papers), "_labels": []})
         hit["_labels"].append(matched)
     t = text.casefold()
-    ranked = sorted(found.values(), key=lambda h: (queries.match_rank(t, h["_labels"], h["papers"]),
+    ranked = sorted(found.values(), key=lambda h: (match_rank(t, h["_labels"], h["papers"]),
                                                     h["label"].casefold())) if t else list(found.values())
     return [{k: v for k, v in h.items() if k != "_labels"} for h in ranked[:max(0, limit)]]
 
@@ -217,7 +221,7 @@ def _like(text: str) -> str:
 
 
 def papers(path: Path) -> list[dict]:
-    """Every paper as {iri, title}, sorted by title (as ``kg.read.queries.papers``)."""
+    """Every paper as {iri, title}, sorted by title (as ``kg.read.paper.papers``)."""
     db = _connect(path)
     try:
         rows = db.execute("SELECT iri, label FROM node WHERE kind = ?", (PAPER,)).fetchall()
@@ -228,7 +232,7 @@ def papers(path: Path) -> list[dict]:
 
 
 def confidence_counts(path: Path, threshold: float) -> dict[str, int] | None:
-    """Counts as ``kg.read.queries.confidence_counts`` gives, when ``threshold`` is a step of 0.01 (else None)."""
+    """Counts as ``kg.read.stats.confidence_counts`` gives, when ``threshold`` is a step of 0.01 (else None)."""
     step = round(float(threshold) * STEPS)
     if abs(step / STEPS - float(threshold)) > 1e-9 or not 0 <= step <= STEPS:
         return None
@@ -241,7 +245,7 @@ def confidence_counts(path: Path, threshold: float) -> dict[str, int] | None:
 
 
 def results(path: Path) -> list[dict]:
-    """Every leaderboard row, as ``kg.read.queries.all_results`` gives them ."""
+    """Every leaderboard row, as ``kg.read.leaderboard.all_results`` gives them ."""
     db = _connect(path)
     try:
         return [json.loads(row) for (row,) in db.execute("SELECT row FROM result ORDER BY position")]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from kg.model import EntityType
+from kg.read.sparql import rows
 from kg.vocab import sparql_prefixes
 
 _CLASSES = {"papers": "abx:Paper", "claims": "abx:Claim", "evidence": "abx:Evidence"}
-_ENTITY_TYPES = ("Method", "Dataset", "Task", "Metric", "Concept")
 
 
 def _count(store: ox.Store, pattern: str) -> int:
@@ -24,6 +25,17 @@ def graph_stats(store: ox.Store, *, triples: int | None = None) -> dict:
     if triples is None:
         triples = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     counts = {name: _count(store, f"?s a {cls}") for name, cls in _CLASSES.items()}
-    entities = {t: n for t in _ENTITY_TYPES if (n := _count(store, f"?e a abx:{t}"))}
+    entities = {t.value: n for t in EntityType if (n := _count(store, f"?e a abx:{t}"))}
     return {"triples": triples, **counts, "code_links": _count(store, "?p schema:codeRepository ?c"),
             "entities": entities}
+
+
+def confidence_counts(store: ox.Store, threshold: float) -> dict[str, int]:
+    """How many evidence records, claims and results have confidence ``threshold`` or more."""
+    t = f"{max(0.0, float(threshold)) - 1e-9:.10f}"
+    out = {}
+    for name, cls in (("evidence", "Evidence"), ("claims", "Claim"), ("results", "Result")):
+        found = rows(store, f"""SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a abx:{cls} .
+            OPTIONAL {{ ?x abx:confidence ?c }} FILTER(COALESCE(?c, 0) >= {t}) }}""")
+        out[name] = int(found[0]["n"]) if found else 0
+    return out

@@ -9,13 +9,16 @@ import re
 import networkx as nx
 from pyvis.network import Network
 
+from kg.model import EntityType
+from kg.read.projection import PAPER
+
 COLOURS: dict[str, str] = {
-    "Paper": "#8c8c8c",
-    "Method": "#1f77b4",
-    "Dataset": "#2ca02c",
-    "Task": "#ff7f0e",
-    "Metric": "#d62728",
-    "Concept": "#9467bd",
+    PAPER: "#8c8c8c",
+    EntityType.METHOD: "#1f77b4",
+    EntityType.DATASET: "#2ca02c",
+    EntityType.TASK: "#ff7f0e",
+    EntityType.METRIC: "#d62728",
+    EntityType.CONCEPT: "#9467bd",
 }
 # pyvis always links Bootstrap from a CDN, even with in-line vis.js; the graph
 # does not need it, and offline the requests only stall the page.
@@ -68,15 +71,15 @@ def network_html(g: nx.DiGraph, *, centre: str | None = None, height_px: int = 6
         "interaction": {"hover": True, "tooltipDelay": 120},
     }))
     for node, data in g.nodes(data=True):
-        kind = data.get("kind", "Concept")
+        kind = data.get("kind", EntityType.CONCEPT.value)
         label = data.get("label", node)
-        limit = 28 if kind == "Paper" else 40  # titles are long; the tooltip has them whole
+        limit = 28 if kind == PAPER else 40  # titles are long; the tooltip has them whole
         short = label if len(label) <= limit else label[: limit - 1] + "…"
         net.add_node(
             node, label=short, title=data.get("tip") or html.escape(f"{kind}: {label}"),
             color=COLOURS.get(kind, "#444444"),
             size=28 if node == centre else 12 + min(16, 2 * g.degree(node)),
-            shape="dot" if kind != "Paper" else "square",
+            shape="dot" if kind != PAPER else "square",
         )
     for u, v, data in g.edges(data=True):
         confidence = data.get("confidence")
@@ -124,9 +127,9 @@ def _names(values) -> str:  # noqa: ANN001 - iterable of str
 
 
 def node_tip(data: dict, links_shown: int = 0) -> str:
-    """Tooltip of a node of ``kg.read.queries.link_graph``: type, confidence, papers, alt labels, variant of."""
-    kind, label = data.get("kind", "Concept"), data.get("label", "")
-    if kind == "Paper":
+    """Tooltip of a node of ``paper_entity_graph``: type, confidence, papers, alt labels, variant of."""
+    kind, label = data.get("kind", EntityType.CONCEPT.value), data.get("label", "")
+    if kind == PAPER:
         return (f'<b>{html.escape(label)}</b><br><span class="muted">Paper · {links_shown} link(s) shown</span>')
     papers = data.get("papers", 0)
     total = data.get("papers_all", papers)
@@ -143,7 +146,7 @@ def node_tip(data: dict, links_shown: int = 0) -> str:
 def link_tip(paper: str, entity: str, data: dict, evidence: list) -> str:
     """Tooltip of a paper -> entity link: predicate, confidence, rules and a few marked evidence sentences.
 
-    ``evidence`` holds ``kg.read.queries.Evidence`` records of the link.
+    ``evidence`` holds ``kg.read.evidence.Evidence`` records of the link.
     """
     head = (f"<b>{html.escape(paper)}</b> → <i>{html.escape(data.get('predicate', ''))}</i> → "
             f"<b>{html.escape(entity)}</b>")

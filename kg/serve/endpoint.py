@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from kg.errors import AbstractaError, QueryError, QueryTimeout, RequestError, StoreError
 from kg.query.check import is_update
+from kg.query.examples import load_examples
 from kg.query.formats import GRAPH_FORMATS, to_csv, to_json, to_rdf, to_tsv, to_xml
 from kg.query.runner import QueryResult, run_update
 from kg.serve.lanes import QueryService
@@ -262,12 +263,7 @@ class _Endpoint:
 
 
 def _query_page(examples_dir: Path | None, service: QueryService) -> str:
-    examples = []
-    for path in sorted(examples_dir.glob("*.rq")) if examples_dir else []:
-        text = path.read_text(encoding="utf-8")
-        first = text.splitlines()[0] if text else ""
-        title = first.split("title:", 1)[1].strip() if "title:" in first else path.stem
-        examples.append({"title": title, "query": text})
+    examples = [{"title": title, "query": text} for title, text in load_examples(examples_dir)]
     options = "".join(f"<option value='{i}'>{html.escape(e['title'])}</option>" for i, e in enumerate(examples))
     return _PAGE.replace("%OPTIONS%", options).replace("%EXAMPLES%", json.dumps(examples).replace("</", "<\\/")) \
         .replace("%LIMITS%", f"{service.timeout_s:g} s, {service.max_rows:,} rows")

@@ -1,0 +1,169 @@
+"""Cached data access for the pages: models and the store via ``st.cache_resource``, results via ``st.cache_data``.
+
+Every cache is keyed by ``Key`` (store directory, generation name), so a new
+generation never reads an old one's entries.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+import streamlit as st
+
+from kg.export.files import SUFFIXES, export
+from kg.query.examples import load_examples
+from kg.query.runner import QueryResult, QueryRunner
+from kg.read import snapshot, viz
+from kg.read.curation import entity_catalogue
+from kg.read.evidence import Evidence, link_evidence
+from kg.read.leaderboard import all_results, filter_results
+from kg.read.paper import PaperDetail, paper_detail
+from kg.read.paper import papers as store_papers
+from kg.read.projection import (
+    at_confidence,
+    link_table,
+    neighbour_table,
+    neighbourhood,
+    paper_entity_graph,
+    top_entities,
+)
+from kg.read.relations import entity_relations, paper_relations
+from kg.read.search import search_entities
+from kg.read.sparql import open_generation
+from kg.read.stats import confidence_counts, graph_stats
+from kg.read.viz import network_html
+from kg.store.generations import Generation
+
+Key = tuple[str, str]  # (store directory, generation name): every cache is keyed by it
+
+
+def _generation(key: Key) -> Generation:
+    return Generation(Path(key[0]), key[1])
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def store(key: Key) -> ox.Store:  # shared read-only between sessions
+    return open_generation(_generation(key))
+
+
+def _snapshot(key: Key) -> Path | None:
+    """The generation's snapshot (link graph, label index, counts), if its build wrote one."""
+    return snapshot.find(_generation(key).path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def full_graph(key: Key) -> nx.DiGraph:  # never mutated
+    found = _snapshot(key)
+    return snapshot.load_graph(found) if found else paper_entity_graph(store(key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def graph(key: Key, threshold: float) -> nx.DiGraph:  # never mutated
+    """The paper-entity graph without the links below ``threshold``."""
+    return at_confidence(full_graph(key), threshold)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, on_release=lambda runner: runner.close())
+def _runner(key: Key, timeout_s: float, max_rows: int) -> QueryRunner:
+    return QueryRunner(_generation(key).db_path, timeout_s=timeout_s, max_rows=max_rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def stats(key: Key) -> dict:
+    return graph_stats(store(key), triples=_generation(key).summary().get("triples"))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def counts(key: Key, threshold: float) -> dict[str, int]:
+    found = _snapshot(key)
+    stored = snapshot.confidence_counts(found, threshold) if found else None
+    return stored if stored is not None else confidence_counts(store(key), threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def top(key: Key, type_name: str, n: int, threshold: float) -> list[dict]:
+    return top_entities(graph(key, threshold), type_name, n)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def papers(key: Key) -> list[dict]:
+    found = _snapshot(key)
+    return snapshot.papers(found) if found else store_papers(store(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def paper(key: Key, iri: str, threshold: float) -> PaperDetail | None:
+    return paper_detail(store(key), iri, threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def search(key: Key, text: str, threshold: float) -> list[dict]:
+    linked = graph(key, threshold)  # only entities with a link at this confidence; papers counted at it
+    found = _snapshot(key)
+    hits = snapshot.search(found, text, limit=200) if found else search_entities(store(key), text, limit=200)
+    return [{**m, "papers": linked.nodes[m["iri"]]["papers"]} for m in hits if m["iri"] in linked][:50]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)  # each page embeds vis.js (~700 kB)
+def view(key: Key, centre: str, hops: int, kinds: tuple[str, ...], cap: int,
+         threshold: float) -> tuple[str, list[dict], list[dict]]:
+    """The pyvis HTML (with evidence in the tooltips), node rows and link rows of one neighbourhood."""
+    whole = graph(key, threshold)
+    sub = neighbourhood(whole, centre, hops=hops, kinds=kinds, cap=cap)
+    evidence = link_evidence(store(key), list(sub.edges))
+    for node, data in sub.nodes(data=True):
+        data["tip"] = viz.node_tip(data, sub.degree(node))
+    for u, v, data in sub.edges(data=True):
+        data["tip"] = viz.link_tip(whole.nodes[u]["label"], whole.nodes[v]["label"], data, evidence[(u, v)])
+    return network_html(sub, centre=centre), neighbour_table(whole, sub, centre), link_table(whole, sub, centre)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def relations_of_paper(key: Key, iri: str, threshold: float) -> list[dict]:
+    return paper_relations(store(key), iri, threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def relations_of_entity(key: Key, iri: str, threshold: float) -> list[dict]:
+    return entity_relations(store(key), iri, threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def evidence(key: Key, paper_iri: str, entity: str) -> list[Evidence]:
+    return link_evidence(store(key), [(paper_iri, entity)])[(paper_iri, entity)]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _all_results(key: Key) -> list[dict]:  # never mutated
+    found = _snapshot(key)
+    return snapshot.results(found) if found else all_results(store(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def results(key: Key, threshold: float, dataset: str | None = None, metric: str | None = None) -> list[dict]:
+    return filter_results(_all_results(key), threshold, dataset=dataset, metric=metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def catalogue(key: Key) -> list[dict]:
+    return entity_catalogue(full_graph(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def query(key: Key, text: str, timeout_s: float, max_rows: int) -> QueryResult:
+    return _runner(key, timeout_s, max_rows).run(text)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def export_bytes(key: Key, fmt: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="abstracta-export-") as tmp:
+        return export(store(key), fmt, Path(tmp) / f"abstracta{SUFFIXES[fmt]}").read_bytes()
+
+
+@st.cache_data(show_spinner=False)
+def examples(folder: str) -> list[tuple[str, str]]:
+    """(title, text) of each example query in ``folder``."""
+    return load_examples(folder)
