@@ -136,3 +136,15 @@ def test_ruff_finds_nothing():
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_tests_mirror_the_packages():
+    """tests/kg/read/ tests kg/read/, and so on; tests/app/ the dashboard; tests/ itself the whole path."""
+    wrong = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        folder = path.parent.relative_to(ROOT / "tests")
+        if folder.parts in ((), ("app",)):
+            continue
+        if not (ROOT / folder / "__init__.py").exists():
+            wrong.append(f"{path.relative_to(ROOT)}: no package {folder}/ to mirror")
+    assert wrong == []

@@ -23,10 +23,11 @@ from extract.training.gazetteer import (
     split_parenthetical,
     tidy,
 )
+from kg.config import SEEDS_DIR
 from kg.errors import InputError
 from kg.iri import entity_key
 
-GAZETTEER = Path(__file__).resolve().parent.parent / "seeds" / "gazetteer"
+GAZETTEER = SEEDS_DIR / "gazetteer"
 TERMS = GAZETTEER / "terms.tsv"
 STOPLIST = GAZETTEER / "stoplist.txt"
 

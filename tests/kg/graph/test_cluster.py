@@ -14,7 +14,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg.cli import main
-from kg.config import Settings
+from kg.config import SEEDS_DIR, Settings
 from kg.errors import ExtractionError
 from kg.export.files import export
 from kg.graph.orchestrate import _dask_extract_many, build_from_inputs
@@ -66,7 +66,6 @@ def test_cluster_build_gives_the_local_graph_and_then_re_extracts_nothing(schedu
 
 def test_a_failing_task_names_its_partition_and_the_workers_error(scheduler):
     from extract.extractor import extractor_version
-    from kg.config import SEEDS_DIR
 
     papers = [Paper("p1", "A title", "An abstract."), Paper("p2", "Another title", None)]  # type: ignore[arg-type]
     run = _dask_extract_many(SEEDS_DIR, scheduler, extractor_version(SEEDS_DIR), 1, None)
@@ -78,7 +77,6 @@ def test_a_failing_task_names_its_partition_and_the_workers_error(scheduler):
 def test_a_scheduler_without_workers_fails_after_the_timeout():
     from distributed import LocalCluster
 
-    from kg.config import SEEDS_DIR
 
     with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
         run = _dask_extract_many(SEEDS_DIR, empty.scheduler_address, "v", None, 1.0)

@@ -17,7 +17,7 @@ from kg.query.runner import execute
 from kg.read.curation import entity_catalogue
 from kg.read.projection import paper_entity_graph
 from kg.store.generations import open_current
-from tests._app_fixtures import QUERIES_DIR, open_page, use_store
+from tests.app._fixtures import QUERIES_DIR, open_page, use_store
 from tests.conftest import SEED_FILE
 
 EXAMPLES = sorted(QUERIES_DIR.glob("*.rq"))

@@ -8,6 +8,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
 
 from kg import iri
+from kg.config import SEEDS_DIR
 from kg.errors import ConfigError
 from kg.graph.canon import EntityTable
 from kg.graph.triples import graph_triples, to_graph
@@ -79,7 +80,6 @@ def test_proposal_wins_over_use_for_the_paper_link():
 
 
 def test_rebuilding_gives_an_isomorphic_graph(extractor):
-    from kg.config import SEEDS_DIR
     from kg.ingest.readers import read_file
 
     papers = read_file(SEEDS_DIR / "000_1ff9c41d867ee307.txt").papers[:10]
@@ -105,7 +105,6 @@ def test_invalid_urls_are_left_out_not_fatal():
 
 
 def test_variants_are_related_not_merged():
-    from kg.config import SEEDS_DIR
     from kg.graph.canon import load_variant_rules
 
     rules = load_variant_rules(SEEDS_DIR / "patterns" / "variants.json")
@@ -122,7 +121,6 @@ def test_variants_are_related_not_merged():
 
 
 def test_seed_alias_table_merges_and_relates(tmp_path):
-    from kg.config import SEEDS_DIR
     from kg.graph.canon import load_aliases
 
     shipped = load_aliases(SEEDS_DIR / "gazetteer" / "aliases.tsv")

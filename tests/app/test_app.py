@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -19,7 +18,7 @@ from kg.graph.orchestrate import build_from_inputs
 from kg.read.leaderboard import RESULT_COLUMNS
 from kg.read.paper import papers
 from kg.read.projection import paper_entity_graph
-from tests._app_fixtures import (
+from tests.app._fixtures import (
     IMAGENET,
     MRL_CODE,
     MRL_TITLE,
@@ -32,8 +31,9 @@ from tests._app_fixtures import (
     table,
     use_store,
 )
+from tests.conftest import TESTS_DIR
 
-SEED_INPUTS = Path(__file__).parent / "fixtures" / "inputs"
+SEED_INPUTS = TESTS_DIR / "fixtures" / "inputs"
 NOISYQUANT_CLAIM = "1.7%, 1.1% and 0.5%"
 
 

@@ -9,7 +9,9 @@ import networkx as nx
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from kg.config import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 APP = ROOT / "app.py"
 QUERIES_DIR = ROOT / "seeds" / "queries"
 ARTIFACTS = ROOT / "test-artifacts"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
+from kg.config import PROJECT_ROOT, SEEDS_DIR
 from kg.iri import paper_key
 from kg.model import EntityType, Paper, Role, Section
 
@@ -131,7 +131,7 @@ def test_agreeing_rules_raise_the_score(candidates):
     assert all(0 <= m.score <= 1 for m in ex.mentions)
 
 
-SCIERC_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "scierc" / "dev.json"
+SCIERC_DEV = PROJECT_ROOT.parent / "shared" / "data" / "scierc" / "dev.json"
 
 
 @pytest.mark.skipif(not SCIERC_DEV.exists() and os.environ.get("CI") != "true",
@@ -161,7 +161,6 @@ def test_span_edges_strip_function_words_from_model_spans():
     from spacy.tokens import Span
 
     import extract.components  # noqa: F401  (registers the factories)
-    from kg.config import SEEDS_DIR
 
     nlp = spacy.blank("en")
     edges = nlp.add_pipe("abx_span_edges", config={

@@ -17,7 +17,7 @@ from kg.read.projection import at_confidence, neighbour_table, neighbourhood, pa
 from kg.read.search import search_entities
 from kg.read.stats import confidence_counts
 from kg.read.viz import evidence_table, link_tip, marked, node_tip
-from tests._app_fixtures import ENTITY, IMAGENET, MRL_CODE, MRL_TITLE, median_link_confidence
+from tests.app._fixtures import ENTITY, IMAGENET, MRL_CODE, MRL_TITLE, median_link_confidence
 
 
 @pytest.fixture(scope="module")

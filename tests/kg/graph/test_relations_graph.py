@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -12,6 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
 from kg import iri
+from kg.config import PROJECT_ROOT
 from kg.export.files import export
 from kg.graph import codec
 from kg.graph.canon import EntityTable
@@ -330,5 +330,5 @@ def test_a_pipeline_without_relations_works_in_a_fresh_process():
             "ex = e.extract(Paper('p', 'FooNet for parsing', 'We use BERT for question answering.')); "
             "assert ex.relations == () and ex.mentions and '+rel.none.none' in e.version, e.version")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          cwd=Path(__file__).resolve().parents[1])
+                          cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -7,7 +7,7 @@ import pytest
 
 from extract.relations.model import RelationModel
 from extract.training.relations.evaluate import evaluate, predict_doc
-from tests.test_relations import _toy_docs
+from tests.extract.test_relations import _toy_docs
 
 pytest.importorskip("torch")
 

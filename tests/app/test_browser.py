@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests._app_fixtures import APP, ARTIFACTS, ROOT, STORE_ENV
 from tests._process import stop
+from tests.app._fixtures import APP, ARTIFACTS, ROOT, STORE_ENV
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
