@@ -52,7 +52,7 @@ def _sparqlwrapper(url: str, queries: dict[str, str]) -> dict:
     from rdflib import BNode, Literal
     from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
-    def rdf(t) -> str:  # noqa: ANN001 - rdflib term
+    def rdf(t) -> str:
         if isinstance(t, BNode):
             return "_:"
         if isinstance(t, Literal):

@@ -39,7 +39,7 @@ def _replaced(store: Path) -> dict[str, str]:
     return {r["old"].value: r["new"].value for r in st.query(REPLACED)}
 
 
-def _pairs(links) -> dict[tuple[str, str], set[str]]:  # noqa: ANN001 - set of link triples
+def _pairs(links) -> dict[tuple[str, str], set[str]]:
     out: dict[tuple[str, str], set[str]] = {}
     for p, r, e in links:
         out.setdefault((p, e), set()).add(r)

@@ -62,7 +62,7 @@ def main() -> None:
         gold_n += len(gold)
         reachable_n += len(reachable)
         for mode in hits:
-            def match(r, g, mode=mode) -> bool:  # noqa: ANN001
+            def match(r, g, mode=mode) -> bool:
                 if not _same_value(r.quantity.value, g[2]):
                     return False
                 d, m = _same_name(r.dataset, g[0]), _same_name(r.metric, g[1])

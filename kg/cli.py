@@ -20,7 +20,7 @@ from kg.errors import AbstractaError, ConfigError
 logger = logging.getLogger("kg.cli")
 
 
-def _progress_bar(total_hint: str):  # noqa: ANN202 - returns a progress callback
+def _progress_bar(total_hint: str):
     from tqdm import tqdm
 
     bar: dict[str, tqdm] = {}

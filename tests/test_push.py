@@ -261,7 +261,7 @@ class Stub:
 
             do_PUT = do_POST = do_GET = answer  # noqa: N815 - the names http.server looks up
 
-            def log_message(self, *args) -> None:  # noqa: ANN002 - keep the test output clean
+            def log_message(self, *args) -> None:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -42,7 +42,7 @@ MODEL_AS = {
 END_TO_END_THRESHOLD = {"scierc": 0.35, "scier": 0.30}
 
 
-def _read(fmt: str, path: Path):  # noqa: ANN202 - corpora.Corpus
+def _read(fmt: str, path: Path):
     from extract.training import corpora
 
     return {"scierc": corpora.read_scierc, "scier": corpora.read_scier, "tdmsci": corpora.read_tdmsci}[fmt](path)
@@ -82,7 +82,7 @@ def predict(doc: Doc, fmt: str, mode: str) -> set[tuple[int, int, str]]:
     return model | {r for r in rules if covered.isdisjoint(range(r[0], r[1]))}
 
 
-def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):  # noqa: ANN202
+def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):
     from bisect import bisect_right
 
     from extract.training.corpora import Entity
@@ -97,7 +97,7 @@ def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):  # n
 
 
 def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | None = None,
-             nlp=None, bootstrap: int = 0) -> dict:  # noqa: ANN001 - spacy Language
+             nlp=None, bootstrap: int = 0) -> dict:
     """Scores of the full pipeline on a benchmark file, as a JSON-ready dict.
 
     ``bootstrap`` > 0 adds a 95% interval to the micro F1 of entities and relations (boundaries):

@@ -26,7 +26,7 @@ SUFFIXES = {"turtle": ".ttl", "ntriples": ".nt", "jsonld": ".jsonld", "rdfxml": 
             "graphml": ".graphml", "gexf": ".gexf", "csv": ".csv"}
 
 
-def _write_replacing(path: Path, write) -> None:  # noqa: ANN001 - callable(path)
+def _write_replacing(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".part")
     try:
         write(tmp)

@@ -52,7 +52,7 @@ def _extract_chunk(papers: list[Paper]) -> list[Extraction]:
     return list(_worker_extractor.extract_many(papers))
 
 
-def _extract_many(seeds_dir: Path, workers: int):  # noqa: ANN202 - an ExtractMany
+def _extract_many(seeds_dir: Path, workers: int):
     """Extraction over papers, building the pipeline only if there is something to extract."""
 
     def run(papers: Iterable[Paper]) -> Iterator[Extraction]:
@@ -103,7 +103,7 @@ def _first_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
 
 
-def _dask_modules():  # noqa: ANN202 - the distributed module
+def _dask_modules():
     try:
         import distributed
     except ImportError as e:
@@ -122,7 +122,7 @@ def _check_scheduler_address(address: str) -> None:
 
 
 def _dask_extract_many(seeds_dir: Path, address: str, version: str, partition_size: int | None,
-                       connect_timeout_s: float | None):  # noqa: ANN202 - an ExtractMany
+                       connect_timeout_s: float | None):
     """Extraction of the papers on the Dask cluster whose scheduler listens at ``address``.
 
     The client connects only if there is something to extract. Papers are
@@ -180,7 +180,7 @@ def _dask_extract_many(seeds_dir: Path, address: str, version: str, partition_si
         with client:
             yield from _run_partitions(client, distributed, papers, timeout)
 
-    def _run_partitions(client, distributed, papers: list[Paper],  # noqa: ANN001 - a Client, the module
+    def _run_partitions(client, distributed, papers: list[Paper],
                         timeout: float) -> Iterator[Extraction]:
         n_workers = len(client.scheduler_info().get("workers", {}))
         if n_workers == 0:

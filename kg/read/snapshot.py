@@ -142,7 +142,7 @@ def find(generation_path: str | Path) -> Path | None:
 _SEP = "\x1f"  # ASCII unit separator: never in a label or rule name (labels are one line of text)
 
 
-def _join(values) -> str:  # noqa: ANN001 - iterable of str
+def _join(values) -> str:
     return _SEP.join(values)
 
 

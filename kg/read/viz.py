@@ -122,7 +122,7 @@ def marked(sentence: str, mark: tuple[int, int] | None, *, window: int | None = 
     return f"{html.escape(before)}<mark>{html.escape(inner)}</mark>{html.escape(after)}"
 
 
-def _names(values) -> str:  # noqa: ANN001 - iterable of str
+def _names(values) -> str:
     return ", ".join(html.escape(v) for v in values)
 
 

@@ -60,7 +60,7 @@ class QueryService:
         self._long: OrderedDict[str, None] = OrderedDict()
         self._closed = False
 
-    def generation(self):  # noqa: ANN201 - kg.store.generations.Generation
+    def generation(self):
         from kg.store.generations import open_current_generation
 
         return open_current_generation(self.root)
