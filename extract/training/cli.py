@@ -14,6 +14,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from extract.training.corpora import read_split
 from extract.training.ner import (
@@ -77,7 +78,7 @@ def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5
     """Time the first pipeline on the texts, then every further pipeline's components on its docs."""
 
     class _Chain:
-        def pipe(self, texts, batch_size=64):
+        def pipe(self, texts: Sequence[str], batch_size: int = 64) -> list[Doc]:
             docs = list(nlps[0].pipe(texts, batch_size=batch_size))
             for extra in nlps[1:]:
                 for _, proc in extra.pipeline:
