@@ -95,7 +95,9 @@ def _comunica(url: str, queries: dict[str, str]) -> dict:
 
 def _same(a: object, b: object, ordered: bool) -> bool:
     if isinstance(a, list) and isinstance(b, list):
-        key = lambda x: json.dumps(x, sort_keys=True)  # noqa: E731
+        def key(x: object) -> str:
+            return json.dumps(x, sort_keys=True)
+
         return [key(x) for x in a] == [key(x) for x in b] if ordered else sorted(map(key, a)) == sorted(map(key, b))
     return a == b
 

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.store.generations import open_current  # noqa: E402
-from kg.vocab import sparql_prefixes  # noqa: E402
+from kg.store.generations import open_current
+from kg.vocab import sparql_prefixes
 
 LINKS = sparql_prefixes() + """SELECT ?p ?r ?e WHERE { ?p a abx:Paper ; ?r ?e .
     FILTER(?r IN (abx:proposes, abx:uses, abx:evaluatesOn, abx:addresses, abx:reportsMetric, abx:mentions)) }"""

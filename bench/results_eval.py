@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extract import Extractor  # noqa: E402
-from extract.rules import find_numbers  # noqa: E402
-from kg.iri import entity_key, paper_key  # noqa: E402
-from kg.model import Paper  # noqa: E402
+from extract import Extractor
+from extract.rules import find_numbers
+from kg.iri import entity_key, paper_key
+from kg.model import Paper
 
 DEFAULT = ROOT.parent / "shared" / "data" / "tdmsci" / "NLP-TDMS" / "paper_abstracts.jsonl"
 

@@ -160,7 +160,7 @@ def test_span_edges_strip_function_words_from_model_spans():
     import spacy
     from spacy.tokens import Span
 
-    import extract.components  # noqa: F401  (registers the factories)
+    import extract.components  # noqa: F401 - registers the factories
     from kg.config import SEEDS_DIR
 
     nlp = spacy.blank("en")

@@ -11,7 +11,7 @@ from tests.test_relations import _toy_docs
 
 pytest.importorskip("torch")
 
-from extract.training.relation_student import train_relation_student  # noqa: E402
+from extract.training.relation_student import train_relation_student
 
 
 def _train(out):
