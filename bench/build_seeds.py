@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import spacy  # noqa: E402
+import spacy
 
-from extract import Extractor  # noqa: E402
-from kg.config import SEEDS_DIR, Settings  # noqa: E402
-from kg.graph.orchestrate import build_from_inputs  # noqa: E402
-from kg.ingest.readers import read_inputs  # noqa: E402
+from extract import Extractor
+from kg.config import SEEDS_DIR, Settings
+from kg.graph.orchestrate import build_from_inputs
+from kg.ingest.readers import read_inputs
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.store.generations import open_current  # noqa: E402
-from kg.vocab import sparql_prefixes  # noqa: E402
+from kg.store.generations import open_current
+from kg.vocab import sparql_prefixes
 
 BANDS = [(0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 0.97), (0.97, 1.01)]
 QUERY = sparql_prefixes() + """

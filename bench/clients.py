@@ -52,7 +52,7 @@ def _sparqlwrapper(url: str, queries: dict[str, str]) -> dict:
     from rdflib import BNode, Literal
     from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
-    def rdf(t) -> str:  # noqa: ANN001 - rdflib term
+    def rdf(t) -> str:
         if isinstance(t, BNode):
             return "_:"
         if isinstance(t, Literal):
@@ -95,7 +95,9 @@ def _comunica(url: str, queries: dict[str, str]) -> dict:
 
 def _same(a: object, b: object, ordered: bool) -> bool:
     if isinstance(a, list) and isinstance(b, list):
-        key = lambda x: json.dumps(x, sort_keys=True)  # noqa: E731
+        def key(x: object) -> str:
+            return json.dumps(x, sort_keys=True)
+
         return [key(x) for x in a] == [key(x) for x in b] if ordered else sorted(map(key, a)) == sorted(map(key, b))
     return a == b
 

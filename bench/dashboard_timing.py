@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
 PAGES = ("Overview", "Explore", "Paper", "Leaderboard", "Curate", "SPARQL", "Export")
 
 
-def _timed(label: str, action, rows: list) -> None:  # noqa: ANN001 - a callable running the AppTest
+def _timed(label: str, action, rows: list) -> None:
     t0 = time.perf_counter()
     at = action()
     seconds = time.perf_counter() - t0

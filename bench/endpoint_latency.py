@@ -26,16 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _serve import serving  # noqa: E402  (bench/ is on sys.path when a script here runs)
-from rdflib import Graph  # noqa: E402
+from _serve import serving
+from rdflib import Graph
 
-from extract import Extractor  # noqa: E402
-from kg.config import SEEDS_DIR, Settings  # noqa: E402
-from kg.export.files import export  # noqa: E402
-from kg.graph.build import build_store  # noqa: E402
-from kg.ingest.readers import read_inputs  # noqa: E402
-from kg.store.generations import open_current  # noqa: E402
-from kg.vocab import PREFIXES  # noqa: E402
+from extract import Extractor
+from kg.config import SEEDS_DIR, Settings
+from kg.export.files import export
+from kg.graph.build import build_store
+from kg.ingest.readers import read_inputs
+from kg.store.generations import open_current
+from kg.vocab import PREFIXES
 
 # The five benchmark queries. "top methods" and "co-occurring with" read the analytics each build
 # materialises (kg.read.analytics: abx:rankInType, abx:cooccurrence); AD_HOC holds the same two questions

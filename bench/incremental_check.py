@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.store.generations import open_current  # noqa: E402
-from kg.vocab import sparql_prefixes  # noqa: E402
+from kg.store.generations import open_current
+from kg.vocab import sparql_prefixes
 
 LINKS = sparql_prefixes() + """SELECT ?p ?r ?e WHERE { ?p a abx:Paper ; ?r ?e .
     FILTER(?r IN (abx:proposes, abx:uses, abx:evaluatesOn, abx:addresses, abx:reportsMetric, abx:mentions)) }"""
@@ -39,7 +39,7 @@ def _replaced(store: Path) -> dict[str, str]:
     return {r["old"].value: r["new"].value for r in st.query(REPLACED)}
 
 
-def _pairs(links) -> dict[tuple[str, str], set[str]]:  # noqa: ANN001 - set of link triples
+def _pairs(links) -> dict[tuple[str, str], set[str]]:
     out: dict[tuple[str, str], set[str]] = {}
     for p, r, e in links:
         out.setdefault((p, e), set()).add(r)

@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extract import Extractor  # noqa: E402
-from extract.rules import is_short_form  # noqa: E402
-from kg.graph.canon import EntityTable  # noqa: E402
-from kg.iri import paper_key  # noqa: E402
-from kg.model import Paper  # noqa: E402
+from extract import Extractor
+from extract.rules import is_short_form
+from kg.graph.canon import EntityTable
+from kg.iri import paper_key
+from kg.model import Paper
 
 DEFAULT = ROOT.parent / "shared" / "data" / "scierc" / "train.json"
 # SciERC writes brackets as Penn Treebank escapes.

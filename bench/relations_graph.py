@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kg.store.generations import open_current  # noqa: E402
-from kg.vocab import PREFIXES  # noqa: E402
+from kg.store.generations import open_current
+from kg.vocab import PREFIXES
 
 _COUNTS = """SELECT ?p (COUNT(DISTINCT ?s) AS ?n) (COUNT(DISTINCT ?ev) AS ?e) WHERE {
     ?s a abx:RelationStatement ; rdf:predicate ?p ; abx:supportedBy ?ev } GROUP BY ?p ORDER BY DESC(?n)"""

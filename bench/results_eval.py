@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extract import Extractor  # noqa: E402
-from extract.rules import find_numbers  # noqa: E402
-from kg.iri import entity_key, paper_key  # noqa: E402
-from kg.model import Paper  # noqa: E402
+from extract import Extractor
+from extract.rules import find_numbers
+from kg.iri import entity_key, paper_key
+from kg.model import Paper
 
 DEFAULT = ROOT.parent / "shared" / "data" / "tdmsci" / "NLP-TDMS" / "paper_abstracts.jsonl"
 
@@ -62,7 +62,7 @@ def main() -> None:
         gold_n += len(gold)
         reachable_n += len(reachable)
         for mode in hits:
-            def match(r, g, mode=mode) -> bool:  # noqa: ANN001
+            def match(r, g, mode=mode) -> bool:
                 if not _same_value(r.quantity.value, g[2]):
                     return False
                 d, m = _same_name(r.dataset, g[0]), _same_name(r.metric, g[1])

@@ -13,7 +13,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-import extract.components  # noqa: F401  (registers the factories, the trained models' abx_keyed_ner too)
+import extract.components  # noqa: F401 - registers the factories, the trained models' abx_keyed_ner too
 from extract.components.model_mentions import MODEL_LABEL_MAP
 from kg.config import PROJECT_ROOT, SEEDS_DIR
 from kg.errors import ExtractionError

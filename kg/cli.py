@@ -13,14 +13,18 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.config import Settings
 from kg.errors import AbstractaError, ConfigError
 
+if TYPE_CHECKING:  # the verbs import the stages when they run
+    from kg.graph.build import Progress
+
 logger = logging.getLogger("kg.cli")
 
 
-def _progress_bar(total_hint: str):  # noqa: ANN202 - returns a progress callback
+def _progress_bar(total_hint: str) -> Progress:
     from tqdm import tqdm
 
     bar: dict[str, tqdm] = {}

@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol
 
 from kg.errors import ConfigError, HttpError
 
@@ -126,7 +126,8 @@ class HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, error: type[HttpError] = HttpError) -> None:
         self.error = error
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's signature
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: http.client.HTTPMessage, newurl: str) -> urllib.request.Request | None:
         if urllib.parse.urlsplit(newurl).scheme.lower() != "https":
             raise self.error(f"{_where(req.full_url)} redirected to {newurl!r}, which is not HTTPS; "
                              "refusing to fetch without TLS")
@@ -136,7 +137,8 @@ class HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
 class NoRedirects(urllib.request.HTTPRedirectHandler):
     """Report redirects instead of following them (urllib would turn a redirected POST into a GET)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's signature
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: http.client.HTTPMessage, newurl: str) -> urllib.request.Request | None:
         return None
 
 

@@ -82,7 +82,7 @@ class Server:
             conn.close()
 
 
-def store_copy(seed_settings, tmp_path_factory, name: str):  # noqa: ANN001, ANN201 - pytest objects
+def store_copy(seed_settings, tmp_path_factory, name: str):
     """A private copy of the seed store, for a server that updates it."""
     store = tmp_path_factory.mktemp(name) / "store"
     shutil.copytree(seed_settings.store_dir, store, ignore=shutil.ignore_patterns(".lock"))

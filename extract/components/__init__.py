@@ -8,7 +8,7 @@ Run-time code: may import spaCy, ``extract.rules``, ``extract.relations`` and kg
 ``extract.training``.
 """
 
-from extract.components import (  # noqa: F401  (each import registers its factory)
+from extract.components import (  # noqa: F401 - each import registers its factory
     abbreviations,
     claims,
     entities,

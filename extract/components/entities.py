@@ -7,7 +7,7 @@ import re
 from spacy.attrs import LOWER, ORTH, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from extract import rules
 from extract.components.common import CANDIDATES, load_json, load_lines, pattern_tokenizer
@@ -152,7 +152,7 @@ class EntityMatcher:
                         out.append(Span(doc, use.start, use.end, label=label, span_id="abbreviation"))
         return out
 
-    def _modifier(self, tok, *, in_compound: bool = False) -> bool:
+    def _modifier(self, tok: Token, *, in_compound: bool = False) -> bool:
         """Can ``tok`` modify a task head ("node" classification, "few-shot" classification)?
 
         Without a tagger we exclude what is usually a verb or adverb: stop words,

@@ -21,8 +21,8 @@ Import this module before ``spacy.load`` of a pipeline that uses the factory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy
 from spacy.attrs import ENT_IOB, ENT_TYPE
@@ -32,7 +32,11 @@ from spacy.scorer import PRFScore
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import filter_spans, registry
-from thinc.api import set_dropout_rate
+from spacy.vocab import Vocab
+from thinc.api import Model, Optimizer, set_dropout_rate
+
+if TYPE_CHECKING:
+    from spacy.pipeline._parser_internals.transition_system import TransitionSystem
 
 _ENT_ATTRS = [ENT_IOB, ENT_TYPE]
 
@@ -82,7 +86,16 @@ def make_keyed_ner_scorer() -> Callable[..., dict[str, Any]]:
 class KeyedEntityRecognizer(EntityRecognizer):
     """An ``EntityRecognizer`` whose gold and output live in ``doc.spans[spans_key]``."""
 
-    def __init__(self, vocab, model, name: str = "ner", moves=None, *, spans_key: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "ner",
+        moves: TransitionSystem | None = None,
+        *,
+        spans_key: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(vocab, model, name, moves, **kwargs)
         self.spans_key = spans_key
         self.cfg["spans_key"] = spans_key
@@ -99,7 +112,14 @@ class KeyedEntityRecognizer(EntityRecognizer):
             ref.set_ents([], default="missing")
         return Example(eg.predicted, ref)
 
-    def update(self, examples, *, drop: float = 0.0, sgd=None, losses=None):
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optimizer | None = None,
+        losses: dict[str, float] | None = None,
+    ) -> dict[str, float]:
         views = [self._view(eg) for eg in examples]
         if any(self.moves.has_gold(eg) for eg in views):
             return super().update(views, drop=drop, sgd=sgd, losses=losses)
@@ -118,12 +138,17 @@ class KeyedEntityRecognizer(EntityRecognizer):
                 self.finish_update(sgd)
         return losses
 
-    def initialize(self, get_examples, nlp=None, labels=None):
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        nlp: Language | None = None,
+        labels: dict[str, Any] | None = None,
+    ) -> None:
         return super().initialize(lambda: (self._view(eg) for eg in get_examples()), nlp=nlp, labels=labels)
 
     # -------------------------------------------------------------- prediction
 
-    def predict(self, docs):
+    def predict(self, docs: Sequence[Doc]) -> list[Any]:
         saved = [_stash_ents(doc) for doc in docs]
         try:
             return super().predict(docs)
@@ -131,7 +156,7 @@ class KeyedEntityRecognizer(EntityRecognizer):
             for doc, arr in zip(docs, saved, strict=True):
                 _restore_ents(doc, arr)
 
-    def set_annotations(self, docs, states_or_beams) -> None:
+    def set_annotations(self, docs: Sequence[Doc], states_or_beams: list[Any]) -> None:
         saved = [_stash_ents(doc) for doc in docs]
         super().set_annotations(docs, states_or_beams)
         for doc, arr in zip(docs, saved, strict=True):
@@ -155,9 +180,9 @@ class KeyedEntityRecognizer(EntityRecognizer):
 def make_keyed_ner(
     nlp: Language,
     name: str,
-    model,
+    model: Model,
     spans_key: str,
-    moves,
+    moves: TransitionSystem | None,
     update_with_oracle_cut_size: int,
     incorrect_spans_key: str | None,
     scorer: Callable | None,

@@ -107,7 +107,9 @@ class RelationModel:
 
     # -------------------------------------------------------------- prediction
 
-    def _rows(self, tokens: Sequence[str], spans: Sequence[Span]):
+    def _rows(
+        self, tokens: Sequence[str], spans: Sequence[Span]
+    ) -> tuple[list[tuple[int, int, int, list[int]]], list[list[int]]]:
         lower = [t.lower() for t in tokens]
         pairs = candidate_pairs(spans, self.max_between)
         index = self._index
@@ -131,7 +133,9 @@ class RelationModel:
         out /= out.sum(axis=1, keepdims=True)
         return out
 
-    def predict_proba(self, tokens: Sequence[str], entity_spans: Sequence[Span]):
+    def predict_proba(
+        self, tokens: Sequence[str], entity_spans: Sequence[Span]
+    ) -> tuple[list[tuple[int, int, int, list[int]]], np.ndarray]:
         """``(pairs, probabilities)``: the candidate pairs and a row of class probabilities each."""
         pairs, rows = self._rows(tokens, entity_spans)
         return pairs, self._scores(rows)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from extract.training.corpora import read_split
 from extract.training.ner import (
@@ -43,8 +44,8 @@ def _eval_cmd(argv: Sequence[str]) -> int:
     if args.split.endswith(":test") or args.split.endswith(":test_ood"):
         log.warning("scoring a TEST split: do this once, after every choice was made on dev")
     scores = evaluate_ner(args.model, read_split(args.split), spans_key=args.spans_key, gold_tokens=args.gold_tokens)
-    print(scores.table())  # noqa: T201
-    print(f"  {scores.as_dict()['words_per_s']} words/s")  # noqa: T201
+    print(scores.table())
+    print(f"  {scores.as_dict()['words_per_s']} words/s")
     if args.json:
         args.json.write_text(json.dumps(scores.as_dict(), indent=2))
     return 0
@@ -69,7 +70,7 @@ def _speed_cmd(argv: Sequence[str]) -> int:
         if not args.no_rules:
             combined = add_trained_components(build_pipeline(), *loaded)
             results["rules+all-ner-models"] = measure_throughput(combined, texts)
-    print(json.dumps(results, indent=2))  # noqa: T201
+    print(json.dumps(results, indent=2))
     return 0
 
 
@@ -77,7 +78,7 @@ def _time_chain(nlps: Sequence[Language], texts: Sequence[str], repeats: int = 5
     """Time the first pipeline on the texts, then every further pipeline's components on its docs."""
 
     class _Chain:
-        def pipe(self, texts, batch_size=64):
+        def pipe(self, texts: Sequence[str], batch_size: int = 64) -> list[Doc]:
             docs = list(nlps[0].pipe(texts, batch_size=batch_size))
             for extra in nlps[1:]:
                 for _, proc in extra.pipeline:
@@ -93,7 +94,7 @@ def _export_cmd(argv: Sequence[str]) -> int:
     p.add_argument("output", type=Path, help="e.g. extract/models/ner_joint")
     args = p.parse_args(argv)
     texts = seed_texts() + [" ".join(w for s in d.sentences for w in s) for d in read_split("scierc:dev")]
-    print(json.dumps(export_model(args.model, args.output, texts), indent=1))  # noqa: T201
+    print(json.dumps(export_model(args.model, args.output, texts), indent=1))
     return 0
 
 
@@ -113,7 +114,7 @@ def _teacher_train_cmd(argv: Sequence[str]) -> int:
 
     info = train_teacher(args.output, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, threads=args.threads, limit=args.limit, context=args.context)
-    print(json.dumps(info["history"], indent=1))  # noqa: T201
+    print(json.dumps(info["history"], indent=1))
     return 0
 
 
@@ -136,7 +137,7 @@ def _teacher_label_cmd(argv: Sequence[str]) -> int:
     from extract.training.teacher_label import label_texts
 
     teachers = [args.teacher, *args.also]
-    print(json.dumps(label_texts(teachers, args.raw, args.output, limit=args.limit, skip=args.skip,  # noqa: T201
+    print(json.dumps(label_texts(teachers, args.raw, args.output, limit=args.limit, skip=args.skip,
                                  threads=args.threads), indent=1))
     return 0
 
@@ -150,7 +151,7 @@ def _teacher_eval_cmd(argv: Sequence[str]) -> int:
     from extract.training.teacher_label import evaluate_dirs
 
     scores = evaluate_dirs(args.teachers, threads=args.threads)
-    print(json.dumps({s: v["micro"] for s, v in scores.items()}, indent=1))  # noqa: T201
+    print(json.dumps({s: v["micro"] for s, v in scores.items()}, indent=1))
     return 0
 
 
@@ -174,7 +175,7 @@ def _rel_teacher_train_cmd(argv: Sequence[str]) -> int:
     info = train_relation_teacher(args.output, args.scheme, epochs=args.epochs, batch_size=args.batch_size,
                                   lr=args.lr, seed=args.seed, threads=args.threads, encoder_dir=args.encoder,
                                   also=args.also, also_none=args.also_none)
-    print(json.dumps(info["history"], indent=1))  # noqa: T201
+    print(json.dumps(info["history"], indent=1))
     return 0
 
 
@@ -185,7 +186,7 @@ def _rel_teacher_label_cmd(argv: Sequence[str]) -> int:
     from extract.training.relation_teacher import label_relations
 
     info = label_relations(args.teacher, args.raw, args.output, limit=args.limit, skip=args.skip, threads=args.threads)
-    print(json.dumps(info, indent=1))  # noqa: T201
+    print(json.dumps(info, indent=1))
     return 0
 
 
@@ -203,7 +204,7 @@ def _rel_teacher_rescore_cmd(argv: Sequence[str]) -> int:
     from extract.training.relation_teacher import rescore_silver
 
     info = rescore_silver(args.silver, args.teachers, args.output, threads=args.threads, replace=args.replace)
-    print(json.dumps(info))  # noqa: T201
+    print(json.dumps(info))
     return 0
 
 
@@ -230,7 +231,7 @@ def _rel_student_train_cmd(argv: Sequence[str]) -> int:
     model = train_relation_student(args.output, args.scheme, silver=args.silver, hidden=args.hidden,
                                    epochs=args.epochs, lr=args.lr, min_count=args.min_count,
                                    gold_weight=args.gold_weight, seed=args.seed, threads=args.threads)
-    print(json.dumps(model.settings["history"], indent=1))  # noqa: T201
+    print(json.dumps(model.settings["history"], indent=1))
     return 0
 
 
@@ -275,14 +276,14 @@ def _evaluate_pipeline_cmd(argv: Sequence[str]) -> int:
             extractor = Extractor(model_dir=Path(args.ner) if args.ner else NER_MODEL,
                                   decisions=None if args.decisions in no else Path(args.decisions or DECISIONS_DIR))
         for line in evaluate_lines(args.path, data=args.data, limit=args.limit, extractor=extractor):
-            print(line)  # noqa: T201
+            print(line)
         return 0
     from extract.training.evaluate import evaluate_main
 
     if "test" in Path(args.path).name:
         log.warning("scoring a TEST split: do it once, after every choice was made on dev")
     for line in evaluate_main(args.format, args.path, mode=args.mode, limit=args.limit, bootstrap=args.bootstrap):
-        print(line)  # noqa: T201
+        print(line)
     return 0
 
 
@@ -298,7 +299,7 @@ def _gazetteer_cmd(argv: Sequence[str]) -> int:
 
     counts = derive_gazetteer(Path(args.data), Path(args.out))
     aliases = derive_aliases(Path(args.data), Path(args.out))
-    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +  # noqa: T201
+    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
           f"; aliases: {aliases['same']} same, {aliases['variant']} variant")
     return 0
 
@@ -309,8 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if not argv or argv[0] in {"-h", "--help"}:
-        print(__doc__)  # noqa: T201
-        print(  # noqa: T201
+        print(__doc__)
+        print(
             "commands: prepare | pretrain-text | train CONFIG OUTPUT --train NAME --dev NAME"
             " | evaluate MODEL SPLIT | speed MODEL... | export MODEL OUTPUT"
             " | evaluate-pipeline --format abstracta|scierc|scier|tdmsci PATH"
@@ -332,10 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(cmd: str, rest: list[str]) -> int:
     if cmd == "prepare":
-        print(json.dumps(prepare_corpora(), indent=2))  # noqa: T201
+        print(json.dumps(prepare_corpora(), indent=2))
         return 0
     if cmd == "pretrain-text":
-        print(json.dumps(prepare_pretrain_text(), indent=2))  # noqa: T201
+        print(json.dumps(prepare_pretrain_text(), indent=2))
         return 0
     if cmd == "train":
         return train_main(rest)

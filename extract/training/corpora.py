@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from extract.training.annotated import AnnotatedDoc, Entity, Relation
 from extract.training.locate import locate_entities, nearest_pair
@@ -109,7 +109,7 @@ class Corpus:
 # ------------------------------------------------------------------ file helpers
 
 
-def _open_text(path: Path):
+def _open_text(path: Path) -> TextIO:
     path = Path(path)
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8")

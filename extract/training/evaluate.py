@@ -15,10 +15,15 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.components.common import CANDIDATES
+
+if TYPE_CHECKING:  # the functions below import corpora when they run
+    from extract.training.corpora import Corpus, Entity
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +47,7 @@ MODEL_AS = {
 END_TO_END_THRESHOLD = {"scierc": 0.35, "scier": 0.30}
 
 
-def _read(fmt: str, path: Path):  # noqa: ANN202 - corpora.Corpus
+def _read(fmt: str, path: Path) -> Corpus:
     from extract.training import corpora
 
     return {"scierc": corpora.read_scierc, "scier": corpora.read_scier, "tdmsci": corpora.read_tdmsci}[fmt](path)
@@ -82,7 +87,7 @@ def predict(doc: Doc, fmt: str, mode: str) -> set[tuple[int, int, str]]:
     return model | {r for r in rules if covered.isdisjoint(range(r[0], r[1]))}
 
 
-def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):  # noqa: ANN202
+def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]) -> list[Entity]:
     from bisect import bisect_right
 
     from extract.training.corpora import Entity
@@ -97,7 +102,7 @@ def _to_entities(spans: set[tuple[int, int, str]], sent_starts: list[int]):  # n
 
 
 def evaluate(fmt: str, path: str | Path, *, mode: str = "both", limit: int | None = None,
-             nlp=None, bootstrap: int = 0) -> dict:  # noqa: ANN001 - spacy Language
+             nlp: Language | None = None, bootstrap: int = 0) -> dict:
     """Scores of the full pipeline on a benchmark file, as a JSON-ready dict.
 
     ``bootstrap`` > 0 adds a 95% interval to the micro F1 of entities and relations (boundaries):

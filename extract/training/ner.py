@@ -46,7 +46,7 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 
     from spacy.cli.train import train as spacy_train
 
-    import extract.components  # noqa: F401  (registers abx_keyed_ner for the configs)
+    import extract.components  # noqa: F401 - registers abx_keyed_ner for the configs
 
     def resolve(spec: str) -> Path:
         names = spec.split("+")
@@ -83,7 +83,7 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 
 def load_pipeline(path: str | Path) -> Language:
     """``spacy.load`` with our custom factories registered (``abx_keyed_ner``)."""
-    import extract.components  # noqa: F401
+    import extract.components  # noqa: F401 - registers the factories the pipeline names
 
     return spacy.load(path)
 

@@ -26,6 +26,8 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,14 +40,17 @@ from extract.training.teacher_loop import _torch as _training_torch
 from extract.training.teacher_loop import fit_epochs, optimizer
 from kg.errors import ExtractionError
 
+if TYPE_CHECKING:  # a training extra: not installed by requirements.txt
+    import torch
+
 log = logging.getLogger(__name__)
 
 
-def _torch():  # noqa: ANN202 - the torch module
+def _torch() -> ModuleType:
     return _training_torch(who="the relation student", transformers=False)
 
 
-def student_net(n_features: int, hidden: int, n_classes: int, dropout: float):  # noqa: ANN201 - a torch module
+def student_net(n_features: int, hidden: int, n_classes: int, dropout: float) -> torch.nn.Module:
     """Embedding bag (sum) + bias -> ReLU -> dropout -> linear; small normal start."""
     torch = _torch()
 
@@ -58,13 +63,14 @@ def student_net(n_features: int, hidden: int, n_classes: int, dropout: float):  
             self.drop = torch.nn.Dropout(dropout)
             self.out = torch.nn.Linear(hidden, n_classes)
 
-        def forward(self, indices, offsets):  # noqa: ANN001, ANN202 - tensors
+        def forward(self, indices: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
             return self.out(self.drop(torch.relu(self.bag(indices, offsets) + self.bias)))
 
     return StudentNet()
 
 
-def to_model(net, scheme: str, classes: Sequence[str], features: Sequence[str], settings: dict) -> RelationModel:  # noqa: ANN001
+def to_model(net: torch.nn.Module, scheme: str, classes: Sequence[str], features: Sequence[str],
+             settings: dict) -> RelationModel:
     """The numpy model of a trained net: the bag's rows + its bias as ``weights``, the output layer as ``output``."""
     bag = net.bag.weight.detach().numpy()
     weights = np.vstack([bag, net.bias.detach().numpy()[None, :]])
@@ -125,7 +131,7 @@ def train_relation_student(
         order = rng.permutation(n)
         return [order[k : k + batch_size] for k in range(0, n, batch_size)]
 
-    def loss(batch: np.ndarray):  # noqa: ANN202 - a torch scalar
+    def loss(batch: np.ndarray) -> torch.Tensor:
         starts, ends = design.indptr[batch], design.indptr[batch + 1]
         idx = np.concatenate([design.indices[s:e] for s, e in zip(starts, ends, strict=True)])
         offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])

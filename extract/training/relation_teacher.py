@@ -30,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from extract.relations.features import MAX_BETWEEN, candidate_pairs
 from extract.relations.model import NONE, SCHEMES
@@ -39,6 +40,9 @@ from extract.training.scoring import PRF
 from extract.training.teacher import MAX_PIECES, SENTENCIZER
 from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer, read_texts, seeded
 from kg.errors import ExtractionError
+
+if TYPE_CHECKING:  # a training extra: not installed by requirements.txt
+    import torch
 
 log = logging.getLogger(__name__)
 # Pairs are found by the linear model's candidate rule (MAX_BETWEEN), so teacher and student see the same pairs.
@@ -93,15 +97,15 @@ class RelationTeacher:
         self.head = torch.nn.Linear(2 * hidden, len(self.classes))
         self.dropout = torch.nn.Dropout(dropout)
 
-    def modules(self):  # noqa: ANN201
+    def modules(self) -> torch.nn.ModuleList:
         import torch
 
         return torch.nn.ModuleList([self.encoder, self.head])
 
-    def logits(self, batch: Sequence[MarkedPair], *, train: bool):  # noqa: ANN201
+    def logits(self, batch: Sequence[MarkedPair], *, train: bool) -> torch.Tensor:
         return self.head(self.pair_states(batch, train=train))
 
-    def pair_states(self, batch: Sequence[MarkedPair], *, train: bool):  # noqa: ANN201
+    def pair_states(self, batch: Sequence[MarkedPair], *, train: bool) -> torch.Tensor:
         """The two opening markers' hidden states, side by side: one row per pair."""
         import torch
 
@@ -239,7 +243,7 @@ def train_relation_teacher(
     opt, sched = optimizer(params, lr=lr, steps=epochs * steps)
     log.info("relation teacher: %d train pairs (+ %d of %s), %d dev pairs", len(train), len(extra), also, len(dev))
 
-    def batch_loss(tagged: tuple[bool, list[MarkedPair]]):  # noqa: ANN202 - a torch scalar
+    def batch_loss(tagged: tuple[bool, list[MarkedPair]]) -> torch.Tensor:
         is_extra, batch = tagged
         logits = extra_head(teacher.pair_states(batch, train=True)) if is_extra else teacher.logits(batch, train=True)
         return torch.nn.functional.cross_entropy(logits, torch.tensor([m.label for m in batch]))

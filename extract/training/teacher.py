@@ -27,12 +27,16 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extract.training.corpora import SCIER_LABELS, SCIERC_LABELS, TDMSCI_TO_SCIER, AnnotatedDoc, map_labels, read_split
 from extract.training.spans import score_spans
 from extract.training.teacher_loop import _batches, _torch, fit_epochs, minilm_dir, optimizer, seeded
 from kg.errors import ExtractionError
+
+if TYPE_CHECKING:  # training extras: not installed by requirements.txt
+    import torch
+    from transformers import BatchEncoding
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +145,13 @@ class Teacher:
         self.tags = {s: tags_for(s) for s in SCHEMES}
         self.context = context
 
-    def modules(self):  # noqa: ANN201
+    def modules(self) -> torch.nn.ModuleList:
         import torch
 
         return torch.nn.ModuleList([self.encoder, self.heads])
 
-    def encode(self, batch: Sequence[Sequence[str]], contexts: Contexts = None):  # noqa: ANN201
+    def encode(self, batch: Sequence[Sequence[str]],
+               contexts: Contexts = None) -> tuple[BatchEncoding, list[list[int]]]:
         """Word-piece ids, and for each sentence the piece index of each word's first piece (-1: cut off).
         ``contexts``: each sentence's ``(left, right)`` context words, read only if the teacher has a context."""
         n = self.context
@@ -171,8 +176,8 @@ class Teacher:
             firsts.append(first)
         return enc, firsts
 
-    def word_logits(self, batch: Sequence[Sequence[str]], scheme_of: Sequence[str], *, train: bool,  # noqa: ANN201
-                    contexts: Contexts = None):
+    def word_logits(self, batch: Sequence[Sequence[str]], scheme_of: Sequence[str], *, train: bool,
+                    contexts: Contexts = None) -> list[tuple[torch.Tensor, list[int]]]:
         import torch
 
         enc, firsts = self.encode(batch, contexts)
@@ -330,7 +335,7 @@ def train_teacher(
     opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
     tag_index = {s: {t: i for i, t in enumerate(tags_for(s))} for s in SCHEMES}
 
-    def batch_loss(batch: list[Sentence]):  # noqa: ANN202 - a torch scalar or None
+    def batch_loss(batch: list[Sentence]) -> torch.Tensor | None:
         rows = teacher.word_logits([s.words for s in batch], [s.scheme for s in batch], train=True,
                                    contexts=_contexts(batch))
         losses = []

@@ -7,11 +7,15 @@ import json
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import ExtractionError
+
+if TYPE_CHECKING:  # a training extra: not installed by requirements.txt
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +24,13 @@ def _missing_extras(e: ImportError, who: str = "the teacher") -> ExtractionError
     return ExtractionError(f"{who} needs the training extras ({e}); run: pip install -r requirements-train.txt")
 
 
-def _torch(*, who: str = "the teacher", transformers: bool = True):  # noqa: ANN202 - the torch module
+def _torch(*, who: str = "the teacher", transformers: bool = True) -> ModuleType:
     """torch, or an error saying what to install; ``transformers`` also checks for that package."""
     try:
         import torch
 
         if transformers:
-            import transformers as _  # noqa: F401
+            import transformers as _  # noqa: F401 - imported only to check that it is installed
     except ImportError as e:
         raise _missing_extras(e, who) from e
     return torch
@@ -47,7 +51,8 @@ def seeded(torch: Any, seed: int, threads: int) -> random.Random:
     return random.Random(seed)
 
 
-def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=None) -> list[list[Any]]:  # noqa: ANN001
+def _batches(items: Sequence[Any], size: int, rng: random.Random | None,
+             key: Callable[[Any], int] | None = None) -> list[list[Any]]:
     """Batches of similar length (sorted in chunks of 50 batches), shuffled when ``rng`` is given."""
     order = list(items)
     if rng is not None:
@@ -62,7 +67,9 @@ def _batches(items: Sequence[Any], size: int, rng: random.Random | None, key=Non
     return out
 
 
-def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch modules and optimisers
+def optimizer(
+    params: torch.nn.Module, *, lr: float, steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     """AdamW (weight decay 0.01) with a linear warm-up over the first tenth of ``steps``, then linear decay."""
     import torch
 
@@ -75,7 +82,16 @@ def optimizer(params, *, lr: float, steps: int):  # noqa: ANN001, ANN201 - torch
 
 
 def fit_epochs(
-    params, opt, sched, *, epochs: int, batches, loss, score, save, name: str  # noqa: ANN001 - torch objects, callables
+    params: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    sched: torch.optim.lr_scheduler.LRScheduler,
+    *,
+    epochs: int,
+    batches: Callable[[], Iterable[Any]],
+    loss: Callable[[Any], torch.Tensor | None],
+    score: Callable[[], tuple[float, dict[str, Any]]],
+    save: Callable[[], None],
+    name: str,
 ) -> list[dict]:
     """The teachers' training loop. Each epoch: one pass of clipped optimiser steps over ``batches()``
     (``loss(batch)`` gives a scalar tensor, or ``None`` to skip the batch), then ``score()`` on dev, which

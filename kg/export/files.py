@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
@@ -26,7 +27,7 @@ SUFFIXES = {"turtle": ".ttl", "ntriples": ".nt", "jsonld": ".jsonld", "rdfxml": 
             "graphml": ".graphml", "gexf": ".gexf", "csv": ".csv"}
 
 
-def _write_replacing(path: Path, write) -> None:  # noqa: ANN001 - callable(path)
+def _write_replacing(path: Path, write: Callable[[Path], object]) -> None:
     tmp = path.with_name(path.name + ".part")
     try:
         write(tmp)

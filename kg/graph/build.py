@@ -63,7 +63,7 @@ class BuildSummary:
         }
 
 
-def _support_per_paper(path) -> float:  # noqa: ANN001 - Path
+def _support_per_paper(path: Path) -> float:
     try:
         return float(json.loads(path.read_text(encoding="utf-8"))["support_per_paper"])
     except (OSError, ValueError, KeyError, TypeError) as e:

@@ -24,12 +24,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from kg.config import PROJECT_ROOT, Settings
 from kg.errors import ConfigError, ExtractionError
 from kg.graph import codec
-from kg.graph.build import BuildSummary, Progress, build_store
+from kg.graph.build import BuildSummary, ExtractMany, Progress, build_store
 from kg.model import Extraction, Paper
+
+if TYPE_CHECKING:  # the cluster extra (requirements-cluster.txt), imported only for --scheduler
+    from distributed import Client
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ def _extract_chunk(papers: list[Paper]) -> list[Extraction]:
     return list(_worker_extractor.extract_many(papers))
 
 
-def _extract_many(seeds_dir: Path, workers: int):  # noqa: ANN202 - an ExtractMany
+def _extract_many(seeds_dir: Path, workers: int) -> ExtractMany:
     """Extraction over papers, building the pipeline only if there is something to extract."""
 
     def run(papers: Iterable[Paper]) -> Iterator[Extraction]:
@@ -103,7 +108,7 @@ def _first_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
 
 
-def _dask_modules():  # noqa: ANN202 - the distributed module
+def _dask_modules() -> ModuleType:
     try:
         import distributed
     except ImportError as e:
@@ -122,7 +127,7 @@ def _check_scheduler_address(address: str) -> None:
 
 
 def _dask_extract_many(seeds_dir: Path, address: str, version: str, partition_size: int | None,
-                       connect_timeout_s: float | None):  # noqa: ANN202 - an ExtractMany
+                       connect_timeout_s: float | None) -> ExtractMany:
     """Extraction of the papers on the Dask cluster whose scheduler listens at ``address``.
 
     The client connects only if there is something to extract. Papers are
@@ -180,7 +185,7 @@ def _dask_extract_many(seeds_dir: Path, address: str, version: str, partition_si
         with client:
             yield from _run_partitions(client, distributed, papers, timeout)
 
-    def _run_partitions(client, distributed, papers: list[Paper],  # noqa: ANN001 - a Client, the module
+    def _run_partitions(client: Client, distributed: ModuleType, papers: list[Paper],
                         timeout: float) -> Iterator[Extraction]:
         n_workers = len(client.scheduler_info().get("workers", {}))
         if n_workers == 0:

@@ -19,10 +19,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from kg.errors import QueryError, QueryTimeout
 from kg.query.check import check_query, check_update
 from kg.vocab import PREFIXES
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ class QueryResult:
     elapsed_s: float
 
 
-def _term(t) -> Term | None:  # noqa: ANN001 - pyoxigraph term
+def _term(t: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Term | None:
     import pyoxigraph as ox
 
     if t is None:
@@ -74,7 +78,7 @@ def _graphs(iris: tuple[str, ...], name: str) -> list | None:
         raise QueryError(f"{name}: {e}; give absolute IRIs (http://..., urn:...)") from e
 
 
-def execute(store, query: str, max_rows: int, dataset: Dataset = ((), ())) -> QueryResult:  # noqa: ANN001
+def execute(store: ox.Store, query: str, max_rows: int, dataset: Dataset = ((), ())) -> QueryResult:
     """Run one checked query on an open pyoxigraph store (in the calling thread); ``dataset``, when not
     empty, replaces the query's own (FROM, FROM NAMED), as the protocol says."""
     import pyoxigraph as ox
@@ -109,13 +113,13 @@ def execute(store, query: str, max_rows: int, dataset: Dataset = ((), ())) -> Qu
     return QueryResult(kind, columns, tuple(rows), None, truncated, time.perf_counter() - start)
 
 
-def _send(stream, obj: object) -> None:  # noqa: ANN001 - binary stream
+def _send(stream: IO[bytes], obj: object) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(struct.pack(">Q", len(data)) + data)
     stream.flush()
 
 
-def _recv(stream) -> object:  # noqa: ANN001 - binary stream
+def _recv(stream: IO[bytes]) -> object:
     header = stream.read(8)
     if len(header) < 8:
         raise EOFError("query worker closed its pipe")
@@ -123,7 +127,7 @@ def _recv(stream) -> object:  # noqa: ANN001 - binary stream
     return pickle.loads(stream.read(size))  # our own child process: trusted
 
 
-def serve_worker(db_path: str, stdin, stdout) -> None:  # noqa: ANN001 - binary streams
+def serve_worker(db_path: str, stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """Worker loop: say ready, then answer ``(query, max_rows, dataset)`` requests until stdin closes."""
     import pyoxigraph as ox
 

@@ -26,7 +26,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -142,7 +142,7 @@ def find(generation_path: str | Path) -> Path | None:
 _SEP = "\x1f"  # ASCII unit separator: never in a label or rule name (labels are one line of text)
 
 
-def _join(values) -> str:  # noqa: ANN001 - iterable of str
+def _join(values: Iterable[str]) -> str:
     return _SEP.join(values)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterable
 
 import networkx as nx
 from pyvis.network import Network
@@ -122,7 +123,7 @@ def marked(sentence: str, mark: tuple[int, int] | None, *, window: int | None = 
     return f"{html.escape(before)}<mark>{html.escape(inner)}</mark>{html.escape(after)}"
 
 
-def _names(values) -> str:  # noqa: ANN001 - iterable of str
+def _names(values: Iterable[str]) -> str:
     return ", ".join(html.escape(v) for v in values)
 
 

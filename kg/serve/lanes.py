@@ -20,9 +20,13 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import QueryBusy, QueryError, QueryTimeout
 from kg.query.runner import Dataset, QueryResult, QueryRunner, check_query
+
+if TYPE_CHECKING:
+    from kg.store.generations import Generation
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +64,7 @@ class QueryService:
         self._long: OrderedDict[str, None] = OrderedDict()
         self._closed = False
 
-    def generation(self):  # noqa: ANN201 - kg.store.generations.Generation
+    def generation(self) -> Generation:
         from kg.store.generations import open_current_generation
 
         return open_current_generation(self.root)

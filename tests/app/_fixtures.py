@@ -27,7 +27,7 @@ STORE_ENV = ("ABSTRACTA_STORE", "ABSTRACTA_MAX_ROWS", "ABSTRACTA_QUERY_TIMEOUT",
              "ABSTRACTA_LIST_CAP", "ABSTRACTA_CORRECTIONS")
 
 
-def walk(node) -> Iterator:  # noqa: ANN001 - an AppTest tree node
+def walk(node) -> Iterator:
     """Every node of an AppTest element tree, depth first."""
     yield node
     children = getattr(node, "children", None)
@@ -36,17 +36,17 @@ def walk(node) -> Iterator:  # noqa: ANN001 - an AppTest tree node
             yield from walk(child)
 
 
-def iframes(at) -> list[str]:  # noqa: ANN001 - AppTest
+def iframes(at) -> list[str]:
     """The ``srcdoc`` of every ``st.iframe`` on the page (AppTest has no accessor)."""
     return [n.proto.srcdoc for n in walk(at._tree)
             if type(n).__name__ == "UnknownElement" and n.type == "iframe"]
 
 
-def element_types(at) -> list[str]:  # noqa: ANN001 - AppTest
+def element_types(at) -> list[str]:
     return [getattr(n, "type", "") for n in walk(at._tree)]
 
 
-def table(at, column: str):  # noqa: ANN001, ANN201 - AppTest -> pandas.DataFrame
+def table(at, column: str):
     """The first ``st.dataframe`` on the page that has ``column``."""
     for frame in at.dataframe:
         value = frame.value

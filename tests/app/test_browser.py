@@ -116,19 +116,19 @@ def page(browser, server, outside):
         context.close()
 
 
-def _load(pg, url: str) -> None:  # noqa: ANN001 - playwright Page
+def _load(pg, url: str) -> None:
     pg.goto(url, wait_until="domcontentloaded")
     pg.get_by_test_id("stSidebar").wait_for()
     pg.get_by_role("heading").first.wait_for()
 
 
-def _goto(pg, name: str) -> None:  # noqa: ANN001 - playwright Page
+def _goto(pg, name: str) -> None:
     """Open the page titled ``name`` from the sidebar's navigation."""
     pg.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
     pg.get_by_role("heading", name=re.compile(name)).first.wait_for()
 
 
-def _shot(pg, name: str) -> None:  # noqa: ANN001
+def _shot(pg, name: str) -> None:
     pg.wait_for_timeout(1500)  # let charts and the network layout settle
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 

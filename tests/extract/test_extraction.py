@@ -160,7 +160,7 @@ def test_span_edges_strip_function_words_from_model_spans():
     import spacy
     from spacy.tokens import Span
 
-    import extract.components  # noqa: F401  (registers the factories)
+    import extract.components  # noqa: F401 - registers the factories
 
     nlp = spacy.blank("en")
     edges = nlp.add_pipe("abx_span_edges", config={

@@ -33,7 +33,7 @@ def test_constructing_and_running_the_extractor_imports_no_training_module():
     assert seen["mentions"] > 0  # the probe really ran the pipeline
 
 
-def _imported(path) -> set[str]:  # noqa: ANN001 - Path
+def _imported(path) -> set[str]:
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokens import Doc, Span
 
-import extract.components  # noqa: F401  (registers the factories)
+import extract.components  # noqa: F401 - registers the factories
 
 WORDS = ["graph", "matching", "and", "the", "3", "Graph", "kernels", "of", "methods"]
 

@@ -80,7 +80,7 @@ def check(batch: list[Paper], answer: list[dict[str, Any]],
 def _report(problems: dict[str, list[str]]) -> None:
     for uid, lines in problems.items():
         for line in lines:
-            print(f"{uid}: {line}")  # noqa: T201
+            print(f"{uid}: {line}")
 
 
 def _batch_cmd(args: argparse.Namespace) -> int:
@@ -105,10 +105,10 @@ def _check_cmd(args: argparse.Namespace) -> int:
     accepted, problems = check(read_batch(args.batch), read_answer(args.answer), args.batch.stem)
     _report(problems)
     n = len(read_batch(args.batch))
-    print(f"{len(accepted)} of {n} papers accepted" + ("" if problems else "; no problems"))  # noqa: T201
+    print(f"{len(accepted)} of {n} papers accepted" + ("" if problems else "; no problems"))
     if args.into and (not problems or args.partial):
         total = write_records(args.into, accepted)
-        print(f"{args.into}: {total} records")  # noqa: T201
+        print(f"{args.into}: {total} records")
     return 1 if problems else 0
 
 
@@ -133,7 +133,7 @@ def _prepare_cmd(args: argparse.Namespace) -> int:
     for name, recs in (("abx_train", fit), ("abx_held", held), ("abx_dev", dev),
                        ("abx_fold0", folds[0]), ("abx_fold1", folds[1])):
         counts = write_docbin(recs, papers, args.out / f"{name}.spacy")
-        print(f"{name}: {len(recs)} papers, {counts}")  # noqa: T201
+        print(f"{name}: {len(recs)} papers, {counts}")
     return 0
 
 
@@ -183,7 +183,7 @@ def _fit_cmd(args: argparse.Namespace) -> int:
     rules = rule_paths()
     report = fit_decisions(fit_pairs, candidates(args.ner, held), args.out,
                            setting_numbers=rules["settings"], gazetteer=rules["terms"])
-    print(json.dumps(report))  # noqa: T201
+    print(json.dumps(report))
     return 0
 
 
@@ -227,5 +227,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return verbs[args.verb](args)
     except AbstractaError as err:
-        print(f"error: {err}", file=sys.stderr)  # noqa: T201
+        print(f"error: {err}", file=sys.stderr)
         return 1

@@ -141,7 +141,10 @@ def score_paper(tally: Tally, pred: Mapping[str, Any], gold: Mapping[str, Any]) 
                   sum(any(_claims_match(a, b, same_kind) for a in pc) for b in gc), len(gc))
     for field, with_method in (("results/value+metric", False), ("results/value+metric+method", True)):
         tally.add(field, *_pair(_result_keys(pred, with_method), _result_keys(gold, with_method)))
-    urls = lambda r: {u["url"].rstrip("/") for u in r.get("code_urls", ())}  # noqa: E731
+
+    def urls(r: Mapping[str, Any]) -> set[str]:
+        return {u["url"].rstrip("/") for u in r.get("code_urls", ())}
+
     tally.add_sets("code_urls", urls(pred), urls(gold))
 
 

@@ -76,8 +76,8 @@ def _train_cmd(argv: Sequence[str]) -> int:
     model.settings["dev"] = args.dev or scheme["dev"]
     out = model.save(args.out or MODELS_DIR / f"relations-{args.scheme}")
     res = evaluate(model, dev.docs)
-    print(f"saved {out} ({len(model.features)} features, threshold {model.threshold:.2f})")  # noqa: T201
-    print(f"{dev.name}, gold entities:\n{res.table()}")  # noqa: T201
+    print(f"saved {out} ({len(model.features)} features, threshold {model.threshold:.2f})")
+    print(f"{dev.name}, gold entities:\n{res.table()}")
     return 0
 
 
@@ -93,15 +93,15 @@ def _eval_cmd(argv: Sequence[str]) -> int:
     report: dict = {"model": str(args.model), "split": args.split, "threshold": model.threshold}
     res = evaluate(model, corpus.docs)
     report["gold_entities"] = res.as_dict()
-    print(f"{corpus.name}, gold entities:\n{res.table()}")  # noqa: T201
+    print(f"{corpus.name}, gold entities:\n{res.table()}")
     if args.ner:
         pred = ner_entities(args.ner, corpus.docs)
         eb, et = entity_scores(corpus.docs, pred)
         e2e = evaluate(model, corpus.docs, pred)
         report["ner"] = {"boundaries_f": round(100 * eb.f, 2), "typed_f": round(100 * et.f, 2)}
         report["end_to_end"] = e2e.as_dict()
-        print(f"NER {args.ner}: boundaries {eb}; typed {et}")  # noqa: T201
-        print(f"{corpus.name}, predicted entities:\n{e2e.table()}")  # noqa: T201
+        print(f"NER {args.ner}: boundaries {eb}; typed {et}")
+        print(f"{corpus.name}, predicted entities:\n{e2e.table()}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0
@@ -122,7 +122,7 @@ def _speed_cmd(argv: Sequence[str]) -> int:
             predict_doc(model, d.sentences, d.entities)
         best = min(best, time.perf_counter() - t0)
     res = evaluate(model, docs)
-    print(json.dumps({"docs": len(docs), "pairs": res.n_pairs, "seconds": round(best, 4),  # noqa: T201
+    print(json.dumps({"docs": len(docs), "pairs": res.n_pairs, "seconds": round(best, 4),
                       "ms_per_doc": round(1000 * best / len(docs), 3), "pairs_per_s": round(res.n_pairs / best)}))
     return 0
 
@@ -137,8 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     commands = {"train": _train_cmd, "eval": _eval_cmd, "speed": _speed_cmd}
     if not argv or argv[0] not in commands:
-        print(__doc__)  # noqa: T201
-        print("commands: train SCHEME | eval MODEL SPLIT [--ner PIPELINE] | speed MODEL SPLIT")  # noqa: T201
+        print(__doc__)
+        print("commands: train SCHEME | eval MODEL SPLIT [--ner PIPELINE] | speed MODEL SPLIT")
         return 0 if not argv or argv[0] in {"-h", "--help"} else 2
     return commands[argv[0]](argv[1:])
 

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +117,8 @@ def _design(rows: list[list[str]], index: dict[str, int]) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), len(index)))
 
 
-def lbfgs(fg, x0: np.ndarray, *, max_iter: int = 400, memory: int = 10, tol: float = 1e-7) -> tuple[np.ndarray, int]:
+def lbfgs(fg: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray, *, max_iter: int = 400,
+          memory: int = 10, tol: float = 1e-7) -> tuple[np.ndarray, int]:
     """Minimise ``fg(x) -> (f, grad)`` by plain L-BFGS with a backtracking (Armijo) line search.
 
     Written out because scipy's L-BFGS-B spends most of its time in its bound
@@ -194,7 +195,7 @@ def fit_softmax(
     mass = Y.sum(axis=1, keepdims=True)  # each row's weight (1 without sample weights)
     Xt = X.T.tocsr()
 
-    def fg(theta: np.ndarray):
+    def fg(theta: np.ndarray) -> tuple[float, np.ndarray]:
         W = theta[: d * n_classes].reshape(d, n_classes)
         b = theta[d * n_classes :]
         Z = X @ W + b

@@ -46,7 +46,7 @@ def test_mark_refuses_overlapping_or_reversed_arguments() -> None:
 
 
 @given(st.integers(1, 12), st.data())
-def test_removing_the_markers_gives_back_the_sentence(n, data) -> None:  # noqa: ANN001
+def test_removing_the_markers_gives_back_the_sentence(n, data) -> None:
     a0 = data.draw(st.integers(0, n - 1))
     a1 = data.draw(st.integers(a0 + 1, n))
     if a1 == n:
@@ -108,7 +108,7 @@ def test_soft_targets_and_weights_match_one_hot_and_duplicated_rows() -> None:
     assert not np.allclose(weighted, hard, atol=1e-3)
 
 
-def _silver(path, classes=CLASSES, probs=(0.1, 0.0, 0.0, 0.9, 0.0)):  # noqa: ANN001, ANN202
+def _silver(path, classes=CLASSES, probs=(0.1, 0.0, 0.0, 0.9, 0.0)):
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         fh.write(json.dumps({"classes": list(classes)}) + "\n")
         for k in range(20):
@@ -118,7 +118,7 @@ def _silver(path, classes=CLASSES, probs=(0.1, 0.0, 0.0, 0.9, 0.0)):  # noqa: AN
     return path
 
 
-def test_silver_examples_read_features_and_normalised_targets(tmp_path) -> None:  # noqa: ANN001
+def test_silver_examples_read_features_and_normalised_targets(tmp_path) -> None:
     rows, y = silver_examples(_silver(tmp_path / "s.jsonl.gz", probs=(1, 0, 0, 3, 0)), CLASSES, 8)
     assert len(rows) == 20 and "bs=with" in rows[0]
     assert np.allclose(y[0], [0.25, 0, 0, 0.75, 0])
@@ -131,7 +131,7 @@ def test_silver_examples_read_features_and_normalised_targets(tmp_path) -> None:
         silver_examples(tmp_path / "v.jsonl.gz", CLASSES, 8)
 
 
-def test_silver_pairs_teach_the_linear_model_what_gold_never_showed(tmp_path) -> None:  # noqa: ANN001
+def test_silver_pairs_teach_the_linear_model_what_gold_never_showed(tmp_path) -> None:
     scierc = _classes(SCHEMES["scierc"]["labels"])
     probs = [0.0] * len(scierc)
     probs[0], probs[scierc.index("USED-FOR<")] = 0.1, 0.9
@@ -146,7 +146,7 @@ def test_silver_pairs_teach_the_linear_model_what_gold_never_showed(tmp_path) ->
     assert (h, t, label) == (1, 0, "USED-FOR") and p > 0.5
 
 
-def test_student_command_names_a_missing_silver_file_and_exits_2(tmp_path, caplog) -> None:  # noqa: ANN001
+def test_student_command_names_a_missing_silver_file_and_exits_2(tmp_path, caplog) -> None:
     from extract.training.cli import main
 
     missing = tmp_path / "none.jsonl.gz"
@@ -155,7 +155,7 @@ def test_student_command_names_a_missing_silver_file_and_exits_2(tmp_path, caplo
     assert not (tmp_path / "out").exists()
 
 
-def test_without_torch_the_student_says_what_to_install(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_without_torch_the_student_says_what_to_install(monkeypatch, tmp_path) -> None:
     import sys
 
     from extract.training.relation_student import train_relation_student
@@ -165,7 +165,7 @@ def test_without_torch_the_student_says_what_to_install(monkeypatch, tmp_path) -
         train_relation_student(tmp_path / "s", train=[], dev=[])
 
 
-def test_rescoring_averages_or_replaces_a_silver_files_probabilities(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_rescoring_averages_or_replaces_a_silver_files_probabilities(monkeypatch, tmp_path) -> None:
     from types import SimpleNamespace
 
     import extract.training.relation_teacher as rt
@@ -179,7 +179,7 @@ def test_rescoring_averages_or_replaces_a_silver_files_probabilities(monkeypatch
         fh.write(json.dumps({"classes": classes}) + "\n" + json.dumps(sents[0]) + "\n")
     seen = []
 
-    def fake_scores(teacher, pairs):  # noqa: ANN001, ANN202 - the teacher reads the same marked pairs, in order
+    def fake_scores(teacher, pairs):
         seen.append([(p.words[p.first + 4], p.words[p.second + 4]) for p in pairs])
         return [teacher.row] * len(pairs)
 
@@ -215,7 +215,7 @@ def test_rescoring_averages_or_replaces_a_silver_files_probabilities(monkeypatch
     assert not (tmp_path / "z.jsonl.gz").exists()
 
 
-def test_a_relation_teacher_refuses_a_folder_without_an_encoder_and_a_scheme_it_cannot_mix_in(tmp_path) -> None:  # noqa: ANN001
+def test_a_relation_teacher_refuses_a_folder_without_an_encoder_and_a_scheme_it_cannot_mix_in(tmp_path) -> None:
     from extract.training.relation_teacher import train_relation_teacher
 
     (tmp_path / "t1").mkdir()

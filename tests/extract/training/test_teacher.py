@@ -50,7 +50,7 @@ def test_context_is_the_documents_neighbouring_words_and_stops_at_its_edges() ->
     assert all(s.left == s.right == () for s in sentences([doc], "scier"))
 
 
-def test_a_negative_context_is_refused_before_anything_loads(tmp_path) -> None:  # noqa: ANN001
+def test_a_negative_context_is_refused_before_anything_loads(tmp_path) -> None:
     from extract.training.teacher import train_teacher
 
     with pytest.raises(ExtractionError, match=r"--context -1: .*0 or more"):
@@ -59,7 +59,7 @@ def test_a_negative_context_is_refused_before_anything_loads(tmp_path) -> None: 
 
 
 @pytest.mark.parametrize("text", ["[16]", "{not json", '{"context": "wide"}'])
-def test_a_teachers_unreadable_settings_name_the_file(tmp_path, text) -> None:  # noqa: ANN001
+def test_a_teachers_unreadable_settings_name_the_file(tmp_path, text) -> None:
     pytest.importorskip("torch")
     from extract.training.teacher import Teacher
 
@@ -104,7 +104,7 @@ def test_an_ensemble_decodes_the_mean_of_its_teachers_tag_probabilities() -> Non
     assert average_decode([two], first, tags) == {(0, 1, "Task"), (1, 2, "Method"), (2, 3, "Method")}
 
 
-def test_an_ensemble_refuses_no_teachers_and_teachers_with_other_tags(tmp_path) -> None:  # noqa: ANN001
+def test_an_ensemble_refuses_no_teachers_and_teachers_with_other_tags(tmp_path) -> None:
     from types import SimpleNamespace
 
     with pytest.raises(ExtractionError, match="at least one teacher"):
@@ -141,7 +141,7 @@ _SEGMENTS = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4), st.sampled_
 
 
 @given(_SEGMENTS, st.integers(0, 3))
-def test_bio_round_trips_any_non_overlapping_annotation(segments, tail) -> None:  # noqa: ANN001
+def test_bio_round_trips_any_non_overlapping_annotation(segments, tail) -> None:
     spans, i = set(), 0
     for gap, length, label in segments:  # entities separated by gaps of "O", adjacent ones included
         spans.add((i + gap, i + gap + length, label))
@@ -150,7 +150,7 @@ def test_bio_round_trips_any_non_overlapping_annotation(segments, tail) -> None:
     assert decode(bio(Sentence(tuple("w" * n), "scier", spans))) == set(spans)
 
 
-def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path) -> None:  # noqa: ANN001
+def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path) -> None:
     import json
 
     from extract.pipeline import NER_JOINT as NER_MODEL
@@ -165,7 +165,7 @@ def test_export_ships_only_the_labels_as_strings_and_predicts_the_same(tmp_path)
     assert any(len(d.spans["scier"]) for d in docs)
 
 
-def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_without_the_training_extras_the_teacher_says_what_to_install(monkeypatch, tmp_path) -> None:
     import sys
 
     import pytest

@@ -261,7 +261,7 @@ class Stub:
 
             do_PUT = do_POST = do_GET = answer  # noqa: N815 - the names http.server looks up
 
-            def log_message(self, *args) -> None:  # noqa: ANN002 - keep the test output clean
+            def log_message(self, *args) -> None:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -345,7 +345,10 @@ def test_digest_authentication(seed_settings, stub):
         if not auth.startswith("Digest "):
             return 401, {"WWW-Authenticate": f'Digest realm="{realm}", nonce="{nonce}", qop="auth", algorithm=MD5'}, b""
         f = dict(re.findall(r'(\w+)="?([^",]+)"?', auth[len("Digest "):]))
-        md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731
+
+        def md5(s: str) -> str:
+            return hashlib.md5(s.encode()).hexdigest()
+
         expected = md5(f"{md5(f'dba:{realm}:pw')}:{nonce}:{f['nc']}:{f['cnonce']}:auth:{md5('PUT:' + f['uri'])}")
         return (201, {}, b"") if f["response"] == expected else (401, {}, b"bad digest")
 

@@ -21,7 +21,7 @@ E = "https://w3id.org/abstracta/entity/"
 P = "https://w3id.org/abstracta/paper/"
 
 
-def execute(store, text: str) -> list[list[str]]:  # noqa: ANN001 - pyoxigraph.Store
+def execute(store, text: str) -> list[list[str]]:
     sols = store.query(sparql_prefixes() + text)
     names = [v.value for v in sols.variables]
     return [[row[n].value for n in names] for row in sols]
