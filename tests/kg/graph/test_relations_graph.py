@@ -299,6 +299,7 @@ def _broken(g: Graph, add=(), remove=()) -> Graph:
     return out
 
 
+@pytest.mark.slow  # six SHACL validations of the seed graph: about 8 s on 2 cores
 def test_relation_shapes_catch_broken_statements(seed_graph):
     statement = next(seed_graph.subjects(RDF.type, ABX.RelationStatement))
     evidence = next(seed_graph.subjects(RDF.type, ABX.RelationEvidence))
