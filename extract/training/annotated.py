@@ -46,7 +46,3 @@ class AnnotatedDoc:
 
     def entity_tokens(self, ent: Entity) -> tuple[str, ...]:
         return self.sentences[ent.sent][ent.start : ent.end]
-
-    @property
-    def n_tokens(self) -> int:
-        return sum(len(s) for s in self.sentences)
