@@ -33,3 +33,9 @@ def test_ontology_defines_no_term_missing_from_the_vocab():
 def test_vocabulary_is_closed():
     with pytest.raises(AttributeError):
         ABX.usesDatasett  # noqa: B018 - the typo must raise
+
+
+def test_the_vocabulary_page_is_what_the_ontology_gives():
+    from tests._vocabulary_doc import PAGE, render
+
+    assert PAGE.read_text(encoding="utf-8") == render(), "docs/vocabulary.md is stale: python -m tests._vocabulary_doc"
