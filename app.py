@@ -49,7 +49,11 @@ def main() -> None:
             st.title("Abstracta")
             st.caption("A knowledge graph of ML papers")
             st.slider("Minimum confidence", 0.0, 1.0, step=0.05, key="min_confidence", help=CONFIDENCE_HELP)
-            built = gen.summary()
+            try:
+                built = gen.summary()
+            except AbstractaError as e:  # the graph is still readable; only the build's counts are lost
+                st.warning(str(e))
+                built = {}
             st.caption(f"Store `{settings.store_dir}`  \nGeneration `{gen.name}`"
                        + (f"  \n{built.get('papers', '?')} papers, {built.get('triples', '?'):,} triples"
                           if isinstance(built.get("triples"), int) else ""))

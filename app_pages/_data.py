@@ -13,6 +13,7 @@ import networkx as nx
 import pyoxigraph as ox
 import streamlit as st
 
+from kg.errors import StoreError
 from kg.export.files import SUFFIXES, export
 from kg.query.examples import load_examples
 from kg.query.runner import QueryResult, QueryRunner
@@ -73,7 +74,11 @@ def _runner(key: Key, timeout_s: float, max_rows: int) -> QueryRunner:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def stats(key: Key) -> dict:
-    return graph_stats(store(key), triples=_generation(key).summary().get("triples"))
+    try:
+        triples = _generation(key).summary().get("triples")
+    except StoreError:  # an unreadable summary: count the triples instead (the sidebar says why)
+        triples = None
+    return graph_stats(store(key), triples=triples)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -254,9 +254,13 @@ class _Endpoint:
             gen = self.service.generation()
         except StoreError as e:
             return JSONResponse({"status": "unavailable", "reason": str(e)}, status_code=503)
-        summary = gen.summary()
-        return JSONResponse({"status": "ok", "generation": gen.name, "papers": summary.get("papers"),
-                             "triples": summary.get("triples")})
+        body: dict[str, object] = {"status": "ok", "generation": gen.name}
+        try:
+            summary = gen.summary()
+        except StoreError as e:  # the graph still answers queries; only the build's counts are lost
+            body["warning"] = str(e)
+            summary = {}
+        return JSONResponse({**body, "papers": summary.get("papers"), "triples": summary.get("triples")})
 
     async def page(self, request: Request) -> Response:
         return HTMLResponse(_query_page(self.options.examples_dir, self.service))

@@ -287,3 +287,18 @@ def test_paper_and_explore_pages_show_entity_relations_with_evidence(app_env, se
     at.text_input(key="explore_q").input("NoisyQuant").run()
     rel = next(f.value for f in at.dataframe if "sentence" in f.value.columns)
     assert ((rel["subject"] == "NoisyQuant") & (rel["object"] == "ImageNet")).any() and not at.exception
+
+
+def test_a_corrupt_build_summary_is_a_warning_not_a_dead_app(monkeypatch, seed_settings, tmp_path):
+    import shutil
+
+    from kg.store.generations import current_generation
+
+    store = tmp_path / "store"
+    shutil.copytree(seed_settings.store_dir, store, ignore=shutil.ignore_patterns(".lock"))
+    (current_generation(store).path / "summary.json").write_text('{"papers": 6', encoding="utf-8")
+    use_store(monkeypatch, store)
+    at = app_test().run()
+    assert not at.exception and not at.error
+    assert any("summary.json" in w.value and "python -m kg build" in w.value for w in at.warning)
+    assert _metrics(at)["Papers"] == 60  # the graph itself is read as usual

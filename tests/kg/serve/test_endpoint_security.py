@@ -192,3 +192,20 @@ def test_health_follows_an_update(server):
     after = json.loads(server.raw("GET", "/health")[2])
     assert status == 200
     assert after["papers"] == before["papers"] + 1 and after["triples"] == before["triples"] + 2
+
+
+def test_health_names_a_corrupt_summary_and_queries_still_answer(server, store):
+    from kg.store.generations import current_generation
+
+    path = current_generation(store).path / "summary.json"
+    kept = path.read_bytes()
+    try:
+        path.write_text("not json", encoding="utf-8")
+        status, _, body = server.raw("GET", "/health")
+        health = json.loads(body)
+        assert status == 200 and health["status"] == "ok" and health["triples"] is None
+        assert "summary.json" in health["warning"] and "python -m kg build" in health["warning"]
+        status, _, _ = server.request(query="ASK { ?p a abx:Paper }", accept="application/sparql-results+json")
+        assert status == 200
+    finally:
+        path.write_bytes(kept)
