@@ -1,0 +1,53 @@
+"""Addresses inside the dashboard: every view has a URL (page path + query parameters) that reopens it.
+
+Pages are served at ``/<module>`` (``st.navigation`` names each page by its module in ``app_pages/``);
+a page reads its state from ``st.query_params`` and writes it back, so the address bar always holds
+a URL that reproduces the view. Links between pages are plain relative URLs built here, so that
+tables (``st.column_config.LinkColumn``), Markdown and the network views all link the same way.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import streamlit as st
+
+
+def url(page: str, **params: str | None) -> str:
+    """The relative URL of ``page`` (a module name in ``app_pages/``) with the given query parameters.
+
+    >>> url("paper", iri="https://w3id.org/abstracta/paper/x")
+    'paper?iri=https%3A%2F%2Fw3id.org%2Fabstracta%2Fpaper%2Fx'
+    >>> url("search")
+    'search'
+    """
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
+    return f"{page}?{query}" if query else page
+
+
+def param(name: str) -> str | None:
+    """The query parameter ``name`` of the current URL, or None."""
+    value = st.query_params.get(name)
+    return value or None
+
+
+def adopt(name: str, widget_key: str) -> None:
+    """On a page's first run from a URL, let the query parameter ``name`` set the widget ``widget_key``.
+
+    Call before drawing the widget; afterwards call :func:`publish` so the URL follows the widget.
+    """
+    value = param(name)
+    seen = f"_abx_adopted_{name}_{widget_key}"
+    if value is not None and st.session_state.get(seen) != value:
+        st.session_state[widget_key] = value
+        st.session_state[seen] = value
+
+
+def publish(**params: str | None) -> None:
+    """Write the view's state into the URL (empty values are removed), so the address reproduces it."""
+    for name, value in params.items():
+        if value:
+            if st.query_params.get(name) != value:
+                st.query_params[name] = value
+        elif name in st.query_params:
+            del st.query_params[name]
