@@ -40,12 +40,18 @@ def adopt(name: str, widget_key: str) -> None:
     seen = f"_abx_adopted_{name}_{widget_key}"
     if value is not None and st.session_state.get(seen) != value:
         st.session_state[widget_key] = value
-        st.session_state[seen] = value
+    st.session_state[seen] = value  # also when absent: publish() then marks what it writes as seen
 
 
 def publish(**params: str | None) -> None:
-    """Write the view's state into the URL (empty values are removed), so the address reproduces it."""
+    """Write the view's state into the URL (empty values are removed), so the address reproduces it.
+
+    What is written counts as adopted, so that the next run's :func:`adopt` does not take a value
+    the page wrote itself back over the widget the user has just changed.
+    """
     for name, value in params.items():
+        for seen in [k for k in st.session_state if str(k).startswith(f"_abx_adopted_{name}_")]:
+            st.session_state[seen] = value or None
         if value:
             if st.query_params.get(name) != value:
                 st.query_params[name] = value
