@@ -20,7 +20,7 @@ from kg.query.runner import QueryResult, QueryRunner
 from kg.read import snapshot, viz
 from kg.read.curation import entity_catalogue
 from kg.read.evidence import Evidence, link_evidence
-from kg.read.leaderboard import all_results, filter_results
+from kg.read.leaderboard import all_results, best_results, filter_results
 from kg.read.paper import PaperDetail, paper_detail
 from kg.read.paper import papers as store_papers
 from kg.read.projection import (
@@ -150,6 +150,12 @@ def _all_results(key: Key) -> list[dict]:  # never mutated
 @st.cache_data(show_spinner=False, max_entries=64)
 def results(key: Key, threshold: float, dataset: str | None = None, metric: str | None = None) -> list[dict]:
     return filter_results(_all_results(key), threshold, dataset=dataset, metric=metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def best(key: Key, threshold: float, dataset: str | None = None, metric: str | None = None) -> list[dict]:
+    """The leaderboard's best row per method x dataset x metric (``kg.read.leaderboard.best_results``)."""
+    return best_results(_all_results(key), threshold, dataset=dataset, metric=metric)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -162,7 +162,7 @@ def test_a_page_opens_from_its_address(page, server):
     _load(page, server + "/leaderboard")
     page.get_by_role("heading", name="Leaderboard").wait_for()
     page.get_by_test_id("stSidebar").get_by_text("Minimum confidence").wait_for()  # app.py's sidebar is around it
-    page.get_by_text(re.compile(r"\d+ result\(s\) from \d+ paper\(s\)")).first.wait_for()
+    page.get_by_text(re.compile(r"\d+ row\(s\) in \d+ dataset x metric group")).first.wait_for()
     assert page.get_by_test_id("stException").count() == 0
     page.screenshot(path=str(ARTIFACTS / "leaderboard-by-address.png"))
 
@@ -210,7 +210,7 @@ def test_leaderboard(page):
     from playwright.sync_api import expect
 
     _goto(page, "Leaderboard")
-    page.get_by_text(re.compile(r"\d+ result\(s\) from \d+ paper\(s\)")).first.wait_for()
+    page.get_by_text(re.compile(r"\d+ row\(s\) in \d+ dataset x metric group")).first.wait_for()
     # the previous page's tables linger (stale) until the run ends; then the leaderboard's is the only one
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
     rows = page.get_by_test_id("stDataFrame").locator('[role="row"]')
