@@ -43,7 +43,7 @@ def _best(rows: list[dict], dataset: str | None, metric: str | None, t: float) -
     table = pd.DataFrame([{**r, "better": "↓ lower" if r["better"] == LOWER else "↑ higher",
                            "link": links.url("paper", iri=r["paper_iri"], claim=r["claim_iri"])} for r in rows])
     columns = ["rank", "method", "value", "unit", "qualifier", *([] if dataset else ["dataset"]),
-               *([] if metric else ["metric", "better"]), "condition", "paper", "claim", "confidence", "link"]
+               *([] if metric else ["metric", "better"]), "paper", "link", "confidence", "condition", "claim"]
     st.dataframe(table[columns], hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 640),
                  key="lb_best", column_config={
                      "rank": st.column_config.NumberColumn(width=50), "value": st.column_config.NumberColumn(
