@@ -77,11 +77,12 @@ class _View:
     """The paper-entity graph seen through the filters: entities, their papers, relations by entity."""
 
     def __init__(self, g: nx.DiGraph, statements: Iterable[dict], *, edges: str, min_confidence: float,
-                 kinds: Iterable[str] | None, years: tuple[int, int] | None, min_shared: int,
+                 kinds: Iterable[str] | None, years: tuple[int, int] | None, min_shared: int, per_node: int,
                  metrics: Mapping[str, dict] | None, paper_years: Mapping[str, int] | None) -> None:
         if edges not in EDGE_MODES:
             raise ValueError(f"edges must be one of {', '.join(EDGE_MODES)}, not {edges!r}")
         self.g, self.min_shared, self.metrics = g, max(1, int(min_shared)), metrics or {}
+        self.per_node = max(1, int(per_node))
         self.use_relations, self.use_cooccurrence = edges in ("relations", "both"), edges in ("cooccurrence", "both")
         allowed = set(kinds) if kinds is not None else set(ENTITY_KINDS)
         in_years = None
@@ -177,8 +178,18 @@ def _edges(view: _View, kept: list[str], centre: str | None) -> list[dict]:
                         "source": a, "target": b, "kind": "cooccurrence", "predicate": COOCCURRENCE,
                         "confidence": None, "statement": "", "shared": count, "evidence": (),
                         "papers": tuple({"iri": p, "title": view.g.nodes[p]["label"]} for p in both[:_PAPERS_KEPT])}
-    return sorted(found.values(), key=lambda e: (e["kind"] != "relation", -(e["confidence"] or 0.0), -e["shared"],
-                                                 e["source"], e["target"], e["predicate"]))
+    cooc = sorted((e for e in found.values() if e["kind"] == "cooccurrence"),
+                  key=lambda e: (-e["shared"], e["source"], e["target"]))
+    rank: Counter = Counter()
+    kept = []
+    for e in cooc:  # each entity's strongest partners only: a paper's entities would otherwise form a clique
+        rank[e["source"]] += 1
+        rank[e["target"]] += 1
+        if min(rank[e["source"]], rank[e["target"]]) <= view.per_node:
+            kept.append(e)
+    edges = [e for e in found.values() if e["kind"] == "relation"] + kept
+    return sorted(edges, key=lambda e: (e["kind"] != "relation", -(e["confidence"] or 0.0), -e["shared"],
+                                        e["source"], e["target"], e["predicate"]))
 
 
 def _connected(kept: list[str], edges: list[dict], centre: str | None) -> set[str]:
@@ -193,18 +204,19 @@ def _connected(kept: list[str], edges: list[dict], centre: str | None) -> set[st
 def concept_map(g: nx.DiGraph, statements: Iterable[dict], *, centre: str | None = None, edges: str = "both",
                 min_confidence: float = 0.0, kinds: Iterable[str] | None = None,
                 years: tuple[int, int] | None = None, hops: int = 2, cap: int = 40, min_shared: int = 1,
-                labels: int = 12, metrics: Mapping[str, dict] | None = None,
+                per_node: int = 3, labels: int = 12, metrics: Mapping[str, dict] | None = None,
                 paper_years: Mapping[str, int] | None = None) -> ConceptMap:
     """The concept map of ``g`` (a paper-entity graph, already cut at the link confidence wanted).
 
     ``statements`` as :func:`relation_statements` gives them; ``edges`` one of ``EDGE_MODES``;
     relations below ``min_confidence`` are left out, and so are entities not of ``kinds`` (the
     centre stays) or with no paper of a year in ``years`` (papers' years from ``paper_years``, else
-    the ``year`` of paper nodes). Co-occurrence joins entities sharing ``min_shared`` papers or more.
+    the ``year`` of paper nodes). Co-occurrence joins entities sharing ``min_shared`` papers or more; of
+    those joins only each entity's ``per_node`` strongest are drawn (a paper's entities would form a clique).
     ``metrics`` gives PageRank and community where the graph's nodes lack them (:func:`entity_metrics`).
     """
     view = _View(g, statements, edges=edges, min_confidence=min_confidence, kinds=kinds, years=years,
-                 min_shared=min_shared, metrics=metrics, paper_years=paper_years)
+                 min_shared=min_shared, per_node=per_node, metrics=metrics, paper_years=paper_years)
     cap = max(1, int(cap))
     if centre is not None and centre in view.any_kind:
         hop, relevance, candidates = _grow(view, centre, hops, cap)
