@@ -38,6 +38,8 @@ def adopt(name: str, widget_key: str) -> None:
     """
     value = param(name)
     seen = f"_abx_adopted_{name}_{widget_key}"
+    if value is not None and value == st.session_state.get(f"_abx_published_{name}"):
+        st.session_state[seen] = value  # the page wrote it there itself: the widget already holds it
     if value is not None and st.session_state.get(seen) != value:
         st.session_state[widget_key] = value
         st.session_state[seen] = value
@@ -46,6 +48,7 @@ def adopt(name: str, widget_key: str) -> None:
 def publish(**params: str | None) -> None:
     """Write the view's state into the URL (empty values are removed), so the address reproduces it."""
     for name, value in params.items():
+        st.session_state[f"_abx_published_{name}"] = value
         if value:
             if st.query_params.get(name) != value:
                 st.query_params[name] = value

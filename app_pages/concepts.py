@@ -87,7 +87,8 @@ def main() -> None:
 
 def _tables(cmap: ConceptMap, edges: str, colour: str) -> None:
     label = {n["iri"]: n["label"] for n in cmap.nodes}
-    st.selectbox("Centre the map on one of its entities", [TOP, *label], key="concepts_recentre",
+    st.selectbox("Centre the map on one of its entities", [TOP, *(n for n in label if n != cmap.centre)],
+                 key="concepts_recentre",
                  format_func=lambda v: label.get(v, "— choose an entity —"), on_change=_recentre)
     tab_edges, tab_nodes = st.tabs([f"Edges ({len(cmap.edges)})", f"Entities ({len(cmap.nodes)})"])
     with tab_edges:
