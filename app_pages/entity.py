@@ -67,7 +67,8 @@ def main() -> None:
         papers = view["papers"]
         st.subheader(f"Papers ({len(papers)})")
         st.dataframe(pd.DataFrame([{**p, "link": links.url("paper", iri=p["iri"])} for p in papers],
-                                  columns=["title", "year", "predicate", "confidence", "link"]),
+                                  columns=["title", *(["year"] if view["years"] else []), "predicate",
+                                           "confidence", "link"]),
                      hide_index=True, width="stretch", key="entity_papers", column_config={
                          **ui.widths(title=320, predicate=100), "confidence": ui.CONFIDENCE_COLUMN,
                          "year": st.column_config.NumberColumn(format="%d", width=60),
