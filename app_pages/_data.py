@@ -13,11 +13,12 @@ import networkx as nx
 import pyoxigraph as ox
 import streamlit as st
 
+from app_pages._links import url
 from kg.errors import StoreError
 from kg.export.files import SUFFIXES, export
 from kg.query.examples import load_examples
 from kg.query.runner import QueryResult, QueryRunner
-from kg.read import snapshot, viz
+from kg.read import concepts, entity, snapshot, viz
 from kg.read.curation import entity_catalogue
 from kg.read.evidence import Evidence, link_evidence
 from kg.read.leaderboard import all_results, best_results, filter_results
@@ -178,3 +179,63 @@ def export_bytes(key: Key, fmt: str) -> bytes:
 def examples(folder: str) -> list[tuple[str, str]]:
     """(title, text) of each example query in ``folder``."""
     return load_examples(folder)
+
+
+# ------------------------------------------------------------- the concept map and the entity page
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _statements(key: Key) -> list[dict]:  # never mutated
+    return concepts.relation_statements(store(key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _metrics(key: Key) -> dict[str, dict]:  # never mutated
+    """PageRank and community by entity, read from the store only when the snapshot does not carry them."""
+    return {} if _snapshot(key) else concepts.entity_metrics(store(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def paper_years(key: Key) -> dict[str, int]:
+    g = full_graph(key)
+    found = {p: d["year"] for p, d in g.nodes(data=True) if d.get("year")}
+    return found if _snapshot(key) else snapshot.paper_years(store(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def concept_view(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...], years: tuple[int, int] | None,
+                 hops: int, cap: int, threshold: float) -> concepts.ConceptMap:
+    """The concept map, with the evidence of its relations (see ``kg.read.concepts.concept_map``)."""
+    cmap = concepts.concept_map(graph(key, threshold), _statements(key), centre=centre, edges=edges,
+                                min_confidence=threshold, kinds=kinds, years=years, hops=hops, cap=cap,
+                                metrics=_metrics(key), paper_years=paper_years(key) if years else None)
+    return concepts.with_evidence(store(key), cmap)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)  # each page embeds vis.js (~700 kB)
+def concept_page(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...], years: tuple[int, int] | None,
+                 hops: int, cap: int, threshold: float, colour: str) -> str:
+    """The pyvis HTML of ``concept_view``: fixed layout; each node links to the map centred on it and its page."""
+    cmap = concept_view(key, centre, edges, kinds, years, hops, cap, threshold)
+    label = {n["iri"]: n["label"] for n in cmap.nodes}
+    nodes = []
+    for n in cmap.nodes:
+        here = url("concepts", centre=n["iri"], edges=edges, colour=colour)
+        nodes.append({**n, "href": here, "tip": viz.concept_node_tip(
+            n, [("centre the map here", here), ("entity page", url("entity", iri=n["iri"]))])})
+    tipped = [{**e, "tip": viz.concept_edge_tip(e, label[e["source"]], label[e["target"]])} for e in cmap.edges]
+    return viz.concept_html(nodes, tipped, concepts.layout(cmap), centre=cmap.centre, colour_by=colour)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def entity_view(key: Key, iri: str, threshold: float) -> dict | None:
+    """What the Entity page shows of one entity: summary, papers, years, partners and leaderboard rows."""
+    g = graph(key, threshold)
+    summary = entity.entity_summary(g, iri, _metrics(key)) or entity.entity_summary(full_graph(key), iri,
+                                                                                    _metrics(key))
+    if summary is None:
+        return None
+    linked = entity.entity_papers(g, iri, paper_years(key))
+    return {"summary": summary, "papers": linked, "years": entity.papers_by_year(linked),
+            "partners": entity.cooccurring(g, iri),
+            "results": filter_results(entity.entity_results(_all_results(key), summary["label"]), threshold)}

@@ -44,7 +44,8 @@ def _relation_rows(store: ox.Store, where: str, min_confidence: float, evidence:
     found: dict[str, dict] = {}
     for r in core:
         row = found.setdefault(r["s"], {
-            "subject": r["h"], "subject_label": labels.get(r["h"]) or local(r["h"]), "predicate": local(r["pred"]),
+            "statement": r["s"], "subject": r["h"], "subject_label": labels.get(r["h"]) or local(r["h"]),
+            "predicate": local(r["pred"]),
             "object": r["t"], "object_label": labels.get(r["t"]) or local(r["t"]), "confidence": conf(r["conf"]),
             "evidence": {}})
         t = text.get(r["ev"], {})
@@ -61,7 +62,7 @@ def _relation_rows(store: ox.Store, where: str, min_confidence: float, evidence:
 def entity_relations(store: ox.Store, entity_iri: str, min_confidence: float = 0.0) -> list[dict]:
     """The relation statements an entity takes part in (as subject or object), surest first.
 
-    Each row: ``subject``, ``subject_label``, ``predicate`` (local name: usedFor,
+    Each row: ``statement`` (its IRI), ``subject``, ``subject_label``, ``predicate`` (local name: usedFor,
     evaluatedOn, ...), ``object``, ``object_label``, ``confidence`` and ``evidence``
     (one dict per sentence: ``paper``, ``title``, ``sentence``, ``score``, ``rules``).
     Raises StoreError when ``entity_iri`` is not an IRI.
@@ -76,3 +77,15 @@ def paper_relations(store: ox.Store, paper_iri: str, min_confidence: float = 0.0
     p = iris([paper_iri])
     return _relation_rows(store, f"?ev prov:wasDerivedFrom {p} . ?s abx:supportedBy ?ev .", min_confidence,
                           evidence=f"?ev prov:wasDerivedFrom {p} .")
+
+
+def statement_relations(store: ox.Store, statement_iris: list[str], min_confidence: float = 0.0) -> list[dict]:
+    """The relation statements named by IRI, as :func:`entity_relations` gives them.
+
+    Raises StoreError when one of ``statement_iris`` is not an IRI.
+    """
+    out: list[dict] = []
+    for i in range(0, len(statement_iris), _BATCH):
+        batch = sorted(set(statement_iris[i:i + _BATCH]))
+        out += _relation_rows(store, f"VALUES ?s {{ {iris(batch)} }}", min_confidence)
+    return out

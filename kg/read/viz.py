@@ -92,6 +92,119 @@ def network_html(g: nx.DiGraph, *, centre: str | None = None, height_px: int = 6
     return page.replace("network = new vis.Network(container, data, options);", _TIP_JS.strip(), 1)
 
 
+# ------------------------------------------------------------- the concept map
+
+# Community colours, in the order communities first appear among the map's nodes (most relevant first).
+PALETTE: tuple[str, ...] = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
+                            "#ff9da7", "#9c755f", "#17becf", "#bcbd22", "#7f7f7f")
+NO_COMMUNITY = "#c7c7c7"
+# Fixed positions, no physics: the same view is drawn the same way on every rerun. The tooltip is kept
+# inside the frame (vis places it above the pointer near the bottom, where its top may leave the frame),
+# scrolls when taller than the frame, and a double click on a node opens the address in its ``href``.
+_CONCEPT_JS = """
+                  network.on("showPopup", function () {
+                      var tip = container.parentNode.querySelector(".vis-tooltip"); if (!tip) { return; }
+                      tip.style.maxHeight = (container.clientHeight - 12) + "px"; tip.style.overflowY = "auto";
+                      var top = parseFloat(tip.style.top) || 0, left = parseFloat(tip.style.left) || 0;
+                      var room = container.clientHeight - tip.offsetHeight - 4;
+                      tip.style.top = Math.max(4, Math.min(top, room)) + "px";
+                      tip.style.left = Math.max(4, Math.min(left, container.clientWidth - tip.offsetWidth - 4)) + "px";
+                  });
+                  network.on("doubleClick", function (p) {
+                      if (!p.nodes.length) { return; } var href = nodes.get(p.nodes[0]).href;
+                      if (href) { window.top.location.href = new URL(href, document.baseURI).href; }
+                  });"""
+
+
+def community_colours(nodes: Iterable[dict]) -> dict[str, str]:
+    """A colour per community (its IRI), in order of first appearance; the palette repeats past its end."""
+    order: dict[str, str] = {}
+    for n in nodes:
+        if n.get("community") and n["community"] not in order:
+            order[n["community"]] = PALETTE[len(order) % len(PALETTE)]
+    return order
+
+
+def concept_html(nodes: Iterable[dict], edges: Iterable[dict], positions: dict[str, tuple[float, float]], *,
+                 centre: str | None = None, colour_by: str = "community", height_px: int = 640) -> str:
+    """Render a concept map (``kg.read.concepts.ConceptMap`` nodes and edges) at fixed ``positions``.
+
+    Nodes are coloured by community or type (``colour_by``) and sized by papers; only ``labelled``
+    nodes show their label. A node's or edge's ``tip`` (markup, text escaped by the caller) is its
+    tooltip, and a node's ``href`` the address a double click opens. Relations are solid arrows
+    (wider when surer), co-occurrence dashed lines (wider with more shared papers).
+    """
+    nodes = list(nodes)
+    colours = community_colours(nodes)
+    net = Network(height=f"{height_px}px", width="100%", directed=True, cdn_resources="in_line",
+                  bgcolor="#ffffff", font_color="#222222")
+    net.set_options(json.dumps({
+        "physics": {"enabled": False},
+        "nodes": {"font": {"size": 15, "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "scaling": {"label": {"drawThreshold": 3}}},
+        "edges": {"smooth": False},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True},
+    }))
+    for n in nodes:
+        colour = (colours.get(n.get("community") or "", NO_COMMUNITY) if colour_by == "community"
+                  else COLOURS.get(n.get("type", ""), "#444444"))
+        label = n.get("label", n["iri"])
+        short = label if len(label) <= 32 else label[:31] + "…"
+        x, y = positions.get(n["iri"], (0.0, 0.0))
+        net.add_node(n["iri"], label=short if n.get("labelled") or n["iri"] == centre else " ",
+                     title=n.get("tip") or html.escape(f"{n.get('type', '')}: {label}"), color=colour,
+                     size=round(10 + min(30.0, 4 * float(n.get("papers", 0)) ** 0.5), 1), x=x, y=y,
+                     borderWidth=4 if n["iri"] == centre else 1, href=n.get("href", ""))
+    for e in edges:
+        relation = e.get("kind") == "relation"
+        width = 1 + 3 * float(e.get("confidence") or 0.0) if relation else min(6.0, 1 + float(e.get("shared", 1)))
+        net.add_edge(e["source"], e["target"], title=e.get("tip") or html.escape(e.get("predicate", "")),
+                     color="#7a7a7a" if relation else "#c4c4c4", width=round(width, 2), dashes=not relation,
+                     arrows={"to": {"enabled": relation, "scaleFactor": 0.5}})
+    page = _REMOTE_TAG_RE.sub("", net.generate_html(notebook=False))
+    page = page.replace("</head>", _TIP_CSS + "</head>", 1)
+    return page.replace("network = new vis.Network(container, data, options);", _TIP_JS.strip() + _CONCEPT_JS, 1)
+
+
+def concept_legend_html(nodes: Iterable[dict], colour_by: str = "community") -> str:
+    """The colours of a concept map: its communities (named after their most central member) or the types."""
+    if colour_by != "community":
+        return legend_html()
+    nodes = list(nodes)
+    names = {n["community"]: n.get("community_label") or n["community"] for n in nodes if n.get("community")}
+    items = [(names[c], colour) for c, colour in community_colours(nodes).items()]
+    if any(not n.get("community") for n in nodes):
+        items.append(("no community", NO_COMMUNITY))
+    swatches = "".join(f'<span style="margin-right:14px"><span style="display:inline-block;width:11px;height:11px;'
+                       f'border-radius:6px;background:{c};margin-right:4px"></span>{html.escape(k)}</span>'
+                       for k, c in items)
+    return f'<div style="font-size:0.9em">{swatches}</div>'
+
+
+def concept_node_tip(node: dict, links: Iterable[tuple[str, str]] = ()) -> str:
+    """Tooltip of a concept-map node: label, type, community, papers, PageRank, and ``links`` (text, address)."""
+    lines = [f"<b>{html.escape(node['label'])}</b> <span class=\"muted\">({html.escape(node['type'])})</span>",
+             f"{node['papers']} paper(s) · PageRank {node['pagerank']:.4f} · {node['degree']} edge(s) shown"]
+    if node.get("community_label"):
+        lines.append(f"community: {html.escape(node['community_label'])}")
+    anchors = " · ".join(f'<a href="{html.escape(href)}" target="_top">{html.escape(text)}</a>' for text, href in links)
+    return "<br>".join(lines + ([anchors] if anchors else []))
+
+
+def concept_edge_tip(edge: dict, source: str, target: str) -> str:
+    """Tooltip of a concept-map edge: the statement and its evidence sentences, or the papers shared."""
+    head = f"<b>{html.escape(source)}</b> → <i>{html.escape(edge['predicate'])}</i> → <b>{html.escape(target)}</b>"
+    if edge.get("kind") == "relation":
+        facts = f"confidence {float(edge.get('confidence') or 0.0):.2f} · {len(edge.get('evidence', ()))} sentence(s)"
+        items = "".join(f"<li>{marked(ev['sentence'], None, window=140)} "
+                        f'<span class="muted">({html.escape(ev.get("title", "")[:80])})</span></li>'
+                        for ev in edge.get("evidence", ())[:TIP_SENTENCES])
+    else:
+        facts = f"{edge.get('shared', 0)} shared paper(s)"
+        items = "".join(f"<li>{html.escape(p['title'])}</li>" for p in edge.get("papers", ())[:TIP_SENTENCES + 2])
+    return f"{head}<br>{facts}" + (f"<ul>{items}</ul>" if items else "")
+
+
 def legend_html() -> str:
     """A colour legend matching ``network_html``."""
     items = "".join(
