@@ -34,11 +34,12 @@ def param(name: str) -> str | None:
 def adopt(name: str, widget_key: str) -> None:
     """On a page's first run from a URL, let the query parameter ``name`` set the widget ``widget_key``.
 
-    Call before drawing the widget; afterwards call :func:`publish` so the URL follows the widget.
+    Call before drawing the widget; afterwards call :func:`publish` so the URL follows the widget. A value
+    this session published itself is not adopted again (else the widget would snap back to it when changed).
     """
     value = param(name)
     seen = f"_abx_adopted_{name}_{widget_key}"
-    if value is not None and st.session_state.get(seen) != value:
+    if value is not None and st.session_state.get(seen) != value and st.session_state.get(_published(name)) != value:
         st.session_state[widget_key] = value
         st.session_state[seen] = value
 
@@ -46,8 +47,13 @@ def adopt(name: str, widget_key: str) -> None:
 def publish(**params: str | None) -> None:
     """Write the view's state into the URL (empty values are removed), so the address reproduces it."""
     for name, value in params.items():
+        st.session_state[_published(name)] = value or None
         if value:
             if st.query_params.get(name) != value:
                 st.query_params[name] = value
         elif name in st.query_params:
             del st.query_params[name]
+
+
+def _published(name: str) -> str:
+    return f"_abx_published_{name}"
