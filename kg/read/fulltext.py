@@ -98,9 +98,8 @@ def _documents(store: ox.Store, graph: nx.DiGraph) -> Iterable[tuple]:
 def write_index(db: sqlite3.Connection, store: ox.Store, graph: nx.DiGraph) -> int:
     """Create and fill the full-text table in the open snapshot ``db``; the number of documents indexed."""
     db.execute(_SCHEMA)
-    before = db.total_changes
     db.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?,?,?,?)", _documents(store, graph))
-    return db.total_changes - before
+    return db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
 
 # ------------------------------------------------------------------ reading

@@ -13,6 +13,7 @@ from kg.errors import StoreError
 from kg.read import fulltext, snapshot
 from kg.read.fulltext import MARK_END, MARK_START, fts_query, snippet_html, snippet_text
 from kg.read.paper import papers
+from kg.read.projection import paper_entity_graph
 from kg.read.search import search_all
 from kg.store.generations import open_current_generation
 from tests.app._fixtures import IMAGENET, MRL_TITLE
@@ -50,6 +51,8 @@ def test_the_index_holds_every_paper_entity_and_distinct_evidence_sentence(snap,
                        "GROUP BY iri, body HAVING count(*) > 1)").fetchone()[0]
     assert dupes == 0  # one row per (paper, sentence), however many entities it links
     db.close()
+    fresh = sqlite3.connect(":memory:")
+    assert fulltext.write_index(fresh, seed_store, paper_entity_graph(seed_store)) == sum(counts.values())
 
 
 def test_search_ranks_and_snippets_each_kind(snap, seed_store):
