@@ -116,10 +116,17 @@ def search(key: Key, text: str, threshold: float) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def search_text(key: Key, text: str, kind: str, limit: int, threshold: float) -> tuple[bool, list[Hit]]:
-    """Whether the generation has a full-text index, and the hits of one ``kind`` for ``text``, best first."""
+    """Whether the generation has a full-text index, and the hits of one ``kind`` for ``text``, best first.
+
+    Evidence below ``threshold`` is left out, and so are entities without a link at it (as on Explore).
+    """
     found = _snapshot(key)
     indexed = found is not None and fulltext_available(found)
-    return indexed, search_all(found or store(key), text, limit=limit, kinds=(kind,), threshold=threshold)
+    if kind != "entity" or threshold <= 0:
+        return indexed, search_all(found or store(key), text, limit=limit, kinds=(kind,), threshold=threshold)
+    linked = graph(key, threshold)
+    hits = search_all(found or store(key), text, limit=4 * limit, kinds=(kind,), threshold=threshold)
+    return indexed, [h for h in hits if h.iri in linked][:limit]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)  # each page embeds vis.js (~700 kB)

@@ -92,3 +92,20 @@ def test_a_generation_without_the_index_searches_labels(monkeypatch, seed_settin
     assert not at.exception and not at.error
     assert at.info and "no full-text index" in at.info[0].value
     assert "entity?iri=" in "".join(_bodies(at))
+
+
+def _counts(at) -> dict[str, int]:
+    return {t.label.rsplit(" (", 1)[0]: int(t.label.rsplit("(", 1)[1].rstrip(")")) for t in at.tabs}
+
+
+def test_the_confidence_slider_filters_entities_and_evidence(app_env):
+    at = _open()
+    at.sidebar.slider(key="min_confidence").set_value(0.0).run()
+    at.text_input(key="search_q").input("image").run()
+    everything = _counts(at)
+    at.sidebar.slider(key="min_confidence").set_value(0.9).run()
+    confident = _counts(at)
+    assert confident["Papers"] == everything["Papers"] > 0  # papers always stay
+    assert confident["Entities"] < everything["Entities"] and confident["Evidence sentences"] < everything[
+        "Evidence sentences"]
+    assert any("0.90" in c.value for c in at.caption) and not at.exception
