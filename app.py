@@ -2,7 +2,7 @@
 
 Run with ``streamlit run app.py``; the store comes from ``ABSTRACTA_STORE``
 (default ``./store``). On first start with an empty store, the seed graph is
-built. Pages (one module each in ``app_pages/``): Overview, Explore, Concept map, Entity, Paper,
+built. Pages (one module each in ``app_pages/``): Overview, Search, Explore, Concept map, Entity, Paper,
 Leaderboard, Curate, SPARQL, Export. The sidebar's confidence slider filters
 every page's links, claims and results.
 """
@@ -18,9 +18,9 @@ from kg.errors import AbstractaError
 from kg.store.generations import Generation, current_generation
 
 # (module in app_pages/, title): the first is the default page, served at the app's root
-PAGES = (("overview", "Overview"), ("explore", "Explore"), ("concepts", "Concept map"), ("entity", "Entity"),
-         ("paper", "Paper"), ("leaderboard", "Leaderboard"), ("curate", "Curate"), ("sparql", "SPARQL"),
-         ("export", "Export"))
+PAGES = (("overview", "Overview"), ("search", "Search"), ("explore", "Explore"), ("concepts", "Concept map"),
+         ("entity", "Entity"), ("paper", "Paper"), ("leaderboard", "Leaderboard"), ("curate", "Curate"),
+         ("sparql", "SPARQL"), ("export", "Export"))
 CONFIDENCE_HELP = ("Hide paper-entity links (and the evidence, spans and entities behind them), claims and "
                    "results whose confidence is below this, on every page. 0 shows everything.")
 

@@ -21,6 +21,8 @@ from kg.query.runner import QueryResult, QueryRunner
 from kg.read import concepts, entity, snapshot, viz
 from kg.read.curation import entity_catalogue
 from kg.read.evidence import Evidence, link_evidence
+from kg.read.fulltext import Hit
+from kg.read.fulltext import available as fulltext_available
 from kg.read.leaderboard import all_results, best_results, filter_results
 from kg.read.paper import PaperDetail, paper_detail
 from kg.read.paper import papers as store_papers
@@ -33,7 +35,7 @@ from kg.read.projection import (
     top_entities,
 )
 from kg.read.relations import entity_relations, paper_relations
-from kg.read.search import search_entities
+from kg.read.search import search_all, search_entities
 from kg.read.sparql import open_generation
 from kg.read.stats import confidence_counts, graph_stats
 from kg.read.viz import network_html
@@ -111,6 +113,21 @@ def search(key: Key, text: str, threshold: float) -> list[dict]:
     found = _snapshot(key)
     hits = snapshot.search(found, text, limit=200) if found else search_entities(store(key), text, limit=200)
     return [{**m, "papers": linked.nodes[m["iri"]]["papers"]} for m in hits if m["iri"] in linked][:50]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def search_text(key: Key, text: str, kind: str, limit: int, threshold: float) -> tuple[bool, list[Hit]]:
+    """Whether the generation has a full-text index, and the hits of one ``kind`` for ``text``, best first.
+
+    Evidence below ``threshold`` is left out, and so are entities without a link at it (as on Explore).
+    """
+    found = _snapshot(key)
+    indexed = found is not None and fulltext_available(found)
+    if kind != "entity" or threshold <= 0:
+        return indexed, search_all(found or store(key), text, limit=limit, kinds=(kind,), threshold=threshold)
+    linked = graph(key, threshold)
+    hits = search_all(found or store(key), text, limit=4 * limit, kinds=(kind,), threshold=threshold)
+    return indexed, [h for h in hits if h.iri in linked][:limit]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)  # each page embeds vis.js (~700 kB)

@@ -1,10 +1,15 @@
-"""Entity search by label: in the stored graph (with alternative labels) or in a paper-entity graph."""
+"""Search: entities by label (in the stored graph or a paper-entity graph), and everything by full text."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
 
+from kg.read import fulltext
+from kg.read.fulltext import KINDS, Hit
 from kg.read.projection import ENTITY_KINDS
 from kg.read.sparql import TYPED, local, rows
 
@@ -42,3 +47,29 @@ def search_entities(source: nx.Graph | ox.Store, text: str, limit: int = 20) -> 
             hit["_labels"].extend(lb for lb in labels if text.casefold() in lb.casefold())
     ranked = sorted(found.values(), key=lambda h: (match_rank(text, h["_labels"], h["papers"]), h["label"].casefold()))
     return [{k: v for k, v in h.items() if k != "_labels"} for h in ranked[: max(0, limit)]]
+
+
+def search_all(source: str | Path | ox.Store, text: str, *, limit: int = 50, kinds: Iterable[str] = KINDS,
+               threshold: float = 0.0) -> list[Hit]:
+    """Papers, entities and evidence sentences matching ``text``, best first, each with a snippet.
+
+    ``source`` is a generation's snapshot (``kg.read.snapshot.find``) or, for a
+    generation without one, its store. With the snapshot's full-text index the
+    hits are ranked by bm25 over titles, abstracts, labels and sentences
+    (``kg.read.fulltext``); without it (an older snapshot, or a generation made
+    by a SPARQL update) the search falls back to entity labels, and the hits'
+    snippet is the label. Any text is safe: words are quoted before they reach FTS5.
+    """
+    kinds = tuple(kinds)
+    if not isinstance(source, ox.Store) and fulltext.available(Path(source)):
+        return fulltext.search(Path(source), text, limit=limit, kinds=kinds, threshold=threshold)
+    if "entity" not in kinds or not (text or "").strip() or limit <= 0:
+        return []
+    if isinstance(source, ox.Store):
+        found = search_entities(source, text, limit)
+    else:
+        from kg.read import snapshot  # snapshot imports this module (match_rank)
+
+        found = snapshot.search(Path(source), text, limit)
+    return [Hit("entity", h["iri"], h["label"], h["type"],
+                f"{fulltext.MARK_START}{h['label']}{fulltext.MARK_END}", 0.0) for h in found]

@@ -10,9 +10,11 @@ database loaded but not yet published:
 3. ``snapshot.sqlite`` is written into the generation: the link graph as
    tables (the dashboard loads it in a second or two instead of re-running
    the link queries), a trigram full-text index over entity labels (entity
-   search is an index lookup, not a scan), the papers list, the leaderboard
-   rows, and the number of evidence records, claims and results at every
-   confidence step of 0.01.
+   search is an index lookup, not a scan), a full-text index over paper
+   titles and abstracts, entity labels and evidence sentences
+   (``kg.read.fulltext``), the papers list, the leaderboard rows, and the
+   number of evidence records, claims and results at every confidence step
+   of 0.01.
 
 The snapshot belongs to its generation and is never written again; a
 generation made by a SPARQL update (``fork_generation``) has none, and
@@ -36,6 +38,7 @@ import pyoxigraph as ox
 from kg.errors import StoreError
 from kg.model import EntityType
 from kg.read import analytics as metrics
+from kg.read import fulltext
 from kg.read.leaderboard import all_results
 from kg.read.projection import paper_entity_graph
 from kg.read.search import match_rank
@@ -91,8 +94,8 @@ def _confidence_counts(store: ox.Store) -> list[tuple[int, int, int, int]]:
 
 
 def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: dict[str, int],
-          counts: list[tuple[int, int, int, int]], results: list[dict] = ()) -> None:
-    """Write the snapshot database to ``path`` (replacing it)."""
+          counts: list[tuple[int, int, int, int]], results: list[dict] = (), store: ox.Store | None = None) -> None:
+    """Write the snapshot database to ``path`` (replacing it); with ``store``, its full-text index too."""
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
     try:
@@ -113,6 +116,8 @@ def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: dict[
                         for label in {d.get("label", ""), *d.get("alt", ())} if label))
         db.executemany("INSERT INTO counts VALUES (?,?,?,?)", counts)
         db.executemany("INSERT INTO result VALUES (?, ?)", ((i, json.dumps(r)) for i, r in enumerate(results)))
+        if store is not None:
+            logger.info("full-text index of %d documents", fulltext.write_index(db, store, graph))
         db.commit()
     finally:
         db.close()
@@ -124,7 +129,7 @@ def enrich(store: ox.Store, generation_path: Path, base_iri: str) -> Iterator[ox
     graph = paper_entity_graph(store)
     years = paper_years(store)
     result = metrics.compute(graph, years)
-    write(generation_path / FILE, graph, result, years, _confidence_counts(store), all_results(store))
+    write(generation_path / FILE, graph, result, years, _confidence_counts(store), all_results(store), store)
     logger.info("snapshot and analytics of %d nodes in %.1f s", graph.number_of_nodes(),
                 time.perf_counter() - started)
     return to_oxigraph(metrics.analytics_triples(result, base_iri))
