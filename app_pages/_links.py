@@ -38,14 +38,20 @@ def adopt(name: str, widget_key: str) -> None:
     """
     value = param(name)
     seen = f"_abx_adopted_{name}_{widget_key}"
-    if value is not None and st.session_state.get(seen) != value:
+    # a value this session published itself is the widget's own state, not an address to adopt
+    if value is not None and st.session_state.get(seen) != value and value != st.session_state.get(_published(name)):
         st.session_state[widget_key] = value
         st.session_state[seen] = value
+
+
+def _published(name: str) -> str:
+    return f"_abx_published_{name}"
 
 
 def publish(**params: str | None) -> None:
     """Write the view's state into the URL (empty values are removed), so the address reproduces it."""
     for name, value in params.items():
+        st.session_state[_published(name)] = value
         if value:
             if st.query_params.get(name) != value:
                 st.query_params[name] = value
