@@ -28,3 +28,11 @@ def test_overview_chart_labels_are_not_truncated(monkeypatch, seed_settings):
         spec = json.loads(chart.proto.spec)
         assert spec["encoding"]["y"]["field"] == "label"
         assert spec["encoding"]["y"]["axis"]["labelLimit"] == 0
+
+
+def test_relation_tables_put_the_sentence_before_the_numbers(monkeypatch, seed_settings):
+    from tests.app._fixtures import open_page, table
+
+    use_store(monkeypatch, seed_settings.store_dir)
+    at = open_page("Paper")
+    assert list(table(at, "sentence").columns[:4]) == ["subject", "predicate", "object", "sentence"]
