@@ -17,20 +17,28 @@ from app_pages import _ui as ui
 from kg.read.paper import ClaimView, PaperDetail, Span, segments
 from kg.read.viz import COLOURS, legend_html
 
+_CLAIM = "_linked_claim"  # the type of the pseudo-span that marks the linked claim's sentence
 
-def _highlight(text: str, spans: list[Span]) -> str:
-    """Escaped ``text`` with each extracted span in a ``<mark>`` coloured by entity type."""
+
+def _highlight(text: str, spans: list[Span], claim: ClaimView | None = None) -> str:
+    """Escaped ``text`` with each extracted span in a ``<mark>`` coloured by entity type; ``claim``'s sentence
+    (in this text) underlaid."""
+    marker = [Span("", claim.start, claim.end, "", "", _CLAIM, "")] if claim else []
     parts = []
-    for piece, cover in segments(text, spans):
+    for piece, covering in segments(text, [*spans, *marker]):
+        cover = tuple(s for s in covering if s.type != _CLAIM)
         if not cover:
-            parts.append(html.escape(piece))
-            continue
-        inner = min(cover, key=lambda s: (s.end - s.start, s.start))
-        colour = COLOURS.get(inner.type, "#444444")
-        tip = "; ".join(f"{s.label} ({s.type}, {s.predicate}, confidence {s.confidence:.2f})" for s in cover)
-        parts.append(f'<mark class="abx-span abx-{html.escape(inner.type)}" title="{html.escape(tip)}" '
-                     f'style="background:{colour}2e;border-bottom:2px solid {colour};padding:0 1px;'
-                     f'border-radius:3px;color:inherit">{html.escape(piece)}</mark>')
+            out = html.escape(piece)
+        else:
+            inner = min(cover, key=lambda s: (s.end - s.start, s.start))
+            colour = COLOURS.get(inner.type, "#444444")
+            tip = "; ".join(f"{s.label} ({s.type}, {s.predicate}, confidence {s.confidence:.2f})" for s in cover)
+            out = (f'<mark class="abx-span abx-{html.escape(inner.type)}" title="{html.escape(tip)}" '
+                   f'style="background:{colour}2e;border-bottom:2px solid {colour};padding:0 1px;'
+                   f'border-radius:3px;color:inherit">{html.escape(piece)}</mark>')
+        if len(cover) < len(covering):
+            out = f'<span class="abx-linked-claim" style="background:#ffe08a77">{out}</span>'
+        parts.append(out)
     return "".join(parts)
 
 
@@ -91,11 +99,13 @@ def main() -> None:
         st.info("No paper selected.")
         return
     by_section = {sec: [s for s in detail.spans if s.section == sec] for sec in ("title", "abstract")}
-    st.html(f'<h3 style="margin:0.2em 0">{_highlight(detail.title, by_section["title"])}</h3>')
+    linked = next((c for c in detail.claims if c.iri == claim), None)
+    in_section = {sec: linked if linked and f"/claim/{sec}-" in linked.iri else None for sec in by_section}
+    st.html(f'<h3 style="margin:0.2em 0">{_highlight(detail.title, by_section["title"], in_section["title"])}</h3>')
     _metadata(detail)
     st.html(legend_html())
     st.html(f'<div style="line-height:1.75;font-size:1.02rem">'
-            f'{_highlight(detail.abstract, by_section["abstract"])}</div>')
+            f'{_highlight(detail.abstract, by_section["abstract"], in_section["abstract"])}</div>')
     if detail.hidden:
         st.caption(f"{detail.hidden} span(s), claim(s) and entity link(s) below confidence {t:.2f} are hidden.")
     left, right = st.columns([2, 3])

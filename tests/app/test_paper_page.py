@@ -75,6 +75,9 @@ def test_the_claim_in_the_url_comes_first_and_marked(app_env, seed_settings):
     body = next(h.proto.body for h in at.get("html") if h.proto.body.startswith("<ul>"))
     assert body.startswith('<ul><li id="abx-linked-claim"') and linked.text.split()[0] in body[:400]
     assert "linked claim" in body and body.count("abx-linked-claim") == 1
+    abstract = next(h.proto.body for h in at.get("html") if "Learned representations" in h.proto.body)
+    start = abstract.index('class="abx-linked-claim"')  # the sentence is underlaid in the abstract too
+    assert linked.text.split()[0] in abstract[start:start + 300]
     assert _param(at, "claim") == linked.iri
     other = _iri(seed_settings, "NoisyQuant", prefix=True)
     at.selectbox(key="paper_iri").select(other).run()
@@ -85,6 +88,7 @@ def test_entities_link_to_the_entity_page(app_env, seed_settings):
     at = _open_at({"iri": _iri(seed_settings, MRL_TITLE)})
     entities = table(at, "mentions")
     assert list(entities.columns[:2]) == ["label", "page"]
+    assert not any("abx-linked-claim" in h.proto.body for h in at.get("html"))  # no claim in the URL: none marked
     assert all(u.startswith("entity?iri=https%3A%2F%2F") for u in entities["page"])
 
 
