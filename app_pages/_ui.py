@@ -83,12 +83,12 @@ def relations_table(found: list[dict], title: str, key: str) -> None:
         return
     st.dataframe(pd.DataFrame([{
         "subject": r["subject_label"], "predicate": r["predicate"], "object": r["object_label"],
-        "confidence": r["confidence"], "papers": len({e["paper"] for e in r["evidence"]}),
-        "sentence": r["evidence"][0]["sentence"] if r["evidence"] else ""} for r in found]),
+        "sentence": r["evidence"][0]["sentence"] if r["evidence"] else "",  # the key columns first, then the numbers
+        "confidence": r["confidence"], "papers": len({e["paper"] for e in r["evidence"]})} for r in found]),
         hide_index=True, width="stretch", key=key, column_config={
             **widths(subject=170, predicate=100, object=170), "confidence": CONFIDENCE_COLUMN,
             "papers": st.column_config.NumberColumn(width=60, help="Papers whose sentences state it"),
-            "sentence": st.column_config.TextColumn("evidence sentence", width=600)})
+            "sentence": st.column_config.TextColumn("evidence sentence", width=520)})
 
 
 def build(settings: Settings, inputs: list, label: str) -> BuildSummary:

@@ -1,4 +1,4 @@
-"""Curate page: write a correction (merge, split, rename, retype, reject) and rebuild the graph with it."""
+"""Curate page: write a correction (merge, split, rename, retype, reject), rebuild the graph with it; undo the last."""
 
 from __future__ import annotations
 
@@ -18,26 +18,63 @@ VERBS = {"merge": "Merge two entities", "split": "Split a surface form off", "re
          "retype": "Retype", "reject": "Reject"}
 
 
+# The widgets that hold an entity or a form of the graph before a correction: dropped after the rebuild, so that
+# no selector still offers (or keeps) what the correction removed or changed.
+ENTITY_WIDGETS = ("curate_other", "curate_split_entity", "curate_split_form", "curate_rename_entity",
+                  "curate_retype_entity", "curate_reject_entity", "curate_label")
+
+
+def _written(verb: str, *names: str) -> str:
+    return f"{verb} " + ", ".join(f"“{ui.md(n)}”" for n in names)
+
+
+def _rebuild(settings: Settings, inputs: list, label: str, failed: str) -> str | None:
+    """Rebuild the graph from ``inputs``; on success drop the old generation's caches and widget state."""
+    try:
+        summary = ui.build(settings, inputs, label)
+    except (AbstractaError, OSError) as e:
+        st.error(f"{failed}, but the rebuild failed: {e}. The previous graph is still shown; the corrections file "
+                 "applies to the next build.")
+        return None
+    # Every cache is keyed by generation: drop the old generation's entries (and its open database) now.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    for name in ENTITY_WIDGETS:
+        st.session_state.pop(name, None)
+    return f"the graph rebuilt ({summary.papers} papers, {summary.triples:,} triples)"
+
+
 def _apply(settings: Settings, inputs: list, verb: str, *names: str) -> None:
     """Add a correction to the file, rebuild the graph from ``inputs`` and show the new generation."""
-    path, line = settings.corrections_file, f"{verb} " + ", ".join(f"“{ui.md(n)}”" for n in names)
+    path, line = settings.corrections_file, _written(verb, *names)
     try:
         corrections.append(path, verb, *names)
     except (AbstractaError, OSError) as e:
         st.error(f"The correction was not saved: {e}")
         return
+    rebuilt = _rebuild(settings, inputs, f"Rebuilding the graph with {line}...", f"{line} was saved to `{path}`")
+    if rebuilt:
+        st.session_state["curate_done"] = f"Applied {line}: written to `{path}` and {rebuilt}."
+        st.rerun()
+
+
+def _undo(settings: Settings, inputs: list) -> None:
+    """Take the last correction out of the file and rebuild the graph without it."""
+    path = settings.corrections_file
     try:
-        summary = ui.build(settings, inputs, f"Rebuilding the graph with {line}...")
-    except (AbstractaError, OSError) as e:
-        st.error(f"{line} was saved to `{path}`, but the rebuild failed: {e}. The previous graph is still shown; "
-                 "the correction applies to the next build.")
+        removed = corrections.remove_last(path)
+    except AbstractaError as e:
+        st.error(f"Nothing was undone: {e}")
         return
-    # Every cache is keyed by generation: drop the old generation's entries (and its open database) now.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    st.session_state["curate_done"] = (f"Applied {line}: written to `{path}` and the graph rebuilt "
-                                       f"({summary.papers} papers, {summary.triples:,} triples).")
-    st.rerun()
+    if removed is None:
+        st.info(f"`{path}` has no correction to undo.")
+        return
+    line = _written(*removed)
+    rebuilt = _rebuild(settings, inputs, f"Rebuilding the graph without {line}...",
+                       f"Undid {line} (removed from `{path}`)")
+    if rebuilt:
+        st.session_state["curate_done"] = f"Undid {line}: removed from `{path}` and {rebuilt}."
+        st.rerun()
 
 
 def main() -> None:
@@ -109,6 +146,10 @@ def main() -> None:
     st.code(text, language=None)
     st.download_button(f"Download {path.name}", text, path.name, "text/tab-separated-values", on_click="ignore",
                        key="curate_download")
+    last = next((ln for ln in reversed(text.splitlines()) if ln.split("#", 1)[0].strip()), None)
+    if last is not None and st.button(f"Undo the last correction ({' '.join(last.split())})", key="curate_undo",
+                                      icon=":material/undo:", help="Remove the file's last correction and rebuild"):
+        _undo(settings, inputs)
 
 
 main()

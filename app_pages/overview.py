@@ -14,6 +14,15 @@ from kg.read.viz import COLOURS
 CHARTED = (EntityType.METHOD, EntityType.DATASET, EntityType.TASK, EntityType.METRIC)
 
 
+def _bars(colour: str) -> dict:
+    """Horizontal bars of papers per entity, most first, with every label in full (no ellipsis)."""
+    return {"mark": {"type": "bar", "color": colour, "tooltip": True}, "height": 300,
+            "encoding": {
+                "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None,
+                      "axis": {"labelLimit": 0, "labelOverlap": False}},
+                "x": {"field": "papers", "type": "quantitative", "title": "papers", "axis": {"tickMinStep": 1}}}}
+
+
 def main() -> None:
     key, _ = ui.context()
     st.header("Overview")
@@ -38,8 +47,7 @@ def main() -> None:
             if not top:
                 st.info(f"No {type_name.lower()}s in the graph{ui.below(t)}.")
                 continue
-            st.bar_chart(pd.DataFrame(top), x="label", y="papers", horizontal=True, sort="-papers",
-                         color=COLOURS[type_name], x_label="papers", y_label="", height=300)
+            st.vega_lite_chart(pd.DataFrame(top), _bars(COLOURS[type_name]), width="stretch")
 
 
 main()

@@ -111,3 +111,30 @@ def append(path: str | Path, verb: str, *names: str) -> None:
     tmp.write_text(new, encoding="utf-8")
     os.replace(tmp, path)
     logger.info("correction added to %s: %s", path, line.strip())
+
+
+def remove_last(path: str | Path) -> tuple[str, ...] | None:
+    """Take the last correction out of the file, atomically: (verb, *names) of the removed line.
+
+    Comments, blank lines and the header stay. None when the file is missing or has no correction.
+
+    Raises:
+        ConfigError: the file cannot be read or written.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read corrections file {path}: {e}") from e
+    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].split("#", 1)[0].strip()), None)
+    if last is None:
+        return None
+    removed = tuple(f.strip() for f in lines[last].split("#", 1)[0].split("\t") if f.strip())
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text("".join(lines[:last] + lines[last + 1:]), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ConfigError(f"cannot write corrections file {path}: {e}") from e
+    logger.info("correction removed from %s: %s", path, "\t".join(removed))
+    return removed

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import urllib.parse
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -40,6 +42,7 @@ class ClaimView:
     end: int
     quantities: tuple[dict, ...] = ()  # value, unit, qualifier, text
     confidence: float = 0.0
+    iri: str = ""  # the claim's IRI in the graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,38 @@ class PaperDetail:
     claims: tuple[ClaimView, ...] = ()
     entities: tuple[dict, ...] = ()  # iri, label, type, predicate, confidence (of the link), entity_confidence
     hidden: int = 0  # spans, claims and entities left out for being below the confidence threshold
+    authors: tuple[str, ...] = ()  # dcterms:creator, in name order (the graph keeps no author order)
+    date: str = ""  # dcterms:date, as the input gave it (ISO when it parsed)
+    year: int | None = None  # schema:datePublished
+    identifier: str = ""  # dcterms:identifier: arXiv:<id>, a DOI or whatever id the input had
+    url: str = ""  # schema:url
+    source: str = ""  # dcterms:source: the input file the paper was read from
+    links: tuple[tuple[str, str], ...] = ()  # (label, URL) to read the paper: arXiv abstract and PDF, DOI, URL
+
+
+_DOI_RE = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)", re.IGNORECASE)
+
+
+def paper_links(identifier: str, url: str = "") -> tuple[tuple[str, str], ...]:
+    """Where to read a paper: (label, URL) from its identifier (arXiv id or DOI), else its URL.
+
+    >>> paper_links("arXiv:2205.13147")
+    (('arXiv abstract', 'https://arxiv.org/abs/2205.13147'), ('PDF', 'https://arxiv.org/pdf/2205.13147'))
+    >>> paper_links("doi:10.1000/xyz-1")
+    (('DOI', 'https://doi.org/10.1000/xyz-1'),)
+    >>> paper_links("", "https://example.org/p")
+    (('Paper', 'https://example.org/p'),)
+    """
+    found: list[tuple[str, str]] = []
+    if identifier.startswith("arXiv:") and len(identifier) > len("arXiv:"):
+        bare = urllib.parse.quote(identifier.removeprefix("arXiv:"), safe="/.")
+        found += [("arXiv abstract", f"https://arxiv.org/abs/{bare}"), ("PDF", f"https://arxiv.org/pdf/{bare}")]
+    elif m := _DOI_RE.fullmatch(identifier.strip()):
+        found.append(("DOI", f"https://doi.org/{urllib.parse.quote(m.group(1), safe='/.-_;()')}"))
+    if url and url not in {u for _, u in found} and not (found and found[0][0] == "arXiv abstract"
+                                                         and "arxiv.org/abs/" in url):
+        found.append(("Paper", url))
+    return tuple(found)
 
 
 def papers(store: ox.Store) -> list[dict]:
@@ -65,6 +100,8 @@ def papers(store: ox.Store) -> list[dict]:
 _HEAD = """SELECT ?title ?abstract WHERE { $PAPER a abx:Paper ; dcterms:title ?title .
     OPTIONAL { $PAPER dcterms:abstract ?abstract } } LIMIT 1"""
 _CODE = "SELECT ?c WHERE { $PAPER schema:codeRepository ?c }"
+_META = """SELECT ?p ?v WHERE { VALUES ?p { dcterms:creator dcterms:date schema:datePublished dcterms:identifier
+    schema:url dcterms:source } $PAPER ?p ?v }"""
 _SPANS = f"""SELECT ?section ?start ?end ?e ?label ?type ?pred ?conf WHERE {{
     $PAPER abx:hasEvidence ?ev . ?ev rdf:predicate ?pred ; rdf:object ?e ; abx:section ?section ;
         abx:charStart ?start ; abx:charEnd ?end .
@@ -88,13 +125,27 @@ def _claims(store: ox.Store, paper_iri: str) -> tuple[ClaimView, ...]:
         quantities.setdefault(r["c"], []).append((int(r["s"] or 0), {
             "value": r["v"], "unit": r["u"] or "", "qualifier": r["q"] or "", "text": r["t"] or r["v"]}))
     claims = [ClaimView(r["text"], r["kind"], int(r["start"]), int(r["end"]),
-                        tuple(q for _, q in sorted(quantities.get(r["c"], []), key=lambda x: x[0])), conf(r["conf"]))
+                        tuple(q for _, q in sorted(quantities.get(r["c"], []), key=lambda x: x[0])), conf(r["conf"]),
+                        r["c"])
               for r in rows(store, _CLAIMS, paper_iri)]
     return tuple(sorted(claims, key=lambda c: c.start))
 
 
+def _metadata(store: ox.Store, paper_iri: str) -> dict:
+    """Authors, date, year, identifier, URL and source of a paper, as PaperDetail's fields (absent: empty)."""
+    values: dict[str, list[str]] = {}
+    for r in rows(store, _META, paper_iri):
+        values.setdefault(local(r["p"]), []).append(r["v"] or "")
+    first = {name: min(found) for name, found in values.items()}
+    year = first.get("datePublished", "")
+    meta = {"authors": tuple(sorted(values.get("creator", []))), "date": first.get("date", ""),
+            "year": int(year[:4]) if year[:4].isdigit() else None, "identifier": first.get("identifier", ""),
+            "url": first.get("url", ""), "source": first.get("source", "")}
+    return {**meta, "links": paper_links(meta["identifier"], meta["url"])}
+
+
 def paper_detail(store: ox.Store, paper_iri: str, min_confidence: float = 0.0) -> PaperDetail | None:
-    """Title, abstract, code links, evidence spans, claims and linked entities of a paper.
+    """Title, abstract, metadata, code links, evidence spans, claims and linked entities of a paper.
 
     Spans, claims and entities whose confidence is below ``min_confidence`` are
     left out (``hidden`` counts them). None when there is no such paper.
@@ -120,7 +171,7 @@ def paper_detail(store: ox.Store, paper_iri: str, min_confidence: float = 0.0) -
     return PaperDetail(
         paper_iri, head[0]["title"] or "", head[0]["abstract"] or "",
         code=tuple(sorted({r["c"] for r in rows(store, _CODE, paper_iri)})), spans=tuple(kept[0]),
-        claims=tuple(kept[1]), entities=tuple(kept[2]), hidden=hidden)
+        claims=tuple(kept[1]), entities=tuple(kept[2]), hidden=hidden, **_metadata(store, paper_iri))
 
 
 def segments(text: str, spans: list[Span] | tuple[Span, ...]) -> list[tuple[str, tuple[Span, ...]]]:

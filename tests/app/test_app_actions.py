@@ -194,3 +194,27 @@ def test_example_query_returns_rows(seed_store, path: Path):
     assert re.match(r"# title: \S", text), "first line must be '# title: ...'"
     result = execute(seed_store, text, 10_000)
     assert result.kind == "select" and len(result.rows) > 0
+
+
+def test_curate_undo_restores_the_entity_and_clears_the_gone_one(curate_env):
+    at = open_page("Curate")
+    assert "curate_undo" not in [b.key for b in at.button]  # no corrections yet: nothing to undo
+    at.radio(key="curate_verb").set_value("reject").run()
+    catalogue = _entities(curate_env)
+    iri = max(catalogue, key=lambda i: (catalogue[i]["papers"], i))
+    name, label = catalogue[iri]["name"], catalogue[iri]["label"]
+    at.selectbox(key="curate_reject_entity").select(iri).run()
+    at.button(key="curate_go_reject").click().run()
+    assert not at.exception and not at.error and at.success
+    box = at.selectbox(key="curate_reject_entity")
+    assert box.value != iri and not [o for o in box.options if o.startswith(f"{label} (")]
+    undo = at.button(key="curate_undo")
+    assert f"reject {name}" in undo.label
+    undo.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success and f"Undid reject “{name}”" in at.success[0].value
+    assert str(curate_env.corrections_file) in at.success[0].value
+    assert f"reject\t{name}" not in curate_env.corrections_file.read_text(encoding="utf-8")
+    assert iri in _entities(curate_env)  # the rebuilt graph has it again, and so does the selector
+    assert [o for o in at.selectbox(key="curate_reject_entity").options if o.startswith(f"{label} (")]
+    assert not [b for b in at.button if b.key == "curate_undo"]  # nothing left to undo

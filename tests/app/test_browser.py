@@ -206,6 +206,21 @@ def test_paper_highlights(page):
     _shot(page, "paper")
 
 
+def test_paper_opens_from_its_address_with_the_claim_marked(page, server, seed_store):
+    import urllib.parse
+
+    from kg.read.paper import paper_detail, papers
+    from tests.app._fixtures import MRL_TITLE
+
+    mrl = next(p["iri"] for p in papers(seed_store) if p["title"] == MRL_TITLE)
+    claim = paper_detail(seed_store, mrl).claims[-1]
+    _load(page, f"{server}/paper?{urllib.parse.urlencode({'iri': mrl, 'claim': claim.iri})}")
+    page.get_by_text("linked claim").first.wait_for()
+    assert MRL_TITLE in page.locator("h3").first.inner_text()
+    assert page.get_by_test_id("stAppDeployButton").count() == 0  # client.toolbarMode = "viewer"
+    _shot(page, "paper-by-address")
+
+
 def test_leaderboard(page):
     from playwright.sync_api import expect
 

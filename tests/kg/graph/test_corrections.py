@@ -64,3 +64,20 @@ def test_append_validates_and_survives_a_full_rebuild(tmp_path, capsys):
         labels = {r["l"].value for r in st.query(
             'SELECT ?l WHERE { ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?l }')}
         assert "ResNet-v1" in labels
+
+
+def test_remove_last_takes_out_only_the_last_correction(tmp_path):
+    from kg.graph.corrections import HEADER, append, remove_last
+
+    path = tmp_path / "corrections.tsv"
+    assert remove_last(path) is None and not path.exists()
+    append(path, "merge", "ResNet50", "ResNet-50")
+    append(path, "reject", "memorization")
+    with path.open("a", encoding="utf-8") as f:
+        f.write("# a comment after the last correction\n\n")
+    assert remove_last(path) == ("reject", "memorization")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(HEADER) and "merge\tResNet50\tResNet-50\n" in text and "reject\tmemorization" not in text
+    assert "# a comment after the last correction" in text
+    assert remove_last(path) == ("merge", "ResNet50", "ResNet-50")
+    assert remove_last(path) is None and path.read_text(encoding="utf-8").startswith(HEADER)
