@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages._data import Key
 from kg.config import DEFAULT_MIN_CONFIDENCE, Settings
+from kg.export.views import VIEW_FORMATS, VIEW_MIME, VIEW_SUFFIXES
 from kg.graph.build import BuildSummary
 from kg.graph.orchestrate import build_from_inputs
 from kg.model import EntityType
@@ -89,6 +90,16 @@ def relations_table(found: list[dict], title: str, key: str) -> None:
             **widths(subject=170, predicate=100, object=170), "confidence": CONFIDENCE_COLUMN,
             "papers": st.column_config.NumberColumn(width=60, help="Papers whose sentences state it"),
             "sentence": st.column_config.TextColumn("evidence sentence", width=600)})
+
+
+def view_downloads(files: dict[str, bytes], stem: str, key: str) -> None:
+    """Download buttons for the drawn view: GraphML, node-link JSON and the standalone (offline) HTML page."""
+    notes = {"graphml": "GraphML (Gephi, yEd, networkx)", "json": "node-link JSON (networkx, D3)",
+             "html": "the drawn network as one HTML file that opens offline"}
+    for column, fmt in zip(st.columns([1, 1, 1, 3]), VIEW_FORMATS, strict=False):
+        column.download_button(f"{fmt.upper()}", files[fmt], f"{stem}{VIEW_SUFFIXES[fmt]}", VIEW_MIME[fmt],
+                               on_click="ignore", key=f"{key}_{fmt}",
+                               help=f"Download this view: {notes[fmt]}")
 
 
 def build(settings: Settings, inputs: list, label: str) -> BuildSummary:
