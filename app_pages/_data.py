@@ -240,15 +240,18 @@ def concept_view(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...
 
 @st.cache_data(show_spinner=False, max_entries=16)  # each page embeds vis.js (~700 kB)
 def concept_page(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...], years: tuple[int, int] | None,
-                 hops: int, cap: int, threshold: float, colour: str) -> str:
-    """The pyvis HTML of ``concept_view``: fixed layout; each node links to the map centred on it and its page."""
+                 hops: int, cap: int, threshold: float, colour: str, linked: bool = True) -> str:
+    """The pyvis HTML of ``concept_view``: fixed layout; each node links to the map centred on it and its page.
+
+    Without ``linked`` (the standalone download, opened outside the app) nodes link nowhere.
+    """
     cmap = concept_view(key, centre, edges, kinds, years, hops, cap, threshold)
     label = {n["iri"]: n["label"] for n in cmap.nodes}
     nodes = []
     for n in cmap.nodes:
         here = url("concepts", centre=n["iri"], edges=edges, colour=colour)
-        nodes.append({**n, "href": here, "tip": viz.concept_node_tip(
-            n, [("centre the map here", here), ("entity page", url("entity", iri=n["iri"]))])})
+        onward = [("centre the map here", here), ("entity page", url("entity", iri=n["iri"]))] if linked else []
+        nodes.append({**n, "href": here if linked else "", "tip": viz.concept_node_tip(n, onward)})
     tipped = [{**e, "tip": viz.concept_edge_tip(e, label[e["source"]], label[e["target"]])} for e in cmap.edges]
     return viz.concept_html(nodes, tipped, concepts.layout(cmap), centre=cmap.centre, colour_by=colour)
 
@@ -257,10 +260,10 @@ def concept_page(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...
 def concept_downloads(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...],
                       years: tuple[int, int] | None, hops: int, cap: int, threshold: float,
                       colour: str) -> dict[str, bytes]:
-    """The concept map (as ``concept_page`` draws it) as GraphML, node-link JSON and its standalone HTML."""
+    """The concept map as GraphML, node-link JSON and standalone HTML (as drawn, without links into the app)."""
     cmap = concept_view(key, centre, edges, kinds, years, hops, cap, threshold)
     return view_files(concept_graph(cmap), concept_page(key, centre, edges, kinds, years, hops, cap, threshold,
-                                                         colour))
+                                                         colour, linked=False))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
