@@ -20,6 +20,7 @@ DEFAULTS = {"explore_q": "", "explore_hops": 2, "explore_kinds": list(NODE_KINDS
             "min_confidence": DEFAULT_MIN_CONFIDENCE, "curate_verb": "merge"}
 KEPT = ("explore_entity", "paper_iri", "paper_iri_filter", "sparql_text", "sparql_example", "export_fmt",
         "lb_dataset", "lb_metric")
+LABELS = {"graphml": "GraphML", "json": "JSON", "html": "HTML"}  # the view download buttons
 CONFIDENCE_COLUMN = st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f",
                                                    width=95)
 
@@ -96,8 +97,10 @@ def view_downloads(files: dict[str, bytes], stem: str, key: str) -> None:
     """Download buttons for the drawn view: GraphML, node-link JSON and the standalone (offline) HTML page."""
     notes = {"graphml": "GraphML (Gephi, yEd, networkx)", "json": "node-link JSON (networkx, D3)",
              "html": "the drawn network as one HTML file that opens offline"}
-    for column, fmt in zip(st.columns([1, 1, 1, 3]), VIEW_FORMATS, strict=False):
-        column.download_button(f"{fmt.upper()}", files[fmt], f"{stem}{VIEW_SUFFIXES[fmt]}", VIEW_MIME[fmt],
+    first, *columns = st.columns([2, 1.5, 1.2, 1.2, 6], vertical_alignment="center")
+    first.caption("Download this view as")
+    for column, fmt in zip(columns, VIEW_FORMATS, strict=False):
+        column.download_button(LABELS[fmt], files[fmt], f"{stem}{VIEW_SUFFIXES[fmt]}", VIEW_MIME[fmt],
                                on_click="ignore", key=f"{key}_{fmt}",
                                help=f"Download this view: {notes[fmt]}")
 

@@ -76,9 +76,9 @@ def test_explore_with_bad_parameters(app_env):
 
 def test_explore_and_concept_map_offer_their_downloads(app_env):
     at = _open(EXPLORE, centre=IMAGENET)
-    assert _downloads(at) == ["GRAPHML", "HTML", "JSON"]
+    assert _downloads(at) == ["GraphML", "HTML", "JSON"]
     at = _open(CONCEPTS, centre=ENTITY + "diffusion-model")
-    assert _downloads(at) == ["GRAPHML", "HTML", "JSON"] and not at.exception
+    assert _downloads(at) == ["GraphML", "HTML", "JSON"] and not at.exception
 
 
 def test_sparql_results_link_papers_and_entities(app_env):
