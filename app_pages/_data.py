@@ -16,6 +16,7 @@ import streamlit as st
 from app_pages._links import url
 from kg.errors import StoreError
 from kg.export.files import SUFFIXES, export
+from kg.export.views import concept_graph, view_files
 from kg.query.examples import load_examples
 from kg.query.runner import QueryResult, QueryRunner
 from kg.read import concepts, entity, snapshot, viz
@@ -144,6 +145,14 @@ def view(key: Key, centre: str, hops: int, kinds: tuple[str, ...], cap: int,
     return network_html(sub, centre=centre), neighbour_table(whole, sub, centre), link_table(whole, sub, centre)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def view_downloads(key: Key, centre: str, hops: int, kinds: tuple[str, ...], cap: int,
+                   threshold: float) -> dict[str, bytes]:
+    """Explore's neighbourhood (as ``view`` draws it) as GraphML, node-link JSON and its standalone HTML."""
+    sub = neighbourhood(graph(key, threshold), centre, hops=hops, kinds=kinds, cap=cap)
+    return view_files(sub, view(key, centre, hops, kinds, cap, threshold)[0])
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def relations_of_paper(key: Key, iri: str, threshold: float) -> list[dict]:
     return paper_relations(store(key), iri, threshold)
@@ -231,17 +240,30 @@ def concept_view(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...
 
 @st.cache_data(show_spinner=False, max_entries=16)  # each page embeds vis.js (~700 kB)
 def concept_page(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...], years: tuple[int, int] | None,
-                 hops: int, cap: int, threshold: float, colour: str) -> str:
-    """The pyvis HTML of ``concept_view``: fixed layout; each node links to the map centred on it and its page."""
+                 hops: int, cap: int, threshold: float, colour: str, linked: bool = True) -> str:
+    """The pyvis HTML of ``concept_view``: fixed layout; each node links to the map centred on it and its page.
+
+    Without ``linked`` (the standalone download, opened outside the app) nodes link nowhere.
+    """
     cmap = concept_view(key, centre, edges, kinds, years, hops, cap, threshold)
     label = {n["iri"]: n["label"] for n in cmap.nodes}
     nodes = []
     for n in cmap.nodes:
         here = url("concepts", centre=n["iri"], edges=edges, colour=colour)
-        nodes.append({**n, "href": here, "tip": viz.concept_node_tip(
-            n, [("centre the map here", here), ("entity page", url("entity", iri=n["iri"]))])})
+        onward = [("centre the map here", here), ("entity page", url("entity", iri=n["iri"]))] if linked else []
+        nodes.append({**n, "href": here if linked else "", "tip": viz.concept_node_tip(n, onward)})
     tipped = [{**e, "tip": viz.concept_edge_tip(e, label[e["source"]], label[e["target"]])} for e in cmap.edges]
     return viz.concept_html(nodes, tipped, concepts.layout(cmap), centre=cmap.centre, colour_by=colour)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def concept_downloads(key: Key, centre: str | None, edges: str, kinds: tuple[str, ...],
+                      years: tuple[int, int] | None, hops: int, cap: int, threshold: float,
+                      colour: str) -> dict[str, bytes]:
+    """The concept map as GraphML, node-link JSON and standalone HTML (as drawn, without links into the app)."""
+    cmap = concept_view(key, centre, edges, kinds, years, hops, cap, threshold)
+    return view_files(concept_graph(cmap), concept_page(key, centre, edges, kinds, years, hops, cap, threshold,
+                                                         colour, linked=False))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

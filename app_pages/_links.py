@@ -57,3 +57,21 @@ def publish(**params: str | None) -> None:
                 st.query_params[name] = value
         elif name in st.query_params:
             del st.query_params[name]
+
+
+def graph_link(iri: str, base: str) -> str | None:
+    """The app's page for ``iri`` when it is a paper or an entity minted under ``base`` (see ``kg.iri``), else None.
+
+    >>> graph_link("https://w3id.org/abstracta/entity/imagenet", "https://w3id.org/abstracta/")
+    'entity?iri=https%3A%2F%2Fw3id.org%2Fabstracta%2Fentity%2Fimagenet'
+    >>> graph_link("https://w3id.org/abstracta/paper/x/claim/abstract-0-9", "https://w3id.org/abstracta/") is None
+    True
+    """
+    if not iri.startswith(base):
+        return None
+    rest = iri[len(base):]
+    for page, folder in (("paper", "paper/"), ("entity", "entity/")):
+        slug = rest[len(folder):]
+        if rest.startswith(folder) and slug and "/" not in slug:
+            return url(page, iri=iri)
+    return None

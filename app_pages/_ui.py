@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages._data import Key
 from kg.config import DEFAULT_MIN_CONFIDENCE, Settings
+from kg.export.views import VIEW_FORMATS, VIEW_MIME, VIEW_SUFFIXES
 from kg.graph.build import BuildSummary
 from kg.graph.orchestrate import build_from_inputs
 from kg.model import EntityType
@@ -19,6 +20,7 @@ DEFAULTS = {"explore_q": "", "explore_hops": 2, "explore_kinds": list(NODE_KINDS
             "min_confidence": DEFAULT_MIN_CONFIDENCE, "curate_verb": "merge"}
 KEPT = ("explore_entity", "paper_iri", "paper_iri_filter", "sparql_text", "sparql_example", "export_fmt",
         "lb_dataset", "lb_metric")
+LABELS = {"graphml": "GraphML", "json": "JSON", "html": "HTML"}  # the view download buttons
 CONFIDENCE_COLUMN = st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f",
                                                    width=95)
 
@@ -89,6 +91,18 @@ def relations_table(found: list[dict], title: str, key: str) -> None:
             **widths(subject=170, predicate=100, object=170), "confidence": CONFIDENCE_COLUMN,
             "papers": st.column_config.NumberColumn(width=60, help="Papers whose sentences state it"),
             "sentence": st.column_config.TextColumn("evidence sentence", width=520)})
+
+
+def view_downloads(files: dict[str, bytes], stem: str, key: str) -> None:
+    """Download buttons for the drawn view: GraphML, node-link JSON and the standalone (offline) HTML page."""
+    notes = {"graphml": "GraphML (Gephi, yEd, networkx)", "json": "node-link JSON (networkx, D3)",
+             "html": "the drawn network as one HTML file that opens offline"}
+    first, *columns = st.columns([2, 1.5, 1.2, 1.2, 6], vertical_alignment="center")
+    first.caption("Download this view as")
+    for column, fmt in zip(columns, VIEW_FORMATS, strict=False):
+        column.download_button(LABELS[fmt], files[fmt], f"{stem}{VIEW_SUFFIXES[fmt]}", VIEW_MIME[fmt],
+                               on_click="ignore", key=f"{key}_{fmt}",
+                               help=f"Download this view: {notes[fmt]}")
 
 
 def build(settings: Settings, inputs: list, label: str) -> BuildSummary:

@@ -82,6 +82,9 @@ def main() -> None:
                "to centre the map on it.")
     st.iframe(data.concept_page(key, centre or None, edges, tuple(kinds), years, hops, cap, t, colour), height=660)
     st.html(viz.concept_legend_html(cmap.nodes, colour))
+    stem = "abstracta-concepts" + (f"-{centre.rsplit('/', 1)[-1]}" if centre else "")
+    ui.view_downloads(data.concept_downloads(key, centre or None, edges, tuple(kinds), years, hops, cap, t, colour),
+                      stem, key="concepts_download")
     _tables(cmap, edges, colour)
 
 

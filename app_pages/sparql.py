@@ -1,4 +1,7 @@
-"""SPARQL page: run a read-only query (or an example) and download the results."""
+"""SPARQL page: run a read-only query (or an example) and download the results.
+
+IRIs of this graph's papers and entities in the results get a link column each, to their Paper or Entity page.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,30 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _data as data
+from app_pages import _links as links
 from app_pages import _ui as ui
 from kg.errors import QueryError
 from kg.query.formats import term_text, to_csv, to_json
+from kg.query.runner import QueryResult
+
+LINKED = "{} ↗"  # the name of the link column beside a result column of papers or entities
+
+
+def _frame(key: data.Key, result: QueryResult, base: str) -> tuple[pd.DataFrame, dict]:
+    """The result table, with a link column after each column holding papers or entities of this graph."""
+    known = data.full_graph(key)
+    columns: dict[str, list] = {}
+    config: dict = {}
+    for i, name in enumerate(result.columns):
+        terms = [row[i] for row in result.rows]
+        columns[name] = [term_text(t) for t in terms]
+        targets = [links.graph_link(t.value, base) if t is not None and t.kind == "iri" and t.value in known
+                   else None for t in terms]
+        if any(targets) and LINKED.format(name) not in result.columns:
+            columns[LINKED.format(name)] = targets
+            config[LINKED.format(name)] = st.column_config.LinkColumn(
+                LINKED.format(name), display_text="open", help=f"The Paper or Entity page of ?{name}")
+    return pd.DataFrame(columns, columns=list(columns)), config
 
 
 def _load_example() -> None:
@@ -46,8 +70,8 @@ def main() -> None:
     if result.kind == "ask":
         st.success(f"ASK: {'true' if result.boolean else 'false'}")
     else:
-        frame = pd.DataFrame([[term_text(t) for t in row] for row in result.rows], columns=list(result.columns))
-        st.dataframe(frame, hide_index=True, width="stretch")
+        frame, config = _frame(key, result, settings.base_iri)
+        st.dataframe(frame, hide_index=True, width="stretch", key="sparql_table", column_config=config)
     note = f"{len(result.rows):,} row(s) in {result.elapsed_s * 1000:.0f} ms."
     if result.truncated:
         st.warning(f"Results truncated at the {settings.max_rows:,}-row limit; add a LIMIT or narrow the query.")

@@ -167,6 +167,19 @@ def test_a_page_opens_from_its_address(page, server):
     page.screenshot(path=str(ARTIFACTS / "leaderboard-by-address.png"))
 
 
+def test_explore_opens_from_its_address_and_downloads_the_view(page, server):
+    _load(page, server + "/explore?centre=https%3A%2F%2Fw3id.org%2Fabstracta%2Fentity%2Fimagenet&hops=1")
+    page.get_by_role("heading", name="Explore the graph").wait_for()
+    page.get_by_text(re.compile(r"within 1 hop\(s\) of ImageNet")).first.wait_for()
+    page.get_by_role("button", name="HTML", exact=True).wait_for()
+    assert page.get_by_test_id("stDownloadButton").count() == 3
+    with page.expect_download() as download:
+        page.get_by_role("button", name="GraphML", exact=True).click()
+    assert download.value.suggested_filename == "abstracta-explore-imagenet.graphml"
+    assert "imagenet" in page.url and "hops=1" in page.url
+    _shot(page, "explore-by-address")
+
+
 # The middle of the link farthest from every node (so the hover finds the link, not a node), in page pixels.
 _LINK_POINT = """() => {
   network.setOptions({physics: false});  // hold the layout still while the mouse moves there
