@@ -15,6 +15,8 @@ _URL_RE = re.compile(
     r"(?:https?://|(?<![\w@/.])(?:www\.|github\.com/|gitlab\.com/|huggingface\.co/))[^\s<>\"'`{}|\\^]+",
     re.IGNORECASE,
 )
+# "url](url)" (a Markdown link whose text is the URL) and "url[4]" (a footnote mark): cut before them
+_MARKDOWN_TAIL_RE = re.compile(r"(?:\]\(.*|\[\d{1,3}\])$")
 _TRAILING = ".,;:!?"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
@@ -33,10 +35,16 @@ def find_urls(text: str) -> list[Found]:
 
     >>> [f.value for f in find_urls("Code: https://github.com/a/b. See (github.com/c/d).")]
     ['https://github.com/a/b', 'https://github.com/c/d']
+
+    Markdown links and footnote marks that abstracts carry over are not part of the URL:
+
+    >>> [f.value for f in find_urls("[code](https://github.com/a/b) https://x.io/c](https://x.io/c) https://y.org/d[4]")]
+    ['https://github.com/a/b', 'https://x.io/c', 'https://y.org/d']
     """
     found = []
     for m in _URL_RE.finditer(text):
         url, start = m.group(0), m.start()
+        url = _MARKDOWN_TAIL_RE.sub("", url)
         while url:
             last = url[-1]
             if last in _TRAILING:
