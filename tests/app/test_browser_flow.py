@@ -144,3 +144,22 @@ def test_entity_paper_evidence(page, server):
         paper.screenshot(path=str(ARTIFACTS / "flow-paper.png"))
     finally:
         paper.close()
+
+
+def test_the_same_link_twice_in_one_session(page, server):
+    """Entity -> its concept map -> the Entity page from the sidebar -> the same concept-map link again: the map
+    is still centred on the entity (Streamlit forgot the map's widgets in between; the URL must win again)."""
+    from playwright.sync_api import expect
+
+    from tests.app._browser import goto
+
+    load(page, f"{server}/entity?iri={urllib.parse.quote(IMAGENET, safe='')}")
+    for _ in range(2):
+        page.get_by_role("heading", name="ImageNet (Dataset)").wait_for(timeout=LONG_MS)
+        page.get_by_role("link", name=re.compile("Concept map centred here")).click()
+        page.get_by_role("heading", name="Concept map").wait_for(timeout=LONG_MS)
+        assert _wait_query(page, "centre", bool) == IMAGENET
+        expect(page.get_by_role("combobox", name="Centre", exact=True)).to_have_value(
+            re.compile(r"^ImageNet \(Dataset"), timeout=LONG_MS)
+        goto(page, "Entity")  # the entity page keeps the entity last shown
+    _no_exception(page)
