@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _links as links
 from app_pages import _ui as ui
 from app_pages._data import Key
 from kg.config import Settings
@@ -46,6 +47,7 @@ def main() -> None:
         st.session_state[ui.CONTEXT] = (key, settings)
         page = st.navigation([st.Page(f"app_pages/{name}.py", title=title, default=i == 0)
                               for i, (name, title) in enumerate(PAGES)])
+        links.arrive(page.url_path)
         with st.sidebar:
             st.title("Abstracta")
             st.caption("A knowledge graph of ML papers")

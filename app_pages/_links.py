@@ -31,6 +31,22 @@ def param(name: str) -> str | None:
     return value or None
 
 
+_PAGE = "_abx_page"  # session-state slot: the page the previous run drew
+
+
+def arrive(page: str) -> None:
+    """Call on every run with the page about to run: arriving from another page, the URL's parameters win again.
+
+    :func:`adopt` skips a value it has already adopted, so that the URL a page wrote does not reset a widget
+    the user has just changed. But Streamlit forgets the widgets of a page once another page runs, so a later
+    arrival at the same address (a link or ``st.page_link`` within the session) must adopt it afresh.
+    """
+    if st.session_state.get(_PAGE) != page:
+        for seen in [k for k in st.session_state if str(k).startswith("_abx_adopted_")]:
+            del st.session_state[seen]
+        st.session_state[_PAGE] = page
+
+
 def adopt(name: str, widget_key: str) -> None:
     """On a page's first run from a URL, let the query parameter ``name`` set the widget ``widget_key``.
 

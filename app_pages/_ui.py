@@ -18,8 +18,8 @@ CONTEXT = "abx_context"  # session-state slot for (key, settings), set by app.py
 # Widget defaults, set through session state so that the choices survive a visit to another page.
 DEFAULTS = {"explore_q": "", "explore_hops": 2, "explore_kinds": list(NODE_KINDS), "explore_cap": 150,
             "min_confidence": DEFAULT_MIN_CONFIDENCE, "curate_verb": "merge"}
-KEPT = ("explore_entity", "paper_iri", "paper_iri_filter", "sparql_text", "sparql_example", "export_fmt",
-        "lb_dataset", "lb_metric")
+KEPT = ("explore_entity", "entity_iri", "paper_iri", "paper_iri_filter", "sparql_text", "sparql_example",
+        "export_fmt", "lb_dataset", "lb_metric")
 LABELS = {"graphml": "GraphML", "json": "JSON", "html": "HTML"}  # the view download buttons
 CONFIDENCE_COLUMN = st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f",
                                                    width=95)

@@ -2,130 +2,20 @@
 
 Needs Debian's chromium (``/usr/bin/chromium``) and the playwright package;
 ``playwright install`` is not needed. Screenshots go to ``test-artifacts/``.
+The server, browser and page fixtures are in ``conftest.py``; the helpers in ``_browser.py``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests._process import stop
-from tests.app._fixtures import APP, ARTIFACTS, ROOT, STORE_ENV
+from tests.app._browser import goto as _goto
+from tests.app._browser import load as _load
+from tests.app._fixtures import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-INSTALL = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-dev-shm-usage"]
-START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing on CI; install it with: {INSTALL}")
-        pytest.skip(f"{CHROMIUM} is missing; install it with: {INSTALL}")
-    pytest.importorskip("playwright.sync_api")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def server(chromium, seed_settings, tmp_path_factory):
-    """`streamlit run app.py` on a free port over the seed store; always stopped afterwards."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in STORE_ENV}
-    env["ABSTRACTA_STORE"] = str(seed_settings.store_dir)
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
-        yield url
-    finally:
-        stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    """One headless Chromium for the module; every test opens its own page (its own app session) in it."""
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(chromium), headless=True, args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def outside() -> list[str]:
-    """Requests that left the machine during one test: the app must work offline."""
-    return []
-
-
-@pytest.fixture
-def page(browser, server, outside):
-    """A fresh browser page on the app's default page (Overview), closed after the test."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1500})
-    try:
-        pg = context.new_page()
-        pg.on("request", lambda r: outside.append(r.url)
-              if not r.url.startswith((server, "data:", "blob:", "about:")) else None)
-        pg.set_default_timeout(30_000)
-        _load(pg, server)
-        yield pg
-    finally:
-        context.close()
-
-
-def _load(pg, url: str) -> None:
-    pg.goto(url, wait_until="domcontentloaded")
-    pg.get_by_test_id("stSidebar").wait_for()
-    pg.get_by_role("heading").first.wait_for()
-
-
-def _goto(pg, name: str) -> None:
-    """Open the page titled ``name`` from the sidebar's navigation."""
-    pg.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
-    pg.get_by_role("heading", name=re.compile(name)).first.wait_for()
 
 
 def _shot(pg, name: str) -> None:
