@@ -190,6 +190,17 @@ def catalogue(key: Key) -> list[dict]:
     return entity_catalogue(full_graph(key))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def entity_names(key: Key) -> dict[str, str]:  # never mutated
+    """Every entity's IRI -> "label (type, n papers)", most papers first: the Entity page's choices.
+
+    A resource, not data: on the 55k graph (161k entities) copying the catalogue out of the data cache
+    on every run cost about 0.3 s of each Entity page view.
+    """
+    entities = sorted(catalogue(key), key=lambda e: (-e["papers"], e["label"].casefold(), e["iri"]))
+    return {e["iri"]: f'{e["label"]} ({e["type"]}, {e["papers"]} papers)' for e in entities}
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def query(key: Key, text: str, timeout_s: float, max_rows: int) -> QueryResult:
     return _runner(key, timeout_s, max_rows).run(text)

@@ -15,8 +15,7 @@ def _pick(settings_cap: int) -> str | None:
     """The entity chosen in the URL or the select box (most papers first)."""
     key, _ = ui.context()
     links.adopt("iri", "entity_iri")
-    entities = sorted(data.catalogue(key), key=lambda e: (-e["papers"], e["label"].casefold(), e["iri"]))
-    names = {e["iri"]: f'{e["label"]} ({e["type"]}, {e["papers"]} papers)' for e in entities}
+    names = data.entity_names(key)
     current = st.session_state.get("entity_iri")
     if current and current not in names:
         st.warning(f"No entity {ui.md(current)} in this graph.")

@@ -74,6 +74,9 @@ def main() -> None:
     ap.add_argument("--paper", default=None, help="title of the paper timed (default: the one with most claims)")
     ap.add_argument("--query", action="append", help="a search timed (repeatable; default: imagenet)")
     ap.add_argument("--runs", type=int, default=5, help="openings after the first, of which the median is given")
+    ap.add_argument("--other", action="append", default=[],
+                    help="label of another entity whose entity page and concept map are opened once the app is "
+                         "warm: what a click to a new entity costs (repeatable)")
     args = ap.parse_args()
     store = Path(args.store).resolve()
     views = resolve(store, args.entity, args.paper)
@@ -93,6 +96,11 @@ def main() -> None:
     timed += [(f"{page} page (no parameters)", page, {}) for page in PAGES]
     for label, module, params in timed:
         rows.append((label, *_measure(at, module, params, args.runs)))
+    for label in args.other:  # each opened for the first time, after every one-time load above
+        other = resolve(store, label, args.paper)
+        rows.append((f"entity page of {label!r}, first opening once warm", _open(at, "entity", other["entity"]), None))
+        rows.append((f"concept map centred on {label!r}, first opening once warm",
+                     _open(at, "concepts", other["concepts"]), None))
     _open(at, "explore", {})
     _interact(at, f"Explore: search {args.entity!r}",
               lambda: at.text_input(key="explore_q").set_value(args.entity).run(), rows)
