@@ -66,6 +66,11 @@ def test_explore_opens_from_its_address_and_downloads_the_view(page, server):
     with page.expect_download() as download:
         page.get_by_role("button", name="GraphML", exact=True).click()
     assert download.value.suggested_filename == "abstracta-explore-imagenet.graphml"
+    # what the browser saved is a graph tools can read: the view around ImageNet
+    import networkx as nx
+
+    view = nx.read_graphml(download.value.path())
+    assert "https://w3id.org/abstracta/entity/imagenet" in view and view.number_of_edges() > 0
     assert "imagenet" in page.url and "hops=1" in page.url
     _shot(page, "explore-by-address")
 
