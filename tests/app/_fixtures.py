@@ -81,3 +81,15 @@ def open_page(page: str, at: AppTest | None = None) -> AppTest:
     at.switch_page(PAGES[page]).run()
     assert not at.exception, at.exception
     return at
+
+
+def open_at(page: str, **params: str) -> AppTest:
+    """Start the app at an address: ``page`` (a path in app_pages/) with the query parameters ``params``."""
+    at = app_test()
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

@@ -1,4 +1,5 @@
-"""Fixtures of the real-browser tests (test_browser*.py): one server and one Chromium per module."""
+"""Fixtures of the dashboard tests: the app on the seed store (AppTest), and for the real-browser tests
+(test_browser*.py) one server and one Chromium per module."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import os
 import pytest
 
 from tests.app._browser import CHROMIUM, INSTALL, ServerError, chromium_browser, load, streamlit_app
-from tests.app._fixtures import ARTIFACTS
+from tests.app._fixtures import ARTIFACTS, use_store
+
+
+@pytest.fixture
+def app_env(monkeypatch, seed_settings):
+    """Point the app at the session's seed store, with default limits."""
+    use_store(monkeypatch, seed_settings.store_dir)
+    return monkeypatch
 
 
 @pytest.fixture(scope="module")

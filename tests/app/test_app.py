@@ -40,12 +40,6 @@ NOISYQUANT_CLAIM = "1.7%, 1.1% and 0.5%"
 # ------------------------------------------------------------------ fixtures
 
 
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    """Point the app at the session's seed store, with default limits."""
-    use_store(monkeypatch, seed_settings.store_dir)
-    return monkeypatch
-
 
 def _metrics(at: AppTest) -> dict[str, int]:
     return {m.label: int(m.value.replace(",", "")) for m in at.metric}

@@ -23,12 +23,6 @@ from tests.conftest import SEED_FILE
 EXAMPLES = sorted(QUERIES_DIR.glob("*.rq"))
 
 
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    """Point the app at the session's seed store, with default limits."""
-    use_store(monkeypatch, seed_settings.store_dir)
-    return monkeypatch
-
 
 @pytest.fixture
 def curate_env(monkeypatch, tmp_path) -> Settings:

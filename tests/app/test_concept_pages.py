@@ -5,30 +5,14 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-import pytest
-
-from tests.app._fixtures import ENTITY, IMAGENET, app_test, iframes, table, use_store
+from tests.app._fixtures import ENTITY, IMAGENET, iframes, open_at, table
 
 CONCEPTS = "app_pages/concepts.py"
 ENTITY_PAGE = "app_pages/entity.py"
 HUB = ENTITY + "diffusion-model"
 
 
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    use_store(monkeypatch, seed_settings.store_dir)
-    return monkeypatch
 
-
-def _open(page: str, **params: str):
-    at = app_test()
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_pages_are_registered_after_explore():
@@ -44,7 +28,7 @@ def test_pages_are_registered_after_explore():
 
 
 def test_concept_map_opens_from_its_url(app_env):
-    at = _open(CONCEPTS, centre=HUB, edges="relations", colour="type")
+    at = open_at(CONCEPTS, centre=HUB, edges="relations", colour="type")
     assert at.selectbox(key="concepts_centre").value == HUB
     assert at.radio(key="concepts_edges").value == "relations" and at.radio(key="concepts_colour").value == "type"
     (page,) = iframes(at)
@@ -59,7 +43,7 @@ def test_concept_map_opens_from_its_url(app_env):
 
 
 def test_concept_map_controls_follow_the_url(app_env):
-    at = _open(CONCEPTS, centre=IMAGENET)
+    at = open_at(CONCEPTS, centre=IMAGENET)
     assert at.radio(key="concepts_edges").value == "both"
     at.radio(key="concepts_edges").set_value("cooccurrence").run()
     assert set(table(at, "predicate")["predicate"]) == {"co-occurs with"}
@@ -76,7 +60,7 @@ def test_concept_map_controls_follow_the_url(app_env):
 
 
 def test_concept_map_without_a_centre_and_with_bad_parameters(app_env):
-    at = _open(CONCEPTS, centre=ENTITY + "no-such-thing", edges="everything")
+    at = open_at(CONCEPTS, centre=ENTITY + "no-such-thing", edges="everything")
     assert at.warning and "no-such-thing" in at.warning[0].value
     assert at.radio(key="concepts_edges").value == "both"
     assert any("most central" in c.value for c in at.caption)
@@ -85,7 +69,7 @@ def test_concept_map_without_a_centre_and_with_bad_parameters(app_env):
 
 
 def test_entity_page_opens_from_its_url(app_env):
-    at = _open(ENTITY_PAGE, iri=IMAGENET)
+    at = open_at(ENTITY_PAGE, iri=IMAGENET)
     assert at.selectbox(key="entity_iri").value == IMAGENET
     heads = [s.value for s in at.subheader]
     assert heads[0] == "ImageNet (Dataset)" and any(h.startswith("Co-occurring entities") for h in heads)
@@ -98,5 +82,5 @@ def test_entity_page_opens_from_its_url(app_env):
 
 
 def test_entity_page_with_an_unknown_iri(app_env):
-    at = _open(ENTITY_PAGE, iri=ENTITY + "no-such-thing")
+    at = open_at(ENTITY_PAGE, iri=ENTITY + "no-such-thing")
     assert at.warning and not at.exception

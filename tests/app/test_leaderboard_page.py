@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import urllib.parse
 
-import pytest
-
 from kg.config import DEFAULT_MIN_CONFIDENCE
 from kg.read.leaderboard import best_results, results
-from tests.app._fixtures import PAGES, app_test, open_page, table, use_store
+from tests.app._fixtures import PAGES, app_test, open_page, table
 
 DATASET, METRIC = "ImageNet-1K", "top-1 accuracy"
 
-
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    use_store(monkeypatch, seed_settings.store_dir)
-    return monkeypatch
 
 
 def _query(link: str) -> dict[str, str]:

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.app._fixtures import IMAGENET, app_test, use_store
-
-
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    use_store(monkeypatch, seed_settings.store_dir)
+from tests.app._fixtures import IMAGENET, app_test
 
 
 def _open(at, module: str, **params: str):

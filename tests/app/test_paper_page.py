@@ -14,11 +14,6 @@ from tests.conftest import TESTS_DIR
 INPUTS = TESTS_DIR / "fixtures" / "inputs"
 
 
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    use_store(monkeypatch, seed_settings.store_dir)
-    return monkeypatch
-
 
 @pytest.fixture(scope="module")
 def meta_settings(tmp_path_factory) -> Settings:

@@ -6,19 +6,12 @@ import shutil
 import sqlite3
 import urllib.parse
 
-import pytest
-
 from kg.read import fulltext, snapshot
 from kg.store.generations import current_generation
 from tests.app._fixtures import IMAGENET, app_test, use_store
 
 SEARCH = "app_pages/search.py"
 
-
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    use_store(monkeypatch, seed_settings.store_dir)
-    return monkeypatch
 
 
 def _open(at=None):

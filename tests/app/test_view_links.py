@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app_pages._links import url
-from tests.app._fixtures import ENTITY, IMAGENET, PAGES, app_test, iframes, open_page, table, use_store
+from tests.app._fixtures import ENTITY, IMAGENET, PAGES, iframes, open_at, open_page, table
 
 EXPLORE = "app_pages/explore.py"
 CONCEPTS = "app_pages/concepts.py"
 LLM = ENTITY + "large-language-model"
 
 
-@pytest.fixture
-def app_env(monkeypatch, seed_settings):
-    use_store(monkeypatch, seed_settings.store_dir)
-    return monkeypatch
 
-
-def _open(page: str, **params: str):
-    at = app_test()
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _param(at, name: str) -> str | None:
@@ -40,7 +24,7 @@ def _downloads(at) -> list[str]:
 
 
 def test_explore_opens_from_its_url(app_env):
-    at = _open(EXPLORE, centre=LLM, hops="1", kinds="Paper,Method")
+    at = open_at(EXPLORE, centre=LLM, hops="1", kinds="Paper,Method")
     assert at.selectbox(key="explore_entity").value == LLM
     assert at.slider(key="explore_hops").value == 1
     assert at.multiselect(key="explore_kinds").value == ["Paper", "Method"]
@@ -68,16 +52,16 @@ def test_explore_writes_its_view_into_the_url(app_env):
 
 
 def test_explore_with_bad_parameters(app_env):
-    at = _open(EXPLORE, centre=ENTITY + "no-such-thing", hops="9", kinds="Nothing")
+    at = open_at(EXPLORE, centre=ENTITY + "no-such-thing", hops="9", kinds="Nothing")
     assert at.warning and "no-such-thing" in at.warning[0].value
     assert at.slider(key="explore_hops").value == 3 and len(at.multiselect(key="explore_kinds").value) == 6
     assert _param(at, "centre") == at.selectbox(key="explore_entity").value and not at.exception
 
 
 def test_explore_and_concept_map_offer_their_downloads(app_env):
-    at = _open(EXPLORE, centre=IMAGENET)
+    at = open_at(EXPLORE, centre=IMAGENET)
     assert _downloads(at) == ["GraphML", "HTML", "JSON"]
-    at = _open(CONCEPTS, centre=ENTITY + "diffusion-model")
+    at = open_at(CONCEPTS, centre=ENTITY + "diffusion-model")
     assert _downloads(at) == ["GraphML", "HTML", "JSON"] and not at.exception
 
 
