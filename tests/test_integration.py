@@ -91,6 +91,7 @@ def test_claims_carry_numbers(seed_store):
                                     for r in rows}
 
 
+@pytest.mark.slow  # two seed builds: 4-6 s on 2 cores
 def test_rebuild_is_idempotent(tmp_path, seed_graph):
     store_dir = tmp_path / "store"
     for _ in range(2):
