@@ -185,18 +185,16 @@ def best(key: Key, threshold: float, dataset: str | None = None, metric: str | N
     return best_results(_all_results(key), threshold, dataset=dataset, metric=metric)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def catalogue(key: Key) -> list[dict]:
+# Resources, not data: on the 55k graph (161k entities) copying the catalogue out of the data cache on
+# every run cost about 0.3 s of each page view that lists entities.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def catalogue(key: Key) -> list[dict]:  # never mutated
     return entity_catalogue(full_graph(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def entity_names(key: Key) -> dict[str, str]:  # never mutated
-    """Every entity's IRI -> "label (type, n papers)", most papers first: the Entity page's choices.
-
-    A resource, not data: on the 55k graph (161k entities) copying the catalogue out of the data cache
-    on every run cost about 0.3 s of each Entity page view.
-    """
+    """Every entity's IRI -> "label (type, n papers)", most papers first: the Entity and Concept map choices."""
     entities = sorted(catalogue(key), key=lambda e: (-e["papers"], e["label"].casefold(), e["iri"]))
     return {e["iri"]: f'{e["label"]} ({e["type"]}, {e["papers"]} papers)' for e in entities}
 
@@ -232,11 +230,11 @@ def _metrics(key: Key) -> dict[str, dict]:  # never mutated
     return {} if _snapshot(key) else concepts.entity_metrics(store(key))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def paper_years(key: Key) -> dict[str, int]:
-    g = full_graph(key)
-    found = {p: d["year"] for p, d in g.nodes(data=True) if d.get("year")}
-    return found if _snapshot(key) else snapshot.paper_years(store(key))
+@st.cache_resource(show_spinner=False, max_entries=4)
+def paper_years(key: Key) -> dict[str, int]:  # never mutated
+    if not _snapshot(key):
+        return snapshot.paper_years(store(key))
+    return {p: d["year"] for p, d in full_graph(key).nodes(data=True) if d.get("year")}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -93,14 +96,22 @@ def relations_table(found: list[dict], title: str, key: str) -> None:
             "sentence": st.column_config.TextColumn("evidence sentence", width=520)})
 
 
-def view_downloads(files: dict[str, bytes], stem: str, key: str) -> None:
-    """Download buttons for the drawn view: GraphML, node-link JSON and the standalone (offline) HTML page."""
+def _one_file(files: Callable[[], dict[str, bytes]], fmt: str) -> bytes:
+    return files()[fmt]
+
+
+def view_downloads(files: Callable[[], dict[str, bytes]], stem: str, key: str) -> None:
+    """Download buttons for the drawn view: GraphML, node-link JSON and the standalone (offline) HTML page.
+
+    ``files`` (cached by the caller) runs only when a button is clicked: most views are never downloaded.
+    """
     notes = {"graphml": "GraphML (Gephi, yEd, networkx)", "json": "node-link JSON (networkx, D3)",
              "html": "the drawn network as one HTML file that opens offline"}
     first, *columns = st.columns([2, 1.5, 1.2, 1.2, 6], vertical_alignment="center")
     first.caption("Download this view as")
     for column, fmt in zip(columns, VIEW_FORMATS, strict=False):
-        column.download_button(LABELS[fmt], files[fmt], f"{stem}{VIEW_SUFFIXES[fmt]}", VIEW_MIME[fmt],
+        column.download_button(LABELS[fmt], partial(_one_file, files, fmt), f"{stem}{VIEW_SUFFIXES[fmt]}",
+                               VIEW_MIME[fmt],
                                on_click="ignore", key=f"{key}_{fmt}",
                                help=f"Download this view: {notes[fmt]}")
 

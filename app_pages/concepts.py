@@ -5,6 +5,8 @@ The view lives in the URL: ``concepts?centre=<entity IRI>&edges=relations|cooccu
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -44,8 +46,7 @@ def main() -> None:
     t = ui.threshold()
     st.header("Concept map")
     _state()
-    entities = sorted(data.catalogue(key), key=lambda e: (-e["papers"], e["label"].casefold(), e["iri"]))
-    names = {e["iri"]: f'{e["label"]} ({e["type"]}, {e["papers"]} papers)' for e in entities}
+    names = data.entity_names(key)
     current = st.session_state["concepts_centre"]
     if current and current not in names:
         st.warning(f"No entity {ui.md(current)} in this graph; showing the most central entities instead.")
@@ -83,7 +84,8 @@ def main() -> None:
     st.iframe(data.concept_page(key, centre or None, edges, tuple(kinds), years, hops, cap, t, colour), height=660)
     st.html(viz.concept_legend_html(cmap.nodes, colour))
     stem = "abstracta-concepts" + (f"-{centre.rsplit('/', 1)[-1]}" if centre else "")
-    ui.view_downloads(data.concept_downloads(key, centre or None, edges, tuple(kinds), years, hops, cap, t, colour),
+    ui.view_downloads(partial(data.concept_downloads, key, centre or None, edges, tuple(kinds), years, hops, cap, t,
+                              colour),
                       stem, key="concepts_download")
     _tables(cmap, edges, colour)
 

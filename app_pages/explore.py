@@ -8,6 +8,7 @@ GraphML, node-link JSON or a standalone HTML page.
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -82,7 +83,7 @@ def main() -> None:
         st.info("No links to show: keep the Paper type selected, since every link joins a paper and an entity.")
     st.iframe(page, height=640)
     st.html(viz.legend_html())
-    ui.view_downloads(data.view_downloads(key, centre, hops, tuple(kinds), cap, t),
+    ui.view_downloads(partial(data.view_downloads, key, centre, hops, tuple(kinds), cap, t),
                       f"abstracta-explore-{centre.rsplit('/', 1)[-1]}", key="explore_download")
     tab_links, tab_nodes = st.tabs([f"Links ({len(link_rows)})", f"Nodes ({len(nodes)})"])
     with tab_links:
