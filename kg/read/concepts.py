@@ -90,15 +90,19 @@ class _View:
             known = dict(paper_years or {}) or {p: d["year"] for p, d in g.nodes(data=True)
                                                  if d.get("kind") == PAPER and d.get("year")}
             in_years = {p for p, y in known.items() if years[0] <= y <= years[1]}
-        self.papers: dict[str, set[str]] = {}
+        self.in_years = in_years
+        self.entities: set[str] = set()  # entities of an allowed type with a paper under the filters
         self.any_kind: set[str] = set()  # entities with a paper under the filters, of any type (for the centre)
         for n, d in g.nodes(data=True):
-            if d.get("kind") in ENTITY_KINDS:
-                ps = {p for p in g.predecessors(n) if in_years is None or p in in_years}
-                if ps:
-                    self.any_kind.add(n)
-                    if d["kind"] in allowed:
-                        self.papers[n] = ps
+            # whether a paper passes is all that is asked here; the papers themselves are gathered only for
+            # the few entities a map reaches (paper_set), not for the whole graph on every map
+            if d.get("kind") in ENTITY_KINDS and (g.in_degree(n) if in_years is None
+                                                  else any(p in in_years for p in g.predecessors(n))):
+                self.any_kind.add(n)
+                if d["kind"] in allowed:
+                    self.entities.add(n)
+        self._paper_sets: dict[str, set[str]] = {}
+        self._shared: dict[tuple[str, str | None], Counter] = {}  # growing the map and drawing it both ask
         self.relations: dict[str, list[dict]] = defaultdict(list)
         for s in statements if self.use_relations else ():
             if passes(s["confidence"], min_confidence) and s["subject"] != s["object"]:
@@ -110,17 +114,25 @@ class _View:
         return float(value if value is not None else self.metrics.get(n, {}).get("pagerank", 0.0))
 
     def allowed(self, n: str, centre: str | None) -> bool:
-        return n in self.papers or (n == centre and n in self.any_kind)
+        return n in self.entities or (n == centre and n in self.any_kind)
 
     def paper_set(self, n: str) -> set[str]:
-        return self.papers.get(n) or {p for p in self.g.predecessors(n)}
+        """The papers of ``n`` under the filters (all its papers when it is not among ``entities``)."""
+        found = self._paper_sets.get(n)
+        if found is None:
+            keep = self.in_years if n in self.entities else None
+            found = self._paper_sets[n] = {p for p in self.g.predecessors(n) if keep is None or p in keep}
+        return found
 
     def shared(self, n: str, centre: str | None) -> Counter:
         """Entities (passing the filters) sharing at least ``min_shared`` papers with ``n``, and how many."""
-        counts: Counter = Counter()
-        for p in self.paper_set(n):
-            counts.update(e for e in self.g.successors(p) if e != n and self.allowed(e, centre))
-        return Counter({e: c for e, c in counts.items() if c >= self.min_shared})
+        found = self._shared.get((n, centre))
+        if found is None:
+            counts: Counter = Counter()
+            for p in self.paper_set(n):
+                counts.update(e for e in self.g.successors(p) if e != n and self.allowed(e, centre))
+            found = self._shared[(n, centre)] = Counter({e: c for e, c in counts.items() if c >= self.min_shared})
+        return found
 
     def neighbours(self, n: str, centre: str | None) -> dict[str, float]:
         """Entities joined to ``n`` in the map, with the weight of the strongest join (summed over edge kinds)."""
@@ -140,7 +152,7 @@ def _grow(view: _View, centre: str, hops: int, cap: int) -> tuple[dict[str, int]
     """Hop by hop from ``centre``: distances and relevance of the nodes kept at each hop (a beam of ``cap``)."""
     hop, relevance = {centre: 0}, {centre: math.inf}
     frontier, seen = [centre], 0
-    top = max((view.pagerank(n) for n in view.papers), default=0.0) or 1.0
+    top = max((view.pagerank(n) for n in view.entities), default=0.0) or 1.0
     for h in range(1, max(1, hops) + 1):
         strength: dict[str, float] = defaultdict(float)
         for u in frontier:
@@ -224,7 +236,7 @@ def concept_map(g: nx.DiGraph, statements: Iterable[dict], *, centre: str | None
     elif centre is not None:
         return ConceptMap(centre, (), (), 0)
     else:
-        ranked = sorted(view.papers, key=lambda n: (-view.pagerank(n), g.nodes[n]["label"].casefold(), n))
+        ranked = sorted(view.entities, key=lambda n: (-view.pagerank(n), g.nodes[n]["label"].casefold(), n))
         pool = ranked[: 3 * cap]
         linked = _connected(pool, _edges(view, pool, None), None)
         kept = [n for n in pool if n in linked][:cap]
