@@ -11,28 +11,79 @@ import itertools
 import json
 import logging
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
-from kg.graph import corrections, triples
+from kg.graph import corrections, derive, triples
 from kg.graph.cache import FILE as CACHE_FILE
 from kg.graph.cache import ExtractionCache
 from kg.graph.canon import EntityTable, load_aliases, load_variant_rules
 from kg.graph.codec import content_hash
 from kg.model import Extraction, Paper, Skipped
+from kg.read import analytics as metrics
 from kg.read import snapshot
 from kg.store import generations as store
-from kg.store.quads import to_oxigraph
+from kg.store.quads import encode
 
 logger = logging.getLogger(__name__)
 
 ExtractMany = Callable[[Iterable[Paper]], Iterator[Extraction]]
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a build's graph phase: how long it took, what it streamed, the peak memory so far."""
+
+    name: str
+    seconds: float
+    triples: int = 0  # triples written in this step (as generated: a repeated triple counts twice)
+    peak_rss_mb: float = 0.0  # this process's peak resident memory at the end of the step
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "seconds": round(self.seconds, 2), "triples": self.triples,
+                "peak_rss_mb": round(self.peak_rss_mb)}
+
+
+def _peak_rss_mb() -> float:
+    if resource is None:  # not on this platform
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self._last = time.perf_counter()
+
+    def lap(self, name: str, triples: int = 0) -> None:
+        now = time.perf_counter()
+        self.steps.append(Step(name, now - self._last, triples, _peak_rss_mb()))
+        logger.info("graph phase: %s, %.1f s", name, now - self._last)
+        self._last = now
+
+
+class _LineCount:
+    """Counts the lines of N-Quads chunks as they pass on to the loader."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+
+    def count(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.lines += chunk.count(b"\n")
+            yield chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +98,7 @@ class BuildSummary:
     generation: str
     skipped: tuple[Skipped, ...] = field(default=())
     changes: dict[str, int] = field(default_factory=dict)
+    steps: tuple[Step, ...] = ()  # the graph phase, step by step
 
     def as_dict(self) -> dict:
         return {
@@ -60,6 +112,7 @@ class BuildSummary:
             "store": self.store,
             "generation": self.generation,
             "changes": dict(self.changes),
+            "steps": [step.as_dict() for step in self.steps],
         }
 
 
@@ -82,6 +135,15 @@ def _replacements(table: EntityTable, retired: dict[str, str]) -> dict[str, str]
         if found:
             out[key] = found
     return out
+
+
+def entity_table(extractions: Sequence[Extraction], settings: Settings,
+                 fixes: corrections.Corrections | None = None) -> EntityTable:
+    """The entities of ``extractions`` under the settings' variant rules, aliases and corrections
+    (``fixes``, read from the settings' corrections file when not given)."""
+    return EntityTable(extractions, load_variant_rules(settings.seeds_dir / "patterns" / "variants.json"),
+                       corrections.load(settings.corrections_file) if fixes is None else fixes,
+                       load_aliases(settings.seeds_dir / "gazetteer" / "aliases.tsv"))
 
 
 def _extract_changed(papers: Sequence[Paper], cache: ExtractionCache, extract_many: ExtractMany, version: str,
@@ -114,9 +176,10 @@ def _extract_changed(papers: Sequence[Paper], cache: ExtractionCache, extract_ma
 
 
 def _remove_stale_caches(root: Path) -> None:
-    """Remove the extraction caches of builds that were killed (called under the build lock, so none runs)."""
-    for path in root.glob(".cache-*.sqlite*"):
-        if path.name.startswith(f".cache-{os.getpid()}."):
+    """Remove the extraction caches and snapshots of builds that were killed (called under the build lock, so
+    none runs)."""
+    for path in [*root.glob(".cache-*.sqlite*"), *root.glob(".snapshot-*.sqlite*")]:
+        if path.name.startswith((f".cache-{os.getpid()}.", f".snapshot-{os.getpid()}.")):
             continue
         path.unlink(missing_ok=True)
         logger.info("removed %s, left by a build that did not finish", path)
@@ -152,10 +215,9 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
                                 copy_from=previous.path / CACHE_FILE if previous else None)
         try:
             extractions, changes = _extract_changed(papers, cache, extract_many, version, prune, progress)
-            variants = load_variant_rules(settings.seeds_dir / "patterns" / "variants.json")
+            clock = _Clock()
             fixes = corrections.load(settings.corrections_file)
-            aliases = load_aliases(settings.seeds_dir / "gazetteer" / "aliases.tsv")
-            table = EntityTable(extractions, variants, fixes, aliases)
+            table = entity_table(extractions, settings, fixes)
             before = cache.entity_keys()
             changes["entities_created"] = sum(1 for k in table.entities if k not in before)
             changes["entities_removed"] = sum(1 for k in before if k not in table.entities)
@@ -180,22 +242,40 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
                       "inputs": [Path(i).name for i in inputs]}
             cache.add_build(name, record)
             support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
-            quads = itertools.chain(
-                to_oxigraph(triples.graph_triples(extractions, settings.base_iri, support_per_paper=support,
-                                                          table=table)),
-                to_oxigraph(triples.replacement_triples(replaced, settings.base_iri)),
-                to_oxigraph(triples.build_triples(cache.builds(), settings.base_iri),
-                                    graph=store.BUILDS_GRAPH))
+            clock.lap("identity: entity table")
+            base = settings.base_iri
+            linked = derive.linked_papers(extractions, table, base)
+            links = derive.link_graph(linked, table, base)
+            years = derive.paper_years(extractions, base)
+            clock.lap("link graph, from the records")
+            analysed = metrics.compute(links, years)
+            clock.lap("analytics")
+            snap = root / f".snapshot-{os.getpid()}.sqlite"
+            snapshot.write(snap, links, analysed, years, snapshot.count_rows(derive.confidences(extractions, linked)),
+                           derive.results(extractions, table, base), derive.documents(extractions, linked, links, base))
+            del links, linked  # the largest of what the snapshot needed, freed before the loader fills its buffers
+            clock.lap("snapshot: tables, leaderboard, full-text index")
+            streamed = _LineCount()
+            nquads = streamed.count(itertools.chain(
+                encode(triples.graph_triples(extractions, base, support_per_paper=support, table=table)),
+                encode(metrics.analytics_triples(analysed, base)),
+                encode(triples.replacement_triples(replaced, base)),
+                encode(triples.build_triples(cache.builds(), base), graph=store.BUILDS_GRAPH)))
             cache.close()
-            gen = store.publish(root, quads, summary, name=name, attach={CACHE_FILE: cache.path},
-                                enrich=lambda db, folder: snapshot.enrich(db, folder, settings.base_iri))
+            gen = store.publish(root, nquads, summary, name=name,
+                                attach={CACHE_FILE: cache.path, snapshot.FILE: snap},
+                                finish=lambda _db, _folder: clock.lap("triples generated and bulk-loaded (streamed)",
+                                                                      streamed.lines))
+            clock.lap("count and publish")
         finally:
             cache.path.unlink(missing_ok=True)
+            (root / f".snapshot-{os.getpid()}.sqlite").unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     result = BuildSummary(
         papers=summary["papers"], entities=summary["entities"], claims=summary["claims"],
         code_links=summary["code_links"], triples=gen.summary().get("triples", 0), seconds=seconds,
         store=str(settings.store_dir), generation=gen.name, skipped=tuple(skipped), changes=changes,
+        steps=tuple(clock.steps),
     )
     logger.info("built %s", result.as_dict())
     return result

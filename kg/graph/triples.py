@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -109,32 +110,48 @@ def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Men
     yield from _span_triples(ev, m.span)
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One paper-entity link as the graph states it: its predicate, its confidence, the mentions behind it."""
+
+    entity: str  # canonical key
+    role: Role
+    confidence: float
+    mentions: tuple[Mention, ...]
+
+
+def paper_links(ex: Extraction, table: EntityTable) -> list[Link]:
+    """The entity links of one paper, by canonical key: what ``extraction_triples`` writes and the snapshot derives."""
+    by_entity: dict[str, list[Mention]] = {}
+    for m in ex.mentions:
+        key = table.key_of(ex.paper.key, m)
+        if key in table.entities:
+            by_entity.setdefault(key, []).append(m)
+    links = []
+    for key, mentions in sorted(by_entity.items()):
+        if any(m.role is Role.PROPOSES for m in mentions):
+            role = Role.PROPOSES
+        elif all(m.role is Role.MENTIONS for m in mentions):
+            role = Role.MENTIONS  # named only in the abstract's background (extract.decisions)
+        else:
+            role = DEFAULT_ROLE[table.entities[key].type]
+        links.append(Link(key, role, link_confidence(mentions), tuple(mentions)))
+    return links
+
+
 def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterator[Triple]:
     """All triples of one paper: the paper, its entity links with evidence, its claims."""
     p = URIRef(iri.paper_iri(base, ex.paper.key))
     agent = URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
     yield from _paper_triples(p, ex)
 
-    by_entity: dict[str, list[Mention]] = {}
-    for m in ex.mentions:
-        key = table.key_of(ex.paper.key, m)
-        if key in table.entities:
-            by_entity.setdefault(key, []).append(m)
     sentence_entities: dict[tuple[str, int], set[URIRef]] = {}
-    for key, mentions in sorted(by_entity.items()):
-        entity = table.entities[key]
-        e = URIRef(iri.entity_iri(base, key))
-        if any(m.role is Role.PROPOSES for m in mentions):
-            role = Role.PROPOSES
-        elif all(m.role is Role.MENTIONS for m in mentions):
-            role = Role.MENTIONS  # named only in the abstract's background (extract.decisions)
-        else:
-            role = DEFAULT_ROLE[entity.type]
-        predicate = ABX[role.value]
+    for link in paper_links(ex, table):
+        e = URIRef(iri.entity_iri(base, link.entity))
+        predicate = ABX[link.role.value]
         yield p, predicate, e
-        confidence = link_confidence(mentions)
-        for m in mentions:
-            yield from _mention_triples(p, e, predicate, role, m, agent, confidence)
+        for m in link.mentions:
+            yield from _mention_triples(p, e, predicate, link.role, m, agent, link.confidence)
             sentence_entities.setdefault((m.sentence.section.value, m.sentence.start), set()).add(e)
 
     for claim in ex.claims:

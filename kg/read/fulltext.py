@@ -19,16 +19,15 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
-import pyoxigraph as ox
 
 from kg.errors import StoreError
 from kg.model import EntityType
-from kg.vocab import sparql_prefixes
 
 TABLE = "doc_index"
 KINDS: tuple[str, ...] = ("paper", "entity", "evidence")
@@ -44,11 +43,6 @@ _WEIGHTS = "0, 0, 0, 0, 0, 0, 0, 4.0, 1.0"
 _SCHEMA = f"""CREATE VIRTUAL TABLE {TABLE} USING fts5(
     kind UNINDEXED, iri UNINDEXED, label UNINDEXED, type UNINDEXED, paper UNINDEXED, entities UNINDEXED,
     confidence UNINDEXED, title, body, tokenize = 'porter unicode61 remove_diacritics 2')"""
-_TEXTS = sparql_prefixes() + """SELECT ?p ?title ?abstract WHERE { ?p a abx:Paper ; dcterms:title ?title .
-    OPTIONAL { ?p dcterms:abstract ?abstract } }"""
-_SENTENCES = sparql_prefixes() + """SELECT ?p ?e ?sentence ?section ?conf WHERE {
-    ?p abx:hasEvidence ?ev . ?ev rdf:object ?e ; abx:sentenceText ?sentence .
-    OPTIONAL { ?ev abx:section ?section } OPTIONAL { ?ev abx:confidence ?conf } }"""
 _WORD = re.compile(r"\w+")
 
 
@@ -69,36 +63,53 @@ class Hit:
 # ------------------------------------------------------------------ writing
 
 
-def _documents(store: ox.Store, graph: nx.DiGraph) -> Iterable[tuple]:
-    titles: dict[str, str] = {}
-    for row in store.query(_TEXTS):
-        p, title = row["p"].value, row["title"].value
-        titles[p] = title
-        yield ("paper", p, title, "Paper", p, "", None, title, row["abstract"].value if row["abstract"] else "")
+class Document(NamedTuple):
+    """One row of the index (the columns of ``_SCHEMA``, in order)."""
+
+    kind: str
+    iri: str
+    label: str
+    type: str
+    paper: str
+    entities: str  # evidence rows: the entities' IRIs, joined by _SEP
+    confidence: float | None
+    title: str
+    body: str
+
+
+def paper_document(iri: str, title: str, abstract: str) -> Document:
+    return Document("paper", iri, title, "Paper", iri, "", None, title, abstract)
+
+
+def entity_documents(graph: nx.DiGraph) -> Iterator[Document]:
+    """One row per entity node of the link graph: its label, and its other labels as the body."""
     for node, d in graph.nodes(data=True):
         if d.get("kind") in _ENTITY_KINDS and d.get("label"):
             alt = [a for a in d.get("alt", ()) if a and a != d["label"]]
-            yield ("entity", node, d["label"], d["kind"], "", "", None, d["label"], " · ".join(alt))
+            yield Document("entity", node, d["label"], d["kind"], "", "", None, d["label"], " · ".join(alt))
+
+
+def sentence_documents(evidence: Iterable[tuple[str, str, str, str, float | None]]) -> Iterator[Document]:
+    """One row per distinct (paper, sentence) of ``evidence``: (paper IRI, paper title, entity IRI, sentence,
+    confidence) of each evidence record outside the title, with the entities it links and their best confidence."""
     sentences: dict[tuple[str, str], tuple[dict[str, None], float | None]] = {}
-    for row in store.query(_SENTENCES):
-        if row["section"] is not None and row["section"].value == "title":
+    titles: dict[str, str] = {}
+    for p, title, e, sentence, conf in evidence:
+        if not sentence.strip() or sentence == title:
             continue  # the title is indexed with its paper
-        p, sentence = row["p"].value, row["sentence"].value
-        if not sentence.strip() or sentence == titles.get(p):
-            continue
-        conf = float(row["conf"].value) if row["conf"] is not None else None
+        titles[p] = title
         entities, best = sentences.setdefault((p, sentence), ({}, None))
-        entities[row["e"].value] = None
+        entities[e] = None
         if conf is not None and (best is None or conf > best):
             sentences[(p, sentence)] = (entities, conf)
     for (p, sentence), (entities, best) in sentences.items():
-        yield ("evidence", p, titles.get(p, ""), "Paper", p, _SEP.join(entities), best, "", sentence)
+        yield Document("evidence", p, titles[p], "Paper", p, _SEP.join(entities), best, "", sentence)
 
 
-def write_index(db: sqlite3.Connection, store: ox.Store, graph: nx.DiGraph) -> int:
+def write_index(db: sqlite3.Connection, documents: Iterable[Document]) -> int:
     """Create and fill the full-text table in the open snapshot ``db``; the number of documents indexed."""
     db.execute(_SCHEMA)
-    db.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?,?,?,?)", _documents(store, graph))
+    db.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?,?,?,?)", documents)
     return db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
 

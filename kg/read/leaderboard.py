@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,20 +66,28 @@ def all_results(store: ox.Store) -> list[dict]:
     roles: dict[str, dict[str, set[str]]] = {}
     for r in rows(store, _RESULT_ROLES):
         roles.setdefault(r["r"], {}).setdefault(_ROLES[local(r["role"])], set()).add(r["label"])
+    return result_rows(
+        {**{role: found.get(role, set()) for role in _ROLES.values()}, "baseline_text": r["btext"] or "",
+         "value": _number(r["value"]), "unit": r["unit"] or "", "qualifier": r["qualifier"] or "",
+         "direction": r["direction"] or "", "confidence": conf(r["conf"]), "paper": r["title"] or "",
+         "claim": r["sentence"] or "", "paper_iri": r["paper"], "kind": r["kind"] or "", "claim_iri": r["c"],
+         "claim_start": int(r["start"]) if r["start"] is not None else None}
+        for r in {r["r"]: r for r in rows(store, _RESULTS)}.values() for found in [roles.get(r["r"], {})])
+
+
+def result_rows(results: Iterable[dict]) -> list[dict]:
+    """Leaderboard rows, sorted, from one dict per result whose roles (method, dataset, metric, baseline,
+    condition) are sets of entity labels, with ``baseline_text`` for a baseline that names no entity."""
     board = []
-    for r in {r["r"]: r for r in rows(store, _RESULTS)}.values():
-        found = roles.get(r["r"], {})
-        joined = {role: ", ".join(sorted(found.get(role, ()), key=str.casefold)) for role in _ROLES.values()}
-        board.append({**joined, "baseline": joined["baseline"] or (r["btext"] or ""),
-                      "value": _number(r["value"]), "unit": r["unit"] or "", "qualifier": r["qualifier"] or "",
-                      "direction": r["direction"] or "", "confidence": round(conf(r["conf"]), 4),
-                      "paper": r["title"] or "", "claim": r["sentence"] or "", "paper_iri": r["paper"],
-                      "kind": r["kind"] or "", "claim_iri": r["c"],
-                      "claim_start": int(r["start"]) if r["start"] is not None else None,
-                      "datasets": sorted(found.get("dataset", ())), "metrics": sorted(found.get("metric", ()))})
+    for r in results:
+        joined = {role: ", ".join(sorted(r[role], key=str.casefold)) for role in _ROLES.values()}
+        board.append({**r, **joined, "baseline": joined["baseline"] or r["baseline_text"],
+                      "confidence": round(r["confidence"], 4),
+                      "datasets": sorted(r["dataset"]), "metrics": sorted(r["metric"])})
     board.sort(key=lambda x: (not x["metric"], x["metric"].casefold(),
                               -x["value"] if x["value"] == x["value"] else float("inf"),
-                              x["paper"].casefold(), x["condition"].casefold()))
+                              x["paper"].casefold(), x["condition"].casefold(),
+                              x["claim_iri"], x["method"], x["dataset"], x["unit"], x["qualifier"], x["baseline"]))
     return [{k: row[k] for k in (*RESULT_COLUMNS, *RESULT_EXTRA)} for row in board]
 
 

@@ -1,20 +1,14 @@
-"""What a build derives once from the stored graph, so no page view has to.
+"""What a build derives once from its graph, so no page view has to: ``snapshot.sqlite``.
 
-At publish time (``kg.store.generations.publish(..., enrich=enrich)``), with the new
-database loaded but not yet published:
-
-1. the paper-entity link graph is read from the store (``kg.read.projection.paper_entity_graph``);
-2. the analytics of ``kg.read.analytics`` are computed over it and returned as
-   quads for the store (degree, PageRank, communities, co-occurrence, ranks,
-   trends);
-3. ``snapshot.sqlite`` is written into the generation: the link graph as
-   tables (the dashboard loads it in a second or two instead of re-running
-   the link queries), a trigram full-text index over entity labels (entity
-   search is an index lookup, not a scan), a full-text index over paper
-   titles and abstracts, entity labels and evidence sentences
-   (``kg.read.fulltext``), the papers list, the leaderboard rows, and the
-   number of evidence records, claims and results at every confidence step
-   of 0.01.
+A build (``kg.graph.build``) derives the paper-entity link graph from its
+records (``kg.graph.derive``), computes the analytics of ``kg.read.analytics``
+over it, and writes ``snapshot.sqlite`` into the new generation with
+:func:`write`: the link graph as tables (the dashboard loads it in a second
+or two instead of re-running the link queries), a trigram full-text index
+over entity labels (entity search is an index lookup, not a scan), a
+full-text index over paper titles and abstracts, entity labels and evidence
+sentences (``kg.read.fulltext``), the leaderboard rows, and the number of
+evidence records, claims and results at every confidence step of 0.01.
 
 The snapshot belongs to its generation and is never written again; a
 generation made by a SPARQL update (``fork_generation``) has none, and
@@ -27,8 +21,7 @@ import functools
 import json
 import logging
 import sqlite3
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import networkx as nx
@@ -39,10 +32,7 @@ from kg.errors import StoreError
 from kg.model import EntityType
 from kg.read import analytics as metrics
 from kg.read import fulltext
-from kg.read.leaderboard import all_results
-from kg.read.projection import paper_entity_graph
 from kg.read.search import match_rank
-from kg.store.quads import to_oxigraph
 from kg.vocab import sparql_prefixes
 
 logger = logging.getLogger(__name__)
@@ -63,7 +53,6 @@ CREATE TABLE result (position INTEGER PRIMARY KEY, row TEXT NOT NULL);
 CREATE VIRTUAL TABLE label_index USING fts5(iri UNINDEXED, label, tokenize='trigram');
 """
 _YEARS = sparql_prefixes() + "SELECT ?p ?y WHERE { ?p a abx:Paper ; schema:datePublished ?y }"
-_CONFIDENCES = sparql_prefixes() + """SELECT ?x ?c WHERE {{ ?x a abx:{cls} . OPTIONAL {{ ?x abx:confidence ?c }} }}"""
 
 
 def _year(text: str) -> int | None:
@@ -83,19 +72,21 @@ def paper_years(store: ox.Store) -> dict[str, int]:
     return out
 
 
-def _confidence_counts(store: ox.Store) -> list[tuple[int, int, int, int]]:
+def count_rows(values: Mapping[str, Sequence[float]]) -> list[tuple[int, int, int, int]]:
+    """Rows of the ``counts`` table: for each step of 0.01, how many evidence records, claims and results
+    (``values["Evidence"]``, ``["Claim"]``, ``["Result"]``: their confidences) reach it."""
     columns = []
     for cls in ("Evidence", "Claim", "Result"):
-        values = np.sort(np.fromiter((float(r["c"].value) if r["c"] is not None else 0.0
-                                      for r in store.query(_CONFIDENCES.format(cls=cls))), dtype=np.float64))
+        ordered = np.sort(np.asarray(values.get(cls, ()), dtype=np.float64))
         thresholds = np.arange(STEPS + 1) / STEPS - 1e-9  # as kg.read.stats.confidence_counts compares
-        columns.append(len(values) - np.searchsorted(values, thresholds, side="left"))
+        columns.append(len(ordered) - np.searchsorted(ordered, thresholds, side="left"))
     return [(step, int(columns[0][step]), int(columns[1][step]), int(columns[2][step])) for step in range(STEPS + 1)]
 
 
-def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: dict[str, int],
-          counts: list[tuple[int, int, int, int]], results: list[dict] = (), store: ox.Store | None = None) -> None:
-    """Write the snapshot database to ``path`` (replacing it); with ``store``, its full-text index too."""
+def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: Mapping[str, int],
+          counts: list[tuple[int, int, int, int]], results: Sequence[dict] = (),
+          documents: Iterable[fulltext.Document] | None = None) -> None:
+    """Write the snapshot database to ``path`` (replacing it); with ``documents``, its full-text index too."""
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
     try:
@@ -116,23 +107,11 @@ def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: dict[
                         for label in {d.get("label", ""), *d.get("alt", ())} if label))
         db.executemany("INSERT INTO counts VALUES (?,?,?,?)", counts)
         db.executemany("INSERT INTO result VALUES (?, ?)", ((i, json.dumps(r)) for i, r in enumerate(results)))
-        if store is not None:
-            logger.info("full-text index of %d documents", fulltext.write_index(db, store, graph))
+        if documents is not None:
+            logger.info("full-text index of %d documents", fulltext.write_index(db, documents))
         db.commit()
     finally:
         db.close()
-
-
-def enrich(store: ox.Store, generation_path: Path, base_iri: str) -> Iterator[ox.Quad]:
-    """Compute the analytics of the freshly loaded ``store``, write the snapshot, and return the analytics quads."""
-    started = time.perf_counter()
-    graph = paper_entity_graph(store)
-    years = paper_years(store)
-    result = metrics.compute(graph, years)
-    write(generation_path / FILE, graph, result, years, _confidence_counts(store), all_results(store), store)
-    logger.info("snapshot and analytics of %d nodes in %.1f s", graph.number_of_nodes(),
-                time.perf_counter() - started)
-    return to_oxigraph(metrics.analytics_triples(result, base_iri))
 
 
 # ------------------------------------------------------------------ readers

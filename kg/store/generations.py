@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from rdflib.namespace import RDF
 
 from kg.errors import StoreError
+from kg.store.loader import bulk_load_stream
 from kg.vocab import ABX, PREFIXES
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ BUILDS_GRAPH = "https://w3id.org/abstracta/builds"
 _CURRENT = "CURRENT"
 _DERIVED = ("snapshot.sqlite",)  # kg.read.snapshot.FILE: never copied to another generation
 
-Enrich = Callable[[ox.Store, Path], Iterable[ox.Quad]]
+Finish = Callable[[ox.Store, Path], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,22 +217,25 @@ def _point_current(root: Path, gen: Generation, summary: dict) -> None:
 
 
 def _count_default_graph(store: ox.Store) -> int:
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    """Triples in the default graph: every quad, counted by the store, less those of the (small) named graphs."""
+    named = sum(1 for graph in store.named_graphs() for _ in store.quads_for_pattern(None, None, None, graph))
+    return len(store) - named
 
 
-def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: str | None = None,
-            attach: dict[str, Path] | None = None, enrich: Enrich | None = None) -> Generation:
-    """Load ``quads`` (plus the ontology) into a new generation and publish it.
+def publish(root: str | Path, nquads: Iterable[bytes], summary: dict, *, name: str | None = None,
+            attach: dict[str, Path] | None = None, finish: Finish | None = None) -> Generation:
+    """Load the N-Quads text ``nquads`` (plus the ontology) into a new generation and publish it.
 
-    The ontology goes into the named graph ``ONTOLOGY_GRAPH``; the knowledge
-    graph itself is the default graph. ``attach`` maps file names to files
-    that are moved into the generation (the extraction cache). ``enrich`` is
-    called with the loaded store and the generation's folder before anything
-    is published; the quads it returns are added (``kg.read.snapshot.enrich``:
-    analytics and the dashboard snapshot).
+    The text is streamed into the bulk loader as it is produced
+    (``kg.store.loader``). The ontology goes into the named graph
+    ``ONTOLOGY_GRAPH``; the knowledge graph itself is the default graph.
+    ``attach`` maps file names to files that are moved into the generation
+    (the extraction cache). ``finish`` is called with the loaded store and the
+    generation's folder before anything is published (the build writes the
+    dashboard's snapshot there).
 
     Raises:
-        StoreError: the directory is locked by another build or not writable.
+        StoreError: the directory is locked by another build or not writable, or the text is not N-Quads.
     """
     root = Path(root)
     with build_lock(root):
@@ -241,13 +245,12 @@ def publish(root: str | Path, quads: Iterable[ox.Quad], summary: dict, *, name: 
         try:
             gen.db_path.mkdir(parents=True)
             store = ox.Store(str(gen.db_path))
-            store.bulk_extend(quads)
+            bulk_load_stream(store, nquads)
             store.bulk_load(path=str(ONTOLOGY_PATH), format=ox.RdfFormat.TURTLE,
                             to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
             store.flush()
-            if enrich is not None:
-                store.bulk_extend(enrich(store, gen.path))
-                store.flush()
+            if finish is not None:
+                finish(store, gen.path)
             triples = _count_default_graph(store)
             del store
             for file_name, source in (attach or {}).items():

@@ -1,4 +1,4 @@
-"""rdflib triples -> pyoxigraph quads, the form the store bulk-loads."""
+"""rdflib triples -> what the store loads: N-Quads text for the bulk loader, or pyoxigraph quads."""
 
 from __future__ import annotations
 
@@ -8,6 +8,60 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_CHUNK = 4096  # lines per chunk of N-Quads
+
+
+def _literal(o: Literal, iris: dict[str, str]) -> str:
+    text = str(o)
+    if '"' in text or "\\" in text or "\n" in text or "\r" in text:
+        text = text.translate(_ESCAPE)
+    if o.language:
+        return f'"{text}"@{o.language}'
+    datatype = o.datatype
+    if datatype is None:
+        return f'"{text}"'
+    key = str(datatype)
+    found = iris.get(key)
+    if found is None:
+        found = iris[key] = f"<{key}>"
+    return f'"{text}"^^{found}'
+
+
+def encode(triples: Iterable[Triple], graph: str | None = None) -> Iterator[bytes]:
+    """N-Quads of ``triples`` (in the default graph, or the named ``graph``), UTF-8, in chunks of lines.
+
+    The terms are written as :func:`to_oxigraph` would make them, so loading the text gives the same
+    quads; IRIs are not checked here, the store's parser checks them.
+    """
+    iris: dict[str, str] = {}
+    end = f" <{graph}> .\n" if graph else " .\n"
+    lines: list[str] = []
+    for s, p, o in triples:
+        key = str(s)
+        subject = iris.get(key)
+        if subject is None:
+            subject = iris[key] = f"<{key}>"
+        key = str(p)
+        predicate = iris.get(key)
+        if predicate is None:
+            predicate = iris[key] = f"<{key}>"
+        if isinstance(o, Literal):
+            obj = _literal(o, iris)
+        else:
+            key = str(o)
+            obj = iris.get(key)
+            if obj is None:
+                obj = iris[key] = f"<{key}>"
+        lines.append(f"{subject} {predicate} {obj}{end}")
+        if len(lines) >= _CHUNK:
+            yield "".join(lines).encode("utf-8")
+            lines.clear()
+            if len(iris) > 500_000:  # entity IRIs repeat across papers; paper-local ones need not stay
+                iris.clear()
+    if lines:
+        yield "".join(lines).encode("utf-8")
 
 
 def to_oxigraph(triples: Iterable[Triple], graph: str | None = None) -> Iterator[ox.Quad]:

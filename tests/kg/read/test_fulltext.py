@@ -52,7 +52,7 @@ def test_the_index_holds_every_paper_entity_and_distinct_evidence_sentence(snap,
     assert dupes == 0  # one row per (paper, sentence), however many entities it links
     db.close()
     fresh = sqlite3.connect(":memory:")
-    assert fulltext.write_index(fresh, seed_store, paper_entity_graph(seed_store)) == sum(counts.values())
+    assert fulltext.write_index(fresh, fulltext.entity_documents(paper_entity_graph(seed_store))) == counts["entity"]
 
 
 def test_search_ranks_and_snippets_each_kind(snap, seed_store):

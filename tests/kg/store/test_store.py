@@ -12,9 +12,9 @@ from kg.store import generations as store
 
 
 def _quads(n: int):
+    """N-Quads text of ``n`` triples, one chunk each, as a build streams them."""
     for i in range(n):
-        yield ox.Quad(ox.NamedNode(f"http://ex.org/s{i}"), ox.NamedNode("http://ex.org/p"),
-                      ox.Literal(f"v{i}"), ox.DefaultGraph())
+        yield f'<http://ex.org/s{i}> <http://ex.org/p> "v{i}" .\n'.encode()
 
 
 def _count(root) -> int:
@@ -81,3 +81,45 @@ def test_corrupt_summary_is_named_not_swallowed(tmp_path, text):
         gen.summary()
     # the graph itself is still readable
     assert _count(tmp_path) == 2
+
+
+def test_the_stream_is_loaded_as_it_comes_with_named_graphs_kept_out_of_the_count(tmp_path):
+    def chunks():
+        yield from _quads(3)
+        yield b'<http://ex.org/s0> <http://ex.org/p> "v0" .\n'  # a repeated triple is stored once
+        yield b'<http://ex.org/b> <http://ex.org/p> "escaped \\" \\\\ \\n" <http://ex.org/g> .\n'
+
+    gen = store.publish(tmp_path, chunks(), {})
+    assert gen.summary()["triples"] == 3
+    _, st = store.open_current(tmp_path)
+    [named] = st.quads_for_pattern(None, None, None, ox.NamedNode("http://ex.org/g"))
+    assert named.object.value == 'escaped " \\ \n'
+
+
+@pytest.mark.parametrize("text", [b'<http://ex.org/s> <http://ex.org/p> "no end\n', b"<not an iri> <p> <o> .\n"])
+def test_text_the_loader_rejects_is_a_store_error_and_the_graph_stays(tmp_path, text):
+    store.publish(tmp_path, _quads(2), {})
+    with pytest.raises(StoreError, match="rejected the generated N-Quads"):
+        store.publish(tmp_path, iter([*_quads(5000), text, *_quads(5)]), {})
+    assert _count(tmp_path) == 2
+    assert len(list(tmp_path.glob("gen-*"))) == 1
+
+
+def test_a_failure_before_anything_is_written_does_not_hang(tmp_path):
+    def nothing():
+        raise RuntimeError("no triples at all")
+        yield b""
+
+    with pytest.raises(RuntimeError, match="no triples"):
+        store.publish(tmp_path, nothing(), {})
+    assert store.current_generation(tmp_path) is None
+
+
+def test_a_long_stream_is_loaded_in_segments(tmp_path):
+    from kg.store.loader import bulk_load_stream
+
+    st = ox.Store(str(tmp_path / "db"))
+    bulk_load_stream(st, (f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" .\n'.encode() for i in range(2500)),
+                     segment_lines=100)
+    assert len(st) == 2500
+
