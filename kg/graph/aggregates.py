@@ -4,7 +4,7 @@ grouping millions of them at query time.
 
 Each count is a small ``abx:Tally`` node with a deterministic IRI (``kg.iri.tally_iri``):
 
-* one per entity type (``abx:tallyOf`` the type's class): the entities of that type
+* one per entity type that has entities (``abx:tallyOf`` the type's class): the entities of that type
   (``abx:itemCount``) and the distinct papers linked to at least one of them (``abx:paperTotal``);
 * one per claim kind (``abx:tallyOf abx:Claim``, ``abx:tallyKind`` the kind): the claims of that
   kind (``abx:itemCount``) and the distinct papers making at least one (``abx:paperTotal``).
@@ -38,7 +38,7 @@ def _tally(node: URIRef, of: URIRef, items: int, papers: int, kind: str | None =
 
 
 def entity_type_counts(extractions: Sequence[Extraction], table: EntityTable) -> dict[EntityType, tuple[int, int]]:
-    """Per entity type: (entities, distinct papers linked to at least one of them); every type present."""
+    """Per entity type with entities: (entities, distinct papers linked to at least one of them)."""
     entities: dict[EntityType, int] = dict.fromkeys(EntityType, 0)
     for entity in table.entities.values():
         entities[entity.type] += 1
@@ -48,7 +48,7 @@ def entity_type_counts(extractions: Sequence[Extraction], table: EntityTable) ->
             entity = table.entities.get(table.key_of(ex.paper.key, m))
             if entity is not None:
                 papers[entity.type].add(ex.paper.key)
-    return {t: (entities[t], len(papers[t])) for t in EntityType}
+    return {t: (entities[t], len(papers[t])) for t in EntityType if entities[t]}
 
 
 def claim_kind_counts(extractions: Sequence[Extraction]) -> dict[str, tuple[int, int]]:

@@ -22,7 +22,7 @@ def test_entity_type_tally_counts_the_entities_and_their_papers(seed_store, etyp
     counted = rows(seed_store, f"SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ ?e a <{cls}> }}")[0]["n"]
     papers = rows(seed_store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?e a <{cls}> . ?p a abx:Paper ; ?r ?e . "
                               "?p abx:hasEvidence/rdf:object ?e }")[0]["n"]
-    assert _tallies(seed_store)[(cls, None)] == (int(counted), int(papers))
+    assert _tallies(seed_store).get((cls, None)) == ((int(counted), int(papers)) if int(counted) else None)
 
 
 def test_claim_kind_tallies_count_the_claims_and_their_papers(seed_store):
