@@ -140,6 +140,15 @@ def evidence_iri(paper: str, role: str, entity: str, section: str, start: int, e
     return f"{paper}/evidence/{role}/{entity_slug}/{section}-{start}-{end}"
 
 
+def tally_iri(base: str, group: str, name: str) -> str:
+    """A per-build count (``abx:Tally``) of one group, e.g. ``tally_iri(base, "entity", "Method")``.
+
+    >>> tally_iri("https://x.org/", "claim", "result")
+    'https://x.org/tally/claim/result'
+    """
+    return f"{base}tally/{slug(group.casefold())}/{slug(name.casefold())}"
+
+
 def cooccurrence_iri(entity: str, partner: str) -> str:
     """The node recording how often ``entity`` and ``partner`` (entity IRIs) share papers."""
     return f"{entity}/cooccurrence/{partner.rsplit('/', 1)[-1]}"

@@ -107,6 +107,13 @@ class ABX(DefinedNamespace):
     cooccursWith: URIRef
     sharedPapers: URIRef
 
+    # counts, computed once per build from the build's records (kg.graph.aggregates)
+    Tally: URIRef
+    tallyOf: URIRef
+    tallyKind: URIRef
+    itemCount: URIRef
+    paperTotal: URIRef
+
     # build provenance
     papersAdded: URIRef
     papersChanged: URIRef

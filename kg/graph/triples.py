@@ -16,6 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
 
 from kg import iri
+from kg.graph.aggregates import aggregate_triples
 from kg.graph.canon import Aliases, EntityTable, VariantRules
 from kg.graph.corrections import Corrections
 from kg.graph.relations import HIERARCHICAL, Statement, statements
@@ -263,6 +264,7 @@ def graph_triples(extractions: Iterable[Extraction], base: str, variants: Varian
     for ex in exs:
         yield from extraction_triples(ex, table, base)
     yield from relation_triples(statements(exs, table, support_per_paper), base)
+    yield from aggregate_triples(exs, table, base)
 
 
 # entity-entity relations

@@ -107,11 +107,11 @@ def test_sparql_runs_an_example_with_downloads(app_env):
     titles = at.selectbox(key="sparql_example").options
     assert len(titles) == len(EXAMPLES)
     at.selectbox(key="sparql_example").select("Entity counts by type").run()
-    assert "abx:paperCount" in at.text_area(key="sparql_text").value
+    assert "abx:Tally" in at.text_area(key="sparql_text").value
     at.button(key="sparql_run").click().run()
     assert not at.exception and not at.error
     frame = at.dataframe[0].value
-    assert list(frame.columns) == ["type", "entities", "paper_links"]
+    assert list(frame.columns) == ["type", "entities", "papers"]
     assert set(frame["type"]) == {"Method", "Dataset", "Task", "Metric"}  # generic terms are no entities
     assert any("10 s per query" in c.value and "10,000 rows" in c.value for c in at.caption)
     assert any(f"{len(frame)} row(s)" in c.value for c in at.caption)
