@@ -146,3 +146,30 @@ def bind_prefixes(graph: Graph) -> Graph:
     for prefix, iri in PREFIXES.items():
         graph.bind(prefix, iri, override=True)
     return graph
+
+
+class Terms:
+    """A namespace's terms as plain attributes, each looked up in the namespace once.
+
+    An rdflib ``DefinedNamespace`` checks every attribute lookup against its
+    closed list, which costs more than making the triple in a build's inner
+    loop; ``Terms(ABX).section`` is ``ABX.section``, found once and then read
+    like any attribute. Names outside the namespace still raise.
+    """
+
+    def __init__(self, namespace: type[DefinedNamespace]) -> None:
+        self._namespace = namespace
+        self._items: dict[str, URIRef] = {}
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._namespace, name)
+        setattr(self, name, value)
+        return value
+
+    def __getitem__(self, name: str) -> URIRef:
+        found = self._items.get(name)
+        if found is None:
+            found = self._items[name] = self._namespace[name]
+        return found

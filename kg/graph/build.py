@@ -253,11 +253,12 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
             snap = root / f".snapshot-{os.getpid()}.sqlite"
             snapshot.write(snap, links, analysed, years, snapshot.count_rows(derive.confidences(extractions, linked)),
                            derive.results(extractions, table, base), derive.documents(extractions, linked, links, base))
-            del links, linked  # the largest of what the snapshot needed, freed before the loader fills its buffers
+            del links  # the largest of what the snapshot needed, freed before the loader fills its buffers
             clock.lap("snapshot: tables, leaderboard, full-text index")
             streamed = _LineCount()
             nquads = streamed.count(itertools.chain(
-                encode(triples.graph_triples(extractions, base, support_per_paper=support, table=table)),
+                encode(triples.graph_triples(extractions, base, support_per_paper=support, table=table,
+                                             links=[p.links for p in linked])),
                 encode(metrics.analytics_triples(analysed, base)),
                 encode(triples.replacement_triples(replaced, base)),
                 encode(triples.build_triples(cache.builds(), base), graph=store.BUILDS_GRAPH)))

@@ -6,6 +6,7 @@ keys and character offsets, so the same input always gives the same triples.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD
+from rdflib import namespace as ns
+from rdflib.namespace import XSD
 
-from kg import iri
+from kg import iri, vocab
 from kg.graph.aggregates import aggregate_triples
 from kg.graph.canon import Aliases, EntityTable, VariantRules
 from kg.graph.corrections import Corrections
@@ -31,9 +33,12 @@ from kg.model import (
     TextSpan,
 )
 from kg.store.quads import Triple
-from kg.vocab import ABX, bind_prefixes
+from kg.vocab import Terms, bind_prefixes
 
 logger = logging.getLogger(__name__)
+
+# the vocabulary, looked up once per term (see kg.vocab.Terms)
+ABX, DCTERMS, PROV, RDF, SDO, SKOS = (Terms(n) for n in (vocab.ABX, ns.DCTERMS, ns.PROV, ns.RDF, ns.SDO, ns.SKOS))
 
 
 _CLASS = {
@@ -57,10 +62,18 @@ def valid_iri(text: str) -> bool:
     return True
 
 
+# Literals of few distinct values (offsets, sections, rule names, four-place decimals, sentences repeated by
+# every mention in them) are made once and reused: making an rdflib Literal was a third of a build's
+# triple time.
+@functools.lru_cache(maxsize=1 << 16)
+def _plain(value: str | int) -> Literal:
+    return Literal(value)
+
+
 def _span_triples(node: URIRef, span: TextSpan) -> Iterator[Triple]:
-    yield node, ABX.section, Literal(span.section.value)
-    yield node, ABX.charStart, Literal(span.start)
-    yield node, ABX.charEnd, Literal(span.end)
+    yield node, ABX.section, _plain(span.section.value)
+    yield node, ABX.charStart, _plain(span.start)
+    yield node, ABX.charEnd, _plain(span.end)
 
 
 def _literals(node: URIRef, *pairs: tuple[URIRef, str | None]) -> Iterator[Triple]:
@@ -102,9 +115,9 @@ def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Men
     yield ev, RDF.predicate, predicate
     yield ev, RDF.object, e
     yield ev, ABX.surfaceForm, Literal(m.span.text)
-    yield ev, ABX.sentenceText, Literal(m.sentence.text)
+    yield ev, ABX.sentenceText, _plain(m.sentence.text)
     for rule in (m.rule, *m.agreeing):
-        yield ev, ABX.rule, Literal(rule)
+        yield ev, ABX.rule, _plain(rule)
     yield ev, ABX.score, _decimal(m.score)
     yield ev, ABX.confidence, _decimal(confidence)
     yield ev, PROV.wasAttributedTo, agent
@@ -140,14 +153,16 @@ def paper_links(ex: Extraction, table: EntityTable) -> list[Link]:
     return links
 
 
-def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterator[Triple]:
-    """All triples of one paper: the paper, its entity links with evidence, its claims."""
+def extraction_triples(ex: Extraction, table: EntityTable, base: str,
+                       links: Sequence[Link] | None = None) -> Iterator[Triple]:
+    """All triples of one paper: the paper, its entity links with evidence (``links``: its
+    :func:`paper_links`, computed here when not given), its claims."""
     p = URIRef(iri.paper_iri(base, ex.paper.key))
     agent = URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
     yield from _paper_triples(p, ex)
 
     sentence_entities: dict[tuple[str, int], set[URIRef]] = {}
-    for link in paper_links(ex, table):
+    for link in paper_links(ex, table) if links is None else links:
         e = URIRef(iri.entity_iri(base, link.entity))
         predicate = ABX[link.role.value]
         yield p, predicate, e
@@ -161,7 +176,7 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
         yield p, ABX.hasClaim, c
         yield c, RDF.type, ABX.Claim
         yield from _literals(c, (ABX.sentenceText, s.text), (ABX.claimKind, claim.kind))  # never empty
-        yield c, ABX.cue, Literal(claim.cue)
+        yield c, ABX.cue, _plain(claim.cue)
         yield c, ABX.confidence, _decimal(claim.score)
         yield c, PROV.wasAttributedTo, agent
         yield from _span_triples(c, s)
@@ -174,8 +189,8 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str) -> Iterato
             yield qn, SDO.value, _decimal(q.value)
             yield qn, SDO.unitText, Literal(q.unit)
             yield qn, ABX.surfaceForm, Literal(q.text)
-            yield qn, ABX.charStart, Literal(q.start)
-            yield qn, ABX.charEnd, Literal(q.end)
+            yield qn, ABX.charStart, _plain(q.start)
+            yield qn, ABX.charEnd, _plain(q.end)
             if q.qualifier:
                 yield qn, ABX.qualifier, Literal(q.qualifier)
         for result in claim.results:
@@ -206,7 +221,11 @@ def _result_triples(c: URIRef, result: Result, paper_key: str, table: EntityTabl
 
 
 def _decimal(value: float) -> Literal:
-    value = round(value, 4)
+    return _decimal_of_rounded(round(value, 4))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _decimal_of_rounded(value: float) -> Literal:
     return Literal(repr(value) if value != int(value) else str(int(value)), datatype=XSD.decimal)
 
 
@@ -255,14 +274,16 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
 
 def graph_triples(extractions: Iterable[Extraction], base: str, variants: VariantRules | None = None,
                   support_per_paper: float = 0.1, corrections: Corrections | None = None,
-                  aliases: Aliases | None = None, table: EntityTable | None = None) -> Iterator[Triple]:
-    """Every triple of the knowledge graph built from ``extractions`` (``table`` if already resolved)."""
+                  aliases: Aliases | None = None, table: EntityTable | None = None,
+                  links: Sequence[Sequence[Link]] | None = None) -> Iterator[Triple]:
+    """Every triple of the knowledge graph built from ``extractions`` (``table`` if already resolved, and
+    ``links``, each paper's :func:`paper_links` in the order of ``extractions``, if already computed)."""
     exs = list(extractions)
     table = table or EntityTable(exs, variants, corrections, aliases)
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
-    for ex in exs:
-        yield from extraction_triples(ex, table, base)
+    for i, ex in enumerate(exs):
+        yield from extraction_triples(ex, table, base, None if links is None else links[i])
     yield from relation_triples(statements(exs, table, support_per_paper), base)
     yield from aggregate_triples(exs, table, base)
 
@@ -298,9 +319,9 @@ def relation_triples(found: Iterable[Statement], base: str) -> Iterator[Triple]:
             for form in ev.object_forms:
                 yield e, ABX.objectForm, Literal(form)
             for name in ev.extractors:
-                yield e, ABX.rule, Literal(name)
+                yield e, ABX.rule, _plain(name)
             for label in ev.source_labels:
-                yield e, ABX.sourceLabel, Literal(label)
+                yield e, ABX.sourceLabel, _plain(label)
             yield e, ABX.score, _decimal(ev.score)
             yield e, PROV.wasAttributedTo, URIRef(iri.extractor_iri(base, *ev.agent))
 

@@ -36,30 +36,34 @@ def encode(triples: Iterable[Triple], graph: str | None = None) -> Iterator[byte
     quads; IRIs are not checked here, the store's parser checks them.
     """
     iris: dict[str, str] = {}
+    # Literal objects the generator reuses are written once: keyed by identity (an rdflib Literal hashes
+    # slowly), each kept alive beside its text so that no other object can take its id while cached.
+    literals: dict[int, tuple[Literal, str]] = {}
     end = f" <{graph}> .\n" if graph else " .\n"
     lines: list[str] = []
     for s, p, o in triples:
-        key = str(s)
-        subject = iris.get(key)
+        subject = iris.get(s)
         if subject is None:
-            subject = iris[key] = f"<{key}>"
-        key = str(p)
-        predicate = iris.get(key)
+            subject = iris[s] = f"<{s}>"
+        predicate = iris.get(p)
         if predicate is None:
-            predicate = iris[key] = f"<{key}>"
-        if isinstance(o, Literal):
-            obj = _literal(o, iris)
-        else:
-            key = str(o)
-            obj = iris.get(key)
+            predicate = iris[p] = f"<{p}>"
+        if type(o) is URIRef:
+            obj = iris.get(o)
             if obj is None:
-                obj = iris[key] = f"<{key}>"
+                obj = iris[o] = f"<{o}>"
+        else:
+            found = literals.get(id(o))
+            if found is None:
+                found = literals[id(o)] = (o, _literal(o, iris))
+            obj = found[1]
         lines.append(f"{subject} {predicate} {obj}{end}")
         if len(lines) >= _CHUNK:
             yield "".join(lines).encode("utf-8")
             lines.clear()
-            if len(iris) > 500_000:  # entity IRIs repeat across papers; paper-local ones need not stay
+            if len(iris) + len(literals) > 200_000:  # what repeats across papers comes back; the rest need not stay
                 iris.clear()
+                literals.clear()
     if lines:
         yield "".join(lines).encode("utf-8")
 
