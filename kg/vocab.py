@@ -60,6 +60,7 @@ class ABX(DefinedNamespace):
 
     # evidence
     hasEvidence: URIRef
+    extractedBy: URIRef
     sentenceText: URIRef
     section: URIRef
     charStart: URIRef

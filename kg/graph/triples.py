@@ -107,7 +107,7 @@ def _paper_triples(p: URIRef, ex: Extraction) -> Iterator[Triple]:
 
 
 def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Mention,
-                     agent: URIRef, confidence: float) -> Iterator[Triple]:
+                     confidence: float) -> Iterator[Triple]:
     ev = URIRef(iri.evidence_iri(str(p), role.value, str(e), m.span.section.value, m.span.start, m.span.end))
     yield p, ABX.hasEvidence, ev
     yield ev, RDF.type, ABX.Evidence
@@ -120,7 +120,6 @@ def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Men
         yield ev, ABX.rule, _plain(rule)
     yield ev, ABX.score, _decimal(m.score)
     yield ev, ABX.confidence, _decimal(confidence)
-    yield ev, PROV.wasAttributedTo, agent
     yield from _span_triples(ev, m.span)
 
 
@@ -158,8 +157,8 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str,
     """All triples of one paper: the paper, its entity links with evidence (``links``: its
     :func:`paper_links`, computed here when not given), its claims."""
     p = URIRef(iri.paper_iri(base, ex.paper.key))
-    agent = URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
     yield from _paper_triples(p, ex)
+    yield p, ABX.extractedBy, URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
 
     sentence_entities: dict[tuple[str, int], set[URIRef]] = {}
     for link in paper_links(ex, table) if links is None else links:
@@ -167,7 +166,7 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str,
         predicate = ABX[link.role.value]
         yield p, predicate, e
         for m in link.mentions:
-            yield from _mention_triples(p, e, predicate, link.role, m, agent, link.confidence)
+            yield from _mention_triples(p, e, predicate, link.role, m, link.confidence)
             sentence_entities.setdefault((m.sentence.section.value, m.sentence.start), set()).add(e)
 
     for claim in ex.claims:
@@ -178,7 +177,6 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str,
         yield from _literals(c, (ABX.sentenceText, s.text), (ABX.claimKind, claim.kind))  # never empty
         yield c, ABX.cue, _plain(claim.cue)
         yield c, ABX.confidence, _decimal(claim.score)
-        yield c, PROV.wasAttributedTo, agent
         yield from _span_triples(c, s)
         for e in sorted(sentence_entities.get((s.section.value, s.start), ())):
             yield c, SDO.about, e

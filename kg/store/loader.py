@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -53,14 +54,24 @@ def bulk_load_stream(store: ox.Store, chunks: Iterable[bytes], *, segment_lines:
     ready: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
     failure: list[BaseException] = []
 
+    timing = {"waiting": 0.0, "loading": 0.0, "segments": 0}
+
     def load() -> None:
-        while (segment := ready.get()) is not None:
+        while True:
+            started = time.perf_counter()
+            segment = ready.get()
+            timing["waiting"] += time.perf_counter() - started
+            if segment is None:
+                return
             if failure:
                 continue  # drain what the producer already queued; it stops at its next put
+            started = time.perf_counter()
             try:
                 store.bulk_load(segment, format=ox.RdfFormat.N_QUADS)
             except BaseException as e:  # handed to the producing thread, which raises it
                 failure.append(e)
+            timing["loading"] += time.perf_counter() - started
+            timing["segments"] += 1
 
     def put(item: bytes | None) -> None:
         while True:
@@ -83,6 +94,9 @@ def bulk_load_stream(store: ox.Store, chunks: Iterable[bytes], *, segment_lines:
     finally:
         put(None)
         loader.join()
+    # which side waited: a loader that mostly waits for text means the Python producing it is the bottleneck
+    logger.info("bulk load: %d segments, %.1f s loading, %.1f s waiting for text", timing["segments"],
+                timing["loading"], timing["waiting"])
     if failure:
         raise StoreError(f"the bulk loader rejected the generated N-Quads: {failure[0]}; this is a bug in the "
                          "triple generator, please report it with the input that caused it") from failure[0]

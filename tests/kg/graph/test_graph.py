@@ -67,8 +67,9 @@ def test_triples_link_papers_to_entities_with_evidence():
     assert (ev, RDF.subject, p) in g and (ev, RDF.predicate, ABX.evaluatesOn) in g and (ev, RDF.object, e) in g
     assert g.value(ev, ABX.sentenceText) == Literal("sentence ImageNet")
     assert int(g.value(ev, ABX.charEnd)) == len("ImageNet")
-    agent = g.value(ev, URIRef("http://www.w3.org/ns/prov#wasAttributedTo"))
+    agent = g.value(p, ABX.extractedBy)  # stated once per paper, not on each of its records
     assert g.value(agent, SDO.softwareVersion) == Literal("1")
+    assert g.value(ev, URIRef("http://www.w3.org/ns/prov#wasAttributedTo")) is None
 
 
 def test_proposal_wins_over_use_for_the_paper_link():
