@@ -40,9 +40,10 @@ if not DEFAULT_INPUT.exists():
     DEFAULT_INPUT = Path("/work/shared/data/abstracts/ml_conference_abstracts.jsonl.gz")
 
 
-def _cpu() -> float:
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of it with its (finished) workers."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system, t.user + t.system + t.children_user + t.children_system
 
 
 def _busy() -> float:
@@ -83,8 +84,9 @@ def _one(args: argparse.Namespace) -> None:
             cache.put(fresh)
             cache.close()
         assert len(fresh) == len(papers)
-    wall, cpu, busy = time.perf_counter() - t0, _cpu() - c0, _busy() - b0
-    print(json.dumps({"mode": args.mode, "n": len(papers), "wall": wall, "cpu": cpu, "others": busy - cpu,
+    wall, (own, cpu), busy = time.perf_counter() - t0, _cpu(), _busy() - b0
+    own, cpu = own - c0[0], cpu - c0[1]
+    print(json.dumps({"mode": args.mode, "n": len(papers), "wall": wall, "cpu": cpu, "own": own, "others": busy - cpu,
                       "extract": marks["extracted"] - t0, "first": marks.get("first", t0) - t0}))
 
 
@@ -107,7 +109,8 @@ def main() -> None:
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     print(f"{args.sample} papers of {Path(args.input).name}, {os.cpu_count()} CPUs\n")
     print("| run | load avg (1/5/15 min) | wall s | to first record s | extraction s | abstracts/s "
-          "| CPU cores used | other processes' cores |\n|---|---|---|---|---|---|---|---|")
+          "| CPU cores used (main process) | CPU ms/abstract | other processes' cores |\n"
+          "|---|---|---|---|---|---|---|---|---|")
     for _ in range(args.repeat):
         for mode in modes:
             load = _load()
@@ -118,7 +121,8 @@ def main() -> None:
             runs[mode].append(r)
             label = mode if mode == "tokenizer" else f"{mode} worker(s)"
             print(f"| {label} | {load} | {r['wall']:.1f} | {r['first']:.1f} | {r['extract']:.1f} | "
-                  f"{r['n'] / r['wall']:,.1f} | {r['cpu'] / r['wall']:.2f} | {max(r['others'], 0) / r['wall']:.2f} |",
+                  f"{r['n'] / r['wall']:,.1f} | {r['cpu'] / r['wall']:.2f} ({r['own'] / r['wall']:.2f}) | "
+                  f"{1000 * r['cpu'] / r['n']:.2f} | {max(r['others'], 0) / r['wall']:.2f} |",
                   flush=True)
 
     def rate(mode: str) -> float:
@@ -127,11 +131,13 @@ def main() -> None:
     tok = rate("tokenizer")
     base = rate(modes[1])
     print(f"\nmedians over {args.repeat} round(s); tokenizer-only {tok:,.0f} abstracts/s\n")
-    print(f"| workers | abstracts/s | CPU cores used | speed-up over {modes[1]} worker(s) | ratio to tokenizer-only |"
-          "\n|---|---|---|---|---|")
+    print(f"| workers | abstracts/s | CPU cores used | CPU ms/abstract | speed-up over {modes[1]} worker(s) "
+          "| ratio to tokenizer-only |\n|---|---|---|---|---|---|")
     for mode in modes[1:]:
         util = statistics.median(r["cpu"] / r["wall"] for r in runs[mode])
-        print(f"| {mode} | {rate(mode):,.1f} | {util:.2f} | {rate(mode) / base:.2f} | {rate(mode) / tok:.4f} |")
+        per = statistics.median(1000 * r["cpu"] / r["n"] for r in runs[mode])
+        print(f"| {mode} | {rate(mode):,.1f} | {util:.2f} | {per:.2f} | {rate(mode) / base:.2f} | "
+              f"{rate(mode) / tok:.4f} |")
 
 
 if __name__ == "__main__":

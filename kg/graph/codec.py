@@ -56,7 +56,7 @@ def _plain(value: Any) -> Any:
 
 
 def to_dict(ex: Extraction) -> dict[str, Any]:
-    """The JSON-ready record of ``ex``: what ``dataclasses.asdict`` gives, about five times faster."""
+    """The JSON-ready record of ``ex``: what ``dataclasses.asdict`` gives, about three times faster."""
     return _plain(ex)
 
 
