@@ -17,6 +17,8 @@ import json
 import logging
 import math
 import multiprocessing as mp
+import os
+import sys
 import threading
 import uuid
 import zlib
@@ -30,15 +32,22 @@ from typing import TYPE_CHECKING
 from kg.config import PROJECT_ROOT, Settings
 from kg.errors import ConfigError, ExtractionError
 from kg.graph import codec
-from kg.graph.build import BuildSummary, ExtractMany, Progress, build_store
 from kg.model import Extraction, Paper
 
-if TYPE_CHECKING:  # the cluster extra (requirements-cluster.txt), imported only for --scheduler
-    from distributed import Client
+if TYPE_CHECKING:
+    from distributed import Client  # the cluster extra (requirements-cluster.txt), imported only for --scheduler
+
+    # kg.graph.build (the store, the read model, scipy) is imported only where a build runs, not in every
+    # extraction worker, which imports this module to find its functions
+    from kg.graph.build import BuildSummary, ExtractMany, Progress
 
 logger = logging.getLogger(__name__)
 
-_CHUNK = 128
+_CHUNK = 128  # papers per task, at most: a worker's result crosses to the parent a chunk at a time
+_MIN_CHUNK = 16  # the smallest chunk, at the end of a run, so that the workers finish together
+# Thread pools of the numeric libraries, one thread each in a worker: the workers are the parallelism
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 _worker_extractor = None  # one per worker process
 
 _MAX_PARTITION = 256
@@ -47,18 +56,40 @@ _dask_lock = threading.Lock()  # a worker with several threads builds one pipeli
 
 
 def _init_worker(seeds_dir: str) -> None:
+    """In a new worker process: one thread per numeric library (before numpy loads), then the pipeline."""
     global _worker_extractor
+    for var in _THREAD_VARS:  # a value the user set wins
+        os.environ.setdefault(var, "1")
+    if "numpy" in sys.modules:  # the parent's main module imported it: its thread pool is already sized
+        logger.debug("numpy was loaded before the extraction worker could limit its threads")
     from extract import Extractor
 
     _worker_extractor = Extractor(Path(seeds_dir))
 
 
 def _extract_chunk(papers: list[Paper]) -> list[Extraction]:
+    # the dataclasses pickle as fast as codec dicts would and unpickle faster than those decode (0.1 ms a paper)
     return list(_worker_extractor.extract_many(papers))
 
 
+def _chunks(papers: list[Paper], workers: int) -> list[list[Paper]]:
+    """``papers`` in order, in chunks of ``_CHUNK`` that shrink towards the end (to about a quarter of
+    what is left per worker, at least ``_MIN_CHUNK``), so no worker is left alone with a long last chunk."""
+    chunks, i = [], 0
+    while i < len(papers):
+        size = max(_MIN_CHUNK, min(_CHUNK, math.ceil((len(papers) - i) / (4 * workers))))
+        chunks.append(papers[i:i + size])
+        i += size
+    return chunks
+
+
 def _extract_many(seeds_dir: Path, workers: int) -> ExtractMany:
-    """Extraction over papers, building the pipeline only if there is something to extract."""
+    """Extraction over papers, building the pipeline only if there is something to extract.
+
+    With ``workers`` > 1 (and enough papers) the papers are extracted in chunks
+    by a pool of spawned processes, each building the pipeline once; records come
+    back in input order, as from one process.
+    """
 
     def run(papers: Iterable[Paper]) -> Iterator[Extraction]:
         papers = list(papers)
@@ -69,7 +100,7 @@ def _extract_many(seeds_dir: Path, workers: int) -> ExtractMany:
 
             yield from Extractor(seeds_dir).extract_many(papers)
             return
-        chunks = [papers[i:i + _CHUNK] for i in range(0, len(papers), _CHUNK)]
+        chunks = _chunks(papers, workers)
         # spawn, not fork: the parent may hold threads (a server, a progress bar)
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
                                  initargs=(str(seeds_dir),)) as pool:
@@ -248,6 +279,7 @@ def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *, progr
         StoreError: another build holds the store past ``wait_s``, or it is not writable.
     """
     from extract.extractor import extractor_version
+    from kg.graph.build import build_store
     from kg.ingest.readers import read_inputs
 
     version = extractor_version(settings.seeds_dir)
