@@ -73,7 +73,8 @@ def _print_steps(summary: object, graph_s: float) -> None:
     print("\n| graph phase step | s | triples | triples/s | peak RSS so far |\n|---|---|---|---|---|")
     for step in summary.steps:
         rate = f"{step.triples / step.seconds:,.0f}" if step.triples and step.seconds else ""
-        print(f"| {step.name} | {step.seconds:.1f} | {step.triples:,} | {rate} | {step.peak_rss_mb:,.0f} MB |")
+        name = f"↳ alongside the stream: {step.name}" if step.alongside else step.name
+        print(f"| {name} | {step.seconds:.1f} | {step.triples:,} | {rate} | {step.peak_rss_mb:,.0f} MB |")
     print(f"| **graph phase, all steps** | **{graph_s:.1f}** | {summary.triples:,} (stored, distinct) | "
           f"**{summary.triples / max(graph_s, 1e-9):,.0f}** | |")
 
@@ -100,7 +101,7 @@ def _plain_bulk_load(store_dir: Path) -> tuple[int, float]:
 def _report(args: argparse.Namespace, summary: object, t0: float, wall: float, marks: dict) -> None:
     own, children = _peak_mb()
     extracted = marks.get("extracted", t0)
-    graph_s = sum(step.seconds for step in summary.steps)
+    graph_s = sum(step.seconds for step in summary.steps if not step.alongside)
     n = int(marks.get("n", 0))
     rows = [
         ("papers in the graph", f"{summary.papers:,}"),

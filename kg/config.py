@@ -7,6 +7,7 @@ called explicitly by the CLIs and the app.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,6 +34,9 @@ DEFAULT_MIN_CONFIDENCE: float = 0.5
 DEFAULT_LIST_CAP: int = 500
 
 
+_IRI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`]+")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     store_dir: Path = DEFAULT_STORE
@@ -54,6 +58,9 @@ class Settings:
         return self.corrections_path or self.store_dir.parent / "corrections.tsv"
 
     def __post_init__(self) -> None:
+        if not _IRI_RE.fullmatch(self.base_iri):
+            raise ConfigError(f"base IRI {self.base_iri!r} is not an absolute IRI (scheme:..., no spaces, quotes, "
+                              "angle brackets or braces); for example https://example.org/kg/")
         if not self.base_iri.endswith(("/", "#")):
             raise ConfigError(
                 f"base IRI {self.base_iri!r} must end with '/' or '#'; "

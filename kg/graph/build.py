@@ -7,83 +7,29 @@ NLP layer; ``kg.graph.orchestrate`` wires in the real one.
 from __future__ import annotations
 
 import datetime
-import itertools
 import json
 import logging
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import resource
-except ImportError:  # Windows
-    resource = None
-
 from kg.config import Settings
 from kg.errors import ConfigError, InputError
-from kg.graph import corrections, derive, triples
+from kg.graph import corrections, phase
 from kg.graph.cache import FILE as CACHE_FILE
 from kg.graph.cache import ExtractionCache
 from kg.graph.canon import EntityTable, load_aliases, load_variant_rules
 from kg.graph.codec import content_hash
 from kg.model import Extraction, Paper, Skipped
-from kg.read import analytics as metrics
-from kg.read import snapshot
 from kg.store import generations as store
-from kg.store.quads import encode
 
 logger = logging.getLogger(__name__)
 
 ExtractMany = Callable[[Iterable[Paper]], Iterator[Extraction]]
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of a build's graph phase: how long it took, what it streamed, the peak memory so far."""
-
-    name: str
-    seconds: float
-    triples: int = 0  # triples written in this step (as generated: a repeated triple counts twice)
-    peak_rss_mb: float = 0.0  # this process's peak resident memory at the end of the step
-
-    def as_dict(self) -> dict:
-        return {"name": self.name, "seconds": round(self.seconds, 2), "triples": self.triples,
-                "peak_rss_mb": round(self.peak_rss_mb)}
-
-
-def _peak_rss_mb() -> float:
-    if resource is None:  # not on this platform
-        return 0.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.steps: list[Step] = []
-        self._last = time.perf_counter()
-
-    def lap(self, name: str, triples: int = 0) -> None:
-        now = time.perf_counter()
-        self.steps.append(Step(name, now - self._last, triples, _peak_rss_mb()))
-        logger.info("graph phase: %s, %.1f s", name, now - self._last)
-        self._last = now
-
-
-class _LineCount:
-    """Counts the lines of N-Quads chunks as they pass on to the loader."""
-
-    def __init__(self) -> None:
-        self.lines = 0
-
-    def count(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            self.lines += chunk.count(b"\n")
-            yield chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +44,7 @@ class BuildSummary:
     generation: str
     skipped: tuple[Skipped, ...] = field(default=())
     changes: dict[str, int] = field(default_factory=dict)
-    steps: tuple[Step, ...] = ()  # the graph phase, step by step
+    steps: tuple[phase.Step, ...] = ()  # the graph phase, step by step
 
     def as_dict(self) -> dict:
         return {
@@ -215,7 +161,7 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
                                 copy_from=previous.path / CACHE_FILE if previous else None)
         try:
             extractions, changes = _extract_changed(papers, cache, extract_many, version, prune, progress)
-            clock = _Clock()
+            clock = phase.Clock()
             fixes = corrections.load(settings.corrections_file)
             table = entity_table(extractions, settings, fixes)
             before = cache.entity_keys()
@@ -243,34 +189,12 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
             cache.add_build(name, record)
             support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
             clock.lap("identity: entity table")
-            base = settings.base_iri
-            linked = derive.linked_papers(extractions, table, base)
-            links = derive.link_graph(linked, table, base)
-            years = derive.paper_years(extractions, base)
-            clock.lap("link graph, from the records")
-            analysed = metrics.compute(links, years)
-            clock.lap("analytics")
-            snap = root / f".snapshot-{os.getpid()}.sqlite"
-            snapshot.write(snap, links, analysed, years, snapshot.count_rows(derive.confidences(extractions, linked)),
-                           derive.results(extractions, table, base), derive.documents(extractions, linked, links, base))
-            del links  # the largest of what the snapshot needed, freed before the loader fills its buffers
-            clock.lap("snapshot: tables, leaderboard, full-text index")
-            streamed = _LineCount()
-            nquads = streamed.count(itertools.chain(
-                encode(triples.graph_triples(extractions, base, support_per_paper=support, table=table,
-                                             links=[p.links for p in linked])),
-                encode(metrics.analytics_triples(analysed, base)),
-                encode(triples.replacement_triples(replaced, base)),
-                encode(triples.build_triples(cache.builds(), base), graph=store.BUILDS_GRAPH)))
+            builds = cache.builds()
             cache.close()
-            gen = store.publish(root, nquads, summary, name=name,
-                                attach={CACHE_FILE: cache.path, snapshot.FILE: snap},
-                                finish=lambda _db, _folder: clock.lap("triples generated and bulk-loaded (streamed)",
-                                                                      streamed.lines))
-            clock.lap("count and publish")
+            gen = phase.publish_graph(phase.Phase(extractions, table, replaced, builds, support), settings, clock,
+                                      name=name, summary=summary, cache_path=cache.path)
         finally:
             cache.path.unlink(missing_ok=True)
-            (root / f".snapshot-{os.getpid()}.sqlite").unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     result = BuildSummary(
         papers=summary["papers"], entities=summary["entities"], claims=summary["claims"],

@@ -223,7 +223,7 @@ def _count_default_graph(store: ox.Store) -> int:
 
 
 def publish(root: str | Path, nquads: Iterable[bytes], summary: dict, *, name: str | None = None,
-            attach: dict[str, Path] | None = None, finish: Finish | None = None) -> Generation:
+            attach: dict[str, Path] | None = None, finish: Finish | None = None, trusted: bool = False) -> Generation:
     """Load the N-Quads text ``nquads`` (plus the ontology) into a new generation and publish it.
 
     The text is streamed into the bulk loader as it is produced
@@ -231,8 +231,10 @@ def publish(root: str | Path, nquads: Iterable[bytes], summary: dict, *, name: s
     ``ONTOLOGY_GRAPH``; the knowledge graph itself is the default graph.
     ``attach`` maps file names to files that are moved into the generation
     (the extraction cache). ``finish`` is called with the loaded store and the
-    generation's folder before anything is published (the build writes the
-    dashboard's snapshot there).
+    generation's folder before anything is published. ``trusted`` text has
+    only IRIs its writer made or checked (a build's: ``kg.iri`` slugs under a
+    checked base IRI, links checked by ``kg.graph.triples.valid_iri``), so the
+    loader's own IRI checks are skipped.
 
     Raises:
         StoreError: the directory is locked by another build or not writable, or the text is not N-Quads.
@@ -245,7 +247,7 @@ def publish(root: str | Path, nquads: Iterable[bytes], summary: dict, *, name: s
         try:
             gen.db_path.mkdir(parents=True)
             store = ox.Store(str(gen.db_path))
-            bulk_load_stream(store, nquads)
+            bulk_load_stream(store, nquads, lenient=trusted)
             store.bulk_load(path=str(ONTOLOGY_PATH), format=ox.RdfFormat.TURTLE,
                             to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
             store.flush()

@@ -10,19 +10,23 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pyoxigraph as ox
 import pytest
 
 from kg.config import Settings
+from kg.errors import ConfigError
 from kg.graph import derive
 from kg.graph.build import build_store, entity_table
 from kg.graph.cache import FILE as CACHE_FILE
 from kg.graph.cache import ExtractionCache
+from kg.graph.triples import graph_triples
 from kg.ingest.readers import read_file
 from kg.read import fulltext, snapshot
 from kg.read.leaderboard import all_results
 from kg.read.projection import paper_entity_graph
 from kg.read.sparql import rows
 from kg.store.generations import open_current, open_current_generation
+from kg.store.quads import encode
 from tests.conftest import SEED_FILE
 
 
@@ -114,3 +118,13 @@ def test_the_leaderboard_rows_are_those_the_store_gives(records, seed_store):
     derived = derive.results(extractions, table, base)
     assert derived == all_results(seed_store)
     assert len(derived) >= 10 and any(r["method"] for r in derived) and any(r["baseline"] for r in derived)
+
+
+def test_the_text_a_build_loads_without_checks_passes_the_strict_parser(records, seed_settings):
+    """Builds skip the bulk loader's IRI checks (their text is trusted); the strict parser must accept it all."""
+    extractions, table, linked, base, _ = records
+    text = b"".join(encode(graph_triples(extractions, base, table=table, links=[p.links for p in linked])))
+    quads = list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == text.count(b"\n") > 10_000
+    with pytest.raises(ConfigError, match="not an absolute IRI"):
+        Settings(base_iri="https://example.org/a b/")
