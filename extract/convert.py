@@ -53,8 +53,20 @@ SOURCE_LABELS: dict[str, tuple[RelationLabel, bool]] = {
 
 
 def _text_span(section: Section, span: Span, text: str) -> TextSpan:
-    """``span`` as a TextSpan; ``text`` is its doc's text (``Span.text`` would rebuild it from the tokens)."""
-    return TextSpan(section, span.start_char, span.end_char, text[span.start_char : span.end_char])
+    """``span`` as a TextSpan; ``text`` is its doc's text (``Span.text`` would rebuild it from the tokens).
+
+    One object per span of a doc: a sentence is shared by the doc's sentence list and every mention,
+    claim and relation in it, so records hold (and pickle, and cache) its text once, not once each.
+    """
+    made = span.doc.user_data.setdefault(_SPANS, {})
+    key = (section, span.start_char, span.end_char)
+    found = made.get(key)
+    if found is None:
+        found = made[key] = TextSpan(section, span.start_char, span.end_char, text[span.start_char : span.end_char])
+    return found
+
+
+_SPANS = "abx_text_spans"  # Doc.user_data key of the TextSpans made from the doc
 
 
 def _entity_type(label: str) -> EntityType:

@@ -6,6 +6,7 @@ NLP layer; ``kg.graph.orchestrate`` wires in the real one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -108,7 +109,10 @@ def _extract_changed(papers: Sequence[Paper], cache: ExtractionCache, extract_ma
     removed = sorted(k for k in index if k not in input_keys) if prune else []
     cache.remove(removed)
     fresh: list[Extraction] = []
+    given = {p.key: p for p in todo}
     for n, ex in enumerate(extract_many(todo), start=1):
+        if ex.paper == given.get(ex.paper.key):  # a worker's copy of the paper: keep the one in hand, not two
+            ex = dataclasses.replace(ex, paper=given[ex.paper.key])
         fresh.append(ex)
         if progress:
             progress(n, len(todo))
