@@ -166,37 +166,43 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         try:
             extractions, changes = _extract_changed(papers, cache, extract_many, version, prune, progress)
             clock = phase.Clock()
-            fixes = corrections.load(settings.corrections_file)
-            table = entity_table(extractions, settings, fixes)
-            before = cache.entity_keys()
-            changes["entities_created"] = sum(1 for k in table.entities if k not in before)
-            changes["entities_removed"] = sum(1 for k in before if k not in table.entities)
-            cache.set_entity_keys(table.entities)
-            replaced = _replacements(table, {**cache.retired(), **dict.fromkeys(before - table.entities.keys(), "")})
-            cache.set_retired(replaced)
-            changes["entities_replaced"] = len(replaced)
-            entity_counts = Counter(e.type.value for e in table.entities.values())
-            summary = {
-                "papers": len(extractions),
-                "entities": dict(sorted(entity_counts.items())),
-                "claims": sum(len(ex.claims) for ex in extractions),
-                "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
-                "skipped": len(skipped),
-                "changes": changes,
-                "corrections": str(settings.corrections_file) if fixes else None,
-                "inputs": [str(Path(i).resolve()) for i in inputs],
-            }
             name = store.new_generation_name()
-            record = {**changes, "started": started_at.isoformat(timespec="seconds"),
-                      "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                      "inputs": [Path(i).name for i in inputs]}
-            cache.add_build(name, record)
-            support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
-            clock.lap("identity: entity table")
-            builds = cache.builds()
-            cache.close()
-            gen = phase.publish_graph(phase.Phase(extractions, table, replaced, builds, support), settings, clock,
-                                      name=name, summary=summary, cache_path=cache.path)
+            resolved: dict[str, dict] = {}
+
+            def resolve() -> phase.Phase:  # run by the graph phase while the papers' own triples load
+                fixes = corrections.load(settings.corrections_file)
+                table = entity_table(extractions, settings, fixes)
+                before = cache.entity_keys()
+                changes["entities_created"] = sum(1 for k in table.entities if k not in before)
+                changes["entities_removed"] = sum(1 for k in before if k not in table.entities)
+                cache.set_entity_keys(table.entities)
+                replaced = _replacements(table,
+                                         {**cache.retired(), **dict.fromkeys(before - table.entities.keys(), "")})
+                cache.set_retired(replaced)
+                changes["entities_replaced"] = len(replaced)
+                entity_counts = Counter(e.type.value for e in table.entities.values())
+                resolved["summary"] = {
+                    "papers": len(extractions),
+                    "entities": dict(sorted(entity_counts.items())),
+                    "claims": sum(len(ex.claims) for ex in extractions),
+                    "code_links": sum(len({c.url for c in ex.code_links}) for ex in extractions),
+                    "skipped": len(skipped),
+                    "changes": changes,
+                    "corrections": str(settings.corrections_file) if fixes else None,
+                    "inputs": [str(Path(i).resolve()) for i in inputs],
+                }
+                record = {**changes, "started": started_at.isoformat(timespec="seconds"),
+                          "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                          "inputs": [Path(i).name for i in inputs]}
+                cache.add_build(name, record)
+                support = _support_per_paper(settings.seeds_dir / "patterns" / "scores.json")
+                builds = cache.builds()
+                cache.close()
+                return phase.Phase(extractions, table, replaced, builds, support)
+
+            gen = phase.publish_graph(extractions, resolve, settings, clock, name=name,
+                                      summary=lambda: resolved["summary"], cache_path=cache.path)
+            summary = resolved["summary"]
         finally:
             cache.path.unlink(missing_ok=True)
     seconds = time.perf_counter() - started

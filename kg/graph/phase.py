@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -84,6 +84,7 @@ class _LineCount:
 
     def __init__(self) -> None:
         self.lines = 0
+        self.rest = 0  # lines after the papers' own triples
 
     def count(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
@@ -102,52 +103,64 @@ class Phase:
     support_per_paper: float
 
 
-def publish_graph(phase: Phase, settings: Settings, clock: Clock, *, name: str, summary: dict,
-                  cache_path: Path) -> store.Generation:
-    """Write the graph of ``phase`` into the new generation ``name`` of the settings' store and publish it.
+def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase], settings: Settings, clock: Clock,
+                  *, name: str, summary: Callable[[], dict], cache_path: Path) -> store.Generation:
+    """Write the graph of ``extractions`` into the new generation ``name`` of the settings' store and publish it.
+
+    The papers' own triples (:func:`kg.graph.triples.paper_own_triples`) depend on no other paper, so
+    they stream first and load while ``resolve`` decides entity identity across all papers (the
+    build's :class:`Phase`); ``summary`` is called once the graph is loaded.
 
     Raises:
         StoreError: the store is not writable, or the loader rejects the text.
     """
     root, base = Path(settings.store_dir), settings.base_iri
-    extractions, table = phase.extractions, phase.table
-    linked = derive.linked_papers(extractions, table, base)
-    clock.lap("entity links of every paper")
     snap = root / f".snapshot-{os.getpid()}.sqlite"
     beside = Clock(alongside=True)
+    streamed = _LineCount()
+    pool = ThreadPoolExecutor(1, thread_name_prefix="abstracta-snapshot")
 
-    def analyse() -> metrics.Analytics:
-        links = derive.link_graph(linked, table, base)
-        years = derive.paper_years(extractions, base)
+    def analyse(phase: Phase, linked: list[derive.PaperLinks]) -> metrics.Analytics:
+        beside.lap("waiting for a turn")
+        links = derive.link_graph(linked, phase.table, base)
+        years = derive.paper_years(phase.extractions, base)
         beside.lap("link graph, from the records")
         analysed = metrics.compute(links, years)
         beside.lap("analytics")
-        snapshot.write(snap, links, analysed, years, snapshot.count_rows(derive.confidences(extractions, linked)),
-                       derive.results(extractions, table, base), derive.documents(extractions, linked, links, base))
+        snapshot.write(snap, links, analysed, years,
+                       snapshot.count_rows(derive.confidences(phase.extractions, linked)),
+                       derive.results(phase.extractions, phase.table, base),
+                       derive.documents(phase.extractions, linked, links, base))
         beside.lap("snapshot: tables, leaderboard, full-text index")
         return analysed
 
-    streamed = _LineCount()
+    def the_rest() -> Iterator[bytes]:
+        own = streamed.lines
+        clock.lap("the papers' own triples (metadata), written", own)
+        phase = resolve()
+        clock.lap("identity: entity table (the papers' own triples loading meanwhile)")
+        linked = derive.linked_papers(phase.extractions, phase.table, base)
+        clock.lap("entity links of every paper")
+        analysed = pool.submit(analyse, phase, linked)
+        yield from encode(triples.graph_triples(phase.extractions, base, support_per_paper=phase.support_per_paper,
+                                                table=phase.table, links=[p.links for p in linked], metadata=False))
+        yield from encode(metrics.analytics_triples(analysed.result(), base))  # the second thread is done by now
+        yield from encode(triples.replacement_triples(phase.replaced, base))
+        yield from encode(triples.build_triples(phase.builds, base), graph=store.BUILDS_GRAPH)
+        streamed.rest = streamed.lines - own
+
     try:
-        with ThreadPoolExecutor(1, thread_name_prefix="abstracta-snapshot") as pool:
-            analysed = pool.submit(analyse)
-
-            def analytics_text() -> Iterator[bytes]:  # waits for the second thread only when the rest is written
-                yield from encode(metrics.analytics_triples(analysed.result(), base))
-
-            nquads = streamed.count(itertools.chain(
-                encode(triples.graph_triples(extractions, base, support_per_paper=phase.support_per_paper,
-                                             table=table, links=[p.links for p in linked])),
-                analytics_text(),
-                encode(triples.replacement_triples(phase.replaced, base)),
-                encode(triples.build_triples(phase.builds, base), graph=store.BUILDS_GRAPH)))
-            # trusted: every IRI is a kg.iri slug under the checked base IRI, or a link checked by triples.valid_iri
-            gen = store.publish(root, nquads, summary, name=name, trusted=True,
-                                attach={CACHE_FILE: cache_path, snapshot.FILE: snap},
-                                finish=lambda _db, _folder: clock.lap("triples generated and bulk-loaded (streamed)",
-                                                                      streamed.lines))
+        nquads = streamed.count(itertools.chain(
+            encode(itertools.chain.from_iterable(triples.paper_own_triples(ex, base) for ex in extractions)),
+            the_rest()))
+        # trusted: every IRI is a kg.iri slug under the checked base IRI, or a link checked by triples.valid_iri
+        gen = store.publish(root, nquads, summary, name=name, trusted=True,
+                            attach={CACHE_FILE: cache_path, snapshot.FILE: snap},
+                            finish=lambda _db, _folder: clock.lap("the other triples generated and bulk-loaded "
+                                                                  "(streamed)", streamed.rest))
     finally:
+        pool.shutdown(wait=True)
         snap.unlink(missing_ok=True)
-    clock.steps.extend(replace(step, alongside=True) for step in beside.steps)
+    clock.steps.extend(replace(step, alongside=True) for step in beside.steps if step.name != "waiting for a turn")
     clock.lap("count and publish")
     return gen

@@ -152,13 +152,21 @@ def paper_links(ex: Extraction, table: EntityTable) -> list[Link]:
     return links
 
 
-def extraction_triples(ex: Extraction, table: EntityTable, base: str,
-                       links: Sequence[Link] | None = None) -> Iterator[Triple]:
-    """All triples of one paper: the paper, its entity links with evidence (``links``: its
-    :func:`paper_links`, computed here when not given), its claims."""
+def paper_own_triples(ex: Extraction, base: str) -> Iterator[Triple]:
+    """The triples of a paper that depend on no other paper: its metadata and the extractor that read it."""
     p = URIRef(iri.paper_iri(base, ex.paper.key))
     yield from _paper_triples(p, ex)
     yield p, ABX.extractedBy, URIRef(iri.extractor_iri(base, ex.extractor, ex.version))
+
+
+def extraction_triples(ex: Extraction, table: EntityTable, base: str,
+                       links: Sequence[Link] | None = None, *, metadata: bool = True) -> Iterator[Triple]:
+    """All triples of one paper: the paper (unless not ``metadata``: see :func:`paper_own_triples`), its
+    entity links with evidence (``links``: its :func:`paper_links`, computed here when not given), its
+    claims."""
+    p = URIRef(iri.paper_iri(base, ex.paper.key))
+    if metadata:
+        yield from paper_own_triples(ex, base)
 
     sentence_entities: dict[tuple[str, int], set[URIRef]] = {}
     for link in paper_links(ex, table) if links is None else links:
@@ -273,15 +281,16 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
 def graph_triples(extractions: Iterable[Extraction], base: str, variants: VariantRules | None = None,
                   support_per_paper: float = 0.1, corrections: Corrections | None = None,
                   aliases: Aliases | None = None, table: EntityTable | None = None,
-                  links: Sequence[Sequence[Link]] | None = None) -> Iterator[Triple]:
+                  links: Sequence[Sequence[Link]] | None = None, metadata: bool = True) -> Iterator[Triple]:
     """Every triple of the knowledge graph built from ``extractions`` (``table`` if already resolved, and
-    ``links``, each paper's :func:`paper_links` in the order of ``extractions``, if already computed)."""
+    ``links``, each paper's :func:`paper_links` in the order of ``extractions``, if already computed);
+    without ``metadata``, all but each paper's :func:`paper_own_triples`."""
     exs = list(extractions)
     table = table or EntityTable(exs, variants, corrections, aliases)
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
     for i, ex in enumerate(exs):
-        yield from extraction_triples(ex, table, base, None if links is None else links[i])
+        yield from extraction_triples(ex, table, base, None if links is None else links[i], metadata=metadata)
     yield from relation_triples(statements(exs, table, support_per_paper), base)
     yield from aggregate_triples(exs, table, base)
 

@@ -222,14 +222,15 @@ def _count_default_graph(store: ox.Store) -> int:
     return len(store) - named
 
 
-def publish(root: str | Path, nquads: Iterable[bytes], summary: dict, *, name: str | None = None,
+def publish(root: str | Path, nquads: Iterable[bytes], summary: dict | Callable[[], dict], *, name: str | None = None,
             attach: dict[str, Path] | None = None, finish: Finish | None = None, trusted: bool = False) -> Generation:
     """Load the N-Quads text ``nquads`` (plus the ontology) into a new generation and publish it.
 
     The text is streamed into the bulk loader as it is produced
     (``kg.store.loader``). The ontology goes into the named graph
     ``ONTOLOGY_GRAPH``; the knowledge graph itself is the default graph.
-    ``attach`` maps file names to files that are moved into the generation
+    ``summary`` (or what it returns, called once the data is loaded) is
+    recorded beside the database. ``attach`` maps file names to files that are moved into the generation
     (the extraction cache). ``finish`` is called with the loaded store and the
     generation's folder before anything is published. ``trusted`` text has
     only IRIs its writer made or checked (a build's: ``kg.iri`` slugs under a
@@ -257,7 +258,7 @@ def publish(root: str | Path, nquads: Iterable[bytes], summary: dict, *, name: s
             del store
             for file_name, source in (attach or {}).items():
                 shutil.move(str(source), gen.path / file_name)
-            _point_current(root, gen, {**summary, "triples": triples})
+            _point_current(root, gen, {**(summary() if callable(summary) else summary), "triples": triples})
         except BaseException:
             shutil.rmtree(gen.path, ignore_errors=True)
             raise
