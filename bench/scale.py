@@ -135,7 +135,8 @@ def _report(args: argparse.Namespace, summary: object, t0: float, wall: float, m
               f"{summary.triples / max(graph_s, 1e-9) / rate:.2f}")
 
 
-def cmd_build(args: argparse.Namespace) -> None:
+def _timed_build(args: argparse.Namespace, inputs: list) -> None:
+    """``kg build``'s code on ``inputs`` into ``args.store``, timed, with when extraction started and ended."""
     from kg.config import Settings
     from kg.graph.orchestrate import build_from_inputs
 
@@ -148,9 +149,13 @@ def cmd_build(args: argparse.Namespace) -> None:
             marks["n"] = total
 
     t0 = time.perf_counter()
-    summary = build_from_inputs(args.inputs, Settings(store_dir=Path(args.store)), progress=progress,
+    summary = build_from_inputs(inputs, Settings(store_dir=Path(args.store)), progress=progress,
                                 workers=args.workers)
     _report(args, summary, t0, time.perf_counter() - t0, marks)
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    _timed_build(args, args.inputs)
 
 
 def cmd_graph(args: argparse.Namespace) -> None:
@@ -175,9 +180,7 @@ def cmd_graph(args: argparse.Namespace) -> None:
 
 def cmd_add(args: argparse.Namespace) -> None:
     """An incremental build: ``--new`` papers of the input that the store lacks, added with ``kg build``'s code."""
-    from kg.config import Settings
     from kg.graph.cache import FILE, ExtractionCache
-    from kg.graph.orchestrate import build_from_inputs
     from kg.ingest.readers import read_inputs
     from kg.store.generations import open_current_generation
 
@@ -191,18 +194,7 @@ def cmd_add(args: argparse.Namespace) -> None:
                                               "year": p.year, "authors": list(p.authors)}) + "\n" for p in new),
                           encoding="utf-8")
         print(f"{len(new):,} new papers added to the {len(known):,} of {args.store}\n")
-        marks: dict[str, float] = {}
-
-        def progress(done: int, total: int) -> None:
-            marks.setdefault("first", time.perf_counter())
-            if done >= total:
-                marks["extracted"] = time.perf_counter()
-                marks["n"] = total
-
-        t0 = time.perf_counter()
-        summary = build_from_inputs([source], Settings(store_dir=Path(args.store)), progress=progress,
-                                    workers=args.workers)
-        _report(args, summary, t0, time.perf_counter() - t0, marks)
+        _timed_build(args, [source])
 
 
 def _engine(args: argparse.Namespace) -> None:
