@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from kg.config import Settings
@@ -116,22 +116,23 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
     """
     root, base = Path(settings.store_dir), settings.base_iri
     snap = root / f".snapshot-{os.getpid()}.sqlite"
-    beside = Clock(alongside=True)
+    beside: list[Step] = []  # the second thread's steps
     streamed = _LineCount()
     pool = ThreadPoolExecutor(1, thread_name_prefix="abstracta-snapshot")
 
     def analyse(phase: Phase, linked: list[derive.PaperLinks]) -> metrics.Analytics:
-        beside.lap("waiting for a turn")
+        clock_beside = Clock(alongside=True)
         links = derive.link_graph(linked, phase.table, base)
         years = derive.paper_years(phase.extractions, base)
-        beside.lap("link graph, from the records")
+        clock_beside.lap("link graph, from the records")
         analysed = metrics.compute(links, years)
-        beside.lap("analytics")
+        clock_beside.lap("analytics")
         snapshot.write(snap, links, analysed, years,
                        snapshot.count_rows(derive.confidences(phase.extractions, linked)),
                        derive.results(phase.extractions, phase.table, base),
                        derive.documents(phase.extractions, linked, links, base))
-        beside.lap("snapshot: tables, leaderboard, full-text index")
+        clock_beside.lap("snapshot: tables, leaderboard, full-text index")
+        beside.extend(clock_beside.steps)
         return analysed
 
     def the_rest() -> Iterator[bytes]:
@@ -144,7 +145,7 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
         analysed = pool.submit(analyse, phase, linked)
         yield from encode(triples.graph_triples(phase.extractions, base, support_per_paper=phase.support_per_paper,
                                                 table=phase.table, links=[p.links for p in linked], metadata=False))
-        yield from encode(metrics.analytics_triples(analysed.result(), base))  # the second thread is done by now
+        yield from encode(metrics.analytics_triples(analysed.result(), base))  # waits for the second thread
         yield from encode(triples.replacement_triples(phase.replaced, base))
         yield from encode(triples.build_triples(phase.builds, base), graph=store.BUILDS_GRAPH)
         streamed.rest = streamed.lines - own
@@ -161,6 +162,6 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
     finally:
         pool.shutdown(wait=True)
         snap.unlink(missing_ok=True)
-    clock.steps.extend(replace(step, alongside=True) for step in beside.steps if step.name != "waiting for a turn")
+    clock.steps.extend(beside)
     clock.lap("count and publish")
     return gen

@@ -103,8 +103,16 @@ def test_years_of_papers_that_have_them(tmp_path, extractor):
                               for i, p in enumerate(seeds)), encoding="utf-8")
     settings = Settings(store_dir=tmp_path / "store")
     papers = read_file(source).papers
-    build_store(papers, extractor.extract_many, settings)
+    summary = build_store(papers, extractor.extract_many, settings)
     gen, store = open_current(settings.store_dir)
+    # the graph phase step by step: the streamed lines are the stored triples (none repeated here), and the
+    # link graph, analytics and snapshot ran beside the stream
+    steps = {step.name.split(":")[0].split(" (")[0]: step for step in summary.steps}
+    assert sum(step.triples for step in summary.steps) == summary.triples + len(list(
+        store.quads_for_pattern(None, None, None, ox.NamedNode("https://w3id.org/abstracta/builds"))))
+    assert {name for name, step in steps.items() if step.alongside} == {"link graph, from the records", "analytics",
+                                                                          "snapshot"}
+    assert all(step.seconds >= 0 and step.peak_rss_mb > 0 for step in summary.steps)
     cache = ExtractionCache(tmp_path / "cache.sqlite", copy_from=gen.path / CACHE_FILE)
     extractions = list(cache.load(sorted(cache.index())))
     cache.close()
