@@ -59,7 +59,7 @@ def bulk_load_stream(store: ox.Store, chunks: Iterable[bytes], *, segment_lines:
     """
     ready: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
     failure: list[BaseException] = []
-
+    failed_at: list[int] = []  # the segment the loader rejected, counted from 1
     timing = {"waiting": 0.0, "loading": 0.0, "segments": 0}
 
     def load() -> None:
@@ -76,6 +76,7 @@ def bulk_load_stream(store: ox.Store, chunks: Iterable[bytes], *, segment_lines:
                 store.bulk_load(segment, format=ox.RdfFormat.N_QUADS, lenient=lenient)
             except BaseException as e:  # handed to the producing thread, which raises it
                 failure.append(e)
+                failed_at.append(timing["segments"] + 1)
             timing["loading"] += time.perf_counter() - started
             timing["segments"] += 1
 
@@ -104,5 +105,6 @@ def bulk_load_stream(store: ox.Store, chunks: Iterable[bytes], *, segment_lines:
     logger.info("bulk load: %d segments, %.1f s loading, %.1f s waiting for text", timing["segments"],
                 timing["loading"], timing["waiting"])
     if failure:
-        raise StoreError(f"the bulk loader rejected the generated N-Quads: {failure[0]}; this is a bug in the "
+        where = f" (segment {failed_at[0]}, lines counted from that segment's first of {segment_lines:,})"
+        raise StoreError(f"the bulk loader rejected the generated N-Quads{where}: {failure[0]}; this is a bug in the "
                          "triple generator, please report it with the input that caused it") from failure[0]
