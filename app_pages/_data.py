@@ -221,7 +221,9 @@ def examples(folder: str) -> list[tuple[str, str]]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _statements(key: Key) -> list[dict]:  # never mutated
-    return concepts.relation_statements(store(key))
+    found = _snapshot(key)
+    kept = snapshot.statements(found) if found else None  # None: a snapshot from before they were kept
+    return kept if kept is not None else concepts.relation_statements(store(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -11,18 +11,20 @@ on the loaded graph (the tests compare them on the seed graph):
 - :func:`paper_years`: ``kg.read.snapshot.paper_years(store)``;
 - :func:`confidences`: the ``abx:confidence`` of every evidence record, claim and result;
 - :func:`documents`: the rows ``kg.read.fulltext`` indexes;
-- :func:`results`: ``kg.read.leaderboard.all_results(store)``.
+- :func:`results`: ``kg.read.leaderboard.all_results(store)``;
+- :func:`statement_rows`: ``kg.read.concepts.relation_statements(store)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
 
 from kg import iri
 from kg.graph.canon import EntityTable
+from kg.graph.relations import Statement
 from kg.graph.triples import Link, paper_links
 from kg.model import Extraction, Section
 from kg.read.fulltext import Document, entity_documents, paper_document, sentence_documents
@@ -150,3 +152,12 @@ def results(extractions: Sequence[Extraction], table: EntityTable, base: str) ->
                     "claim": s.text or "", "paper_iri": p, "kind": result.kind or "", "claim_iri": c,
                     "claim_start": s.start}
     return result_rows(found.values())
+
+
+def statement_rows(found: Iterable[Statement], base: str) -> list[dict]:
+    """Every relation statement: {statement, subject, predicate, object, confidence}, sorted as the store's."""
+    rows = [{"statement": iri.relation_iri(base, st.subject, st.predicate, st.object),
+             "subject": iri.entity_iri(base, st.subject), "predicate": st.predicate,
+             "object": iri.entity_iri(base, st.object), "confidence": _stored(st.confidence)} for st in found]
+    rows.sort(key=lambda r: (r["subject"], r["object"], r["predicate"], r["statement"]))
+    return rows

@@ -29,6 +29,7 @@ from kg.config import Settings
 from kg.graph import derive, triples
 from kg.graph.cache import FILE as CACHE_FILE
 from kg.graph.canon import EntityTable
+from kg.graph.relations import Statement, statements
 from kg.model import Extraction
 from kg.read import analytics as metrics
 from kg.read import snapshot
@@ -120,7 +121,7 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
     streamed = _LineCount()
     pool = ThreadPoolExecutor(1, thread_name_prefix="abstracta-snapshot")
 
-    def analyse(phase: Phase, linked: list[derive.PaperLinks]) -> metrics.Analytics:
+    def analyse(phase: Phase, linked: list[derive.PaperLinks], found: list[Statement]) -> metrics.Analytics:
         clock_beside = Clock(alongside=True)
         links = derive.link_graph(linked, phase.table, base)
         years = derive.paper_years(phase.extractions, base)
@@ -130,7 +131,7 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
         snapshot.write(snap, links, analysed, years,
                        snapshot.count_rows(derive.confidences(phase.extractions, linked)),
                        derive.results(phase.extractions, phase.table, base),
-                       derive.documents(phase.extractions, linked, links, base))
+                       derive.documents(phase.extractions, linked, links, base), derive.statement_rows(found, base))
         clock_beside.lap("snapshot: tables, leaderboard, full-text index")
         beside.extend(clock_beside.steps)
         return analysed
@@ -141,10 +142,12 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
         phase = resolve()
         clock.lap("identity: entity table (the papers' own triples loading meanwhile)")
         linked = derive.linked_papers(phase.extractions, phase.table, base)
-        clock.lap("entity links of every paper")
-        analysed = pool.submit(analyse, phase, linked)
+        found = list(statements(phase.extractions, phase.table, phase.support_per_paper))
+        clock.lap("entity links of every paper, relation statements")
+        analysed = pool.submit(analyse, phase, linked, found)
         yield from encode(triples.graph_triples(phase.extractions, base, support_per_paper=phase.support_per_paper,
-                                                table=phase.table, links=[p.links for p in linked], metadata=False))
+                                                table=phase.table, links=[p.links for p in linked], metadata=False,
+                                                found=found))
         yield from encode(metrics.analytics_triples(analysed.result(), base))  # waits for the second thread
         yield from encode(triples.replacement_triples(phase.replaced, base))
         yield from encode(triples.build_triples(phase.builds, base), graph=store.BUILDS_GRAPH)

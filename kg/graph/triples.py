@@ -281,17 +281,19 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
 def graph_triples(extractions: Iterable[Extraction], base: str, variants: VariantRules | None = None,
                   support_per_paper: float = 0.1, corrections: Corrections | None = None,
                   aliases: Aliases | None = None, table: EntityTable | None = None,
-                  links: Sequence[Sequence[Link]] | None = None, metadata: bool = True) -> Iterator[Triple]:
+                  links: Sequence[Sequence[Link]] | None = None, metadata: bool = True,
+                  found: Sequence[Statement] | None = None) -> Iterator[Triple]:
     """Every triple of the knowledge graph built from ``extractions`` (``table`` if already resolved, and
     ``links``, each paper's :func:`paper_links` in the order of ``extractions``, if already computed);
-    without ``metadata``, all but each paper's :func:`paper_own_triples`."""
+    without ``metadata``, all but each paper's :func:`paper_own_triples`; ``found``: the relation
+    statements, if already computed)."""
     exs = list(extractions)
     table = table or EntityTable(exs, variants, corrections, aliases)
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
     for i, ex in enumerate(exs):
         yield from extraction_triples(ex, table, base, None if links is None else links[i], metadata=metadata)
-    yield from relation_triples(statements(exs, table, support_per_paper), base)
+    yield from relation_triples(statements(exs, table, support_per_paper) if found is None else found, base)
     yield from aggregate_triples(exs, table, base)
 
 

@@ -50,6 +50,8 @@ CREATE TABLE edge (paper TEXT NOT NULL, entity TEXT NOT NULL, predicate TEXT NOT
                    evidence INTEGER, rules TEXT);
 CREATE TABLE counts (step INTEGER PRIMARY KEY, evidence INTEGER, claims INTEGER, results INTEGER);
 CREATE TABLE result (position INTEGER PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE statement (statement TEXT PRIMARY KEY, subject TEXT NOT NULL, predicate TEXT NOT NULL,
+                        object TEXT NOT NULL, confidence REAL NOT NULL);
 CREATE VIRTUAL TABLE label_index USING fts5(iri UNINDEXED, label, tokenize='trigram');
 """
 _YEARS = sparql_prefixes() + "SELECT ?p ?y WHERE { ?p a abx:Paper ; schema:datePublished ?y }"
@@ -85,8 +87,11 @@ def count_rows(values: Mapping[str, Sequence[float]]) -> list[tuple[int, int, in
 
 def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: Mapping[str, int],
           counts: list[tuple[int, int, int, int]], results: Sequence[dict] = (),
-          documents: Iterable[fulltext.Document] | None = None) -> None:
-    """Write the snapshot database to ``path`` (replacing it); with ``documents``, its full-text index too."""
+          documents: Iterable[fulltext.Document] | None = None, statements: Sequence[dict] = ()) -> None:
+    """Write the snapshot database to ``path`` (replacing it); with ``documents``, its full-text index too.
+
+    ``statements`` are the relation statements as ``kg.read.concepts.relation_statements`` gives them.
+    """
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
     try:
@@ -107,6 +112,9 @@ def write(path: Path, graph: nx.DiGraph, result: metrics.Analytics, years: Mappi
                         for label in {d.get("label", ""), *d.get("alt", ())} if label))
         db.executemany("INSERT INTO counts VALUES (?,?,?,?)", counts)
         db.executemany("INSERT INTO result VALUES (?, ?)", ((i, json.dumps(r)) for i, r in enumerate(results)))
+        db.executemany("INSERT INTO statement VALUES (?,?,?,?,?)",
+                       ((r["statement"], r["subject"], r["predicate"], r["object"], r["confidence"])
+                        for r in statements))
         if documents is not None:
             logger.info("full-text index of %d documents", fulltext.write_index(db, documents))
         db.commit()
@@ -237,3 +245,21 @@ def results(path: Path) -> list[dict]:
         raise StoreError(f"the snapshot {path} is unreadable ({e}); rebuild with `python -m kg build`") from e
     finally:
         db.close()
+
+
+def statements(path: Path) -> list[dict] | None:
+    """Every relation statement, as ``kg.read.concepts.relation_statements`` gives them; None for a snapshot
+    written before they were kept in it."""
+    db = _connect(path)
+    try:
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'statement'").fetchone() is None:
+            return None
+        found = db.execute("SELECT statement, subject, predicate, object, confidence FROM statement").fetchall()
+    except sqlite3.Error as e:
+        raise StoreError(f"the snapshot {path} is unreadable ({e}); rebuild with `python -m kg build`") from e
+    finally:
+        db.close()
+    rows = [{"statement": st, "subject": h, "predicate": pred, "object": t, "confidence": conf}
+            for st, h, pred, t, conf in found]
+    rows.sort(key=lambda r: (r["subject"], r["object"], r["predicate"], r["statement"]))
+    return rows

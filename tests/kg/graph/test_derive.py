@@ -19,9 +19,11 @@ from kg.graph import derive
 from kg.graph.build import build_store, entity_table
 from kg.graph.cache import FILE as CACHE_FILE
 from kg.graph.cache import ExtractionCache
+from kg.graph.relations import statements
 from kg.graph.triples import graph_triples
 from kg.ingest.readers import read_file
 from kg.read import fulltext, snapshot
+from kg.read.concepts import relation_statements
 from kg.read.leaderboard import all_results
 from kg.read.projection import paper_entity_graph
 from kg.read.sparql import rows
@@ -136,3 +138,13 @@ def test_the_text_a_build_loads_without_checks_passes_the_strict_parser(records,
     assert len(quads) == text.count(b"\n") > 10_000
     with pytest.raises(ConfigError, match="not an absolute IRI"):
         Settings(base_iri="https://example.org/a b/")
+
+
+def test_the_relation_statements_are_those_the_store_gives_and_the_snapshot_keeps(records, seed_store, seed_settings):
+    extractions, table, _, base, gen = records
+    stored = relation_statements(seed_store)
+    support = json.loads((seed_settings.seeds_dir / "patterns" / "scores.json").read_text())["support_per_paper"]
+    derived = derive.statement_rows(statements(extractions, table, support), base)
+    assert len(stored) > 20
+    assert derived == stored
+    assert snapshot.statements(gen.path / snapshot.FILE) == stored
