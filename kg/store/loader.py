@@ -4,7 +4,7 @@ The text is cut into segments of about ``SEGMENT_LINES`` lines; a thread of
 its own hands each segment to ``Store.bulk_load``, which releases the GIL
 while it parses and writes, so on two cores the Python code producing the
 next segment and the Rust code loading the last one run side by side. At
-most four segments wait and one loads at a time, and each bulk load holds
+most two segments wait and one loads at a time, and each bulk load holds
 only its own segment: memory stays bounded (about 0.3 GB at 250k lines,
 plus the waiting text) however large the graph, where one bulk load of
 12 M quads grew by 1.6 GB.
@@ -25,7 +25,7 @@ from kg.errors import StoreError
 logger = logging.getLogger(__name__)
 
 SEGMENT_LINES = 250_000
-_QUEUED = 4  # segments written ahead of the loader: it keeps loading while the writer computes something
+_QUEUED = 2  # segments written ahead of the loader: it keeps loading while the writer computes something
 _WAIT_S = 0.5  # how often a producer waiting on the loader checks that the loader still runs
 
 
