@@ -7,7 +7,8 @@ over it, and writes ``snapshot.sqlite`` into the new generation with
 or two instead of re-running the link queries), a trigram full-text index
 over entity labels (entity search is an index lookup, not a scan), a
 full-text index over paper titles and abstracts, entity labels and evidence
-sentences (``kg.read.fulltext``), the leaderboard rows, and the number of
+sentences (``kg.read.fulltext``), the leaderboard rows, the relation statements
+(the concept map's edges), and the number of
 evidence records, claims and results at every confidence step of 0.01.
 
 The snapshot belongs to its generation and is never written again; a
