@@ -48,7 +48,7 @@ def encode(triples: Iterable[Triple], graph: str | None = None) -> Iterator[byte
         predicate = iris.get(p)
         if predicate is None:
             predicate = iris[p] = f"<{p}>"
-        if type(o) is URIRef:
+        if type(o) is URIRef or not isinstance(o, Literal):
             obj = iris.get(o)
             if obj is None:
                 obj = iris[o] = f"<{o}>"
