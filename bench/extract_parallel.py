@@ -3,7 +3,7 @@
 Usage: python bench/extract_parallel.py [INPUT] [--sample 3000] [--repeat 2] [--workers 1 2]
 
 Takes the first ``--sample`` papers of INPUT (default: the 55k ML conference
-abstracts, read in place) and measures, each run in a fresh child process so
+abstracts under ``$ABSTRACTA_DATA``, read in place) and measures, each run in a fresh child process so
 imports, pipeline set-up and worker start-up count as they do in a build:
 
 * ``tokenizer``: ``spacy.blank("en")`` over the same titles and abstracts in
@@ -35,9 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_INPUT = ROOT.parent / "shared" / "data" / "abstracts" / "ml_conference_abstracts.jsonl.gz"
-if not DEFAULT_INPUT.exists():
-    DEFAULT_INPUT = Path("/work/shared/data/abstracts/ml_conference_abstracts.jsonl.gz")
+ABSTRACTS = Path("abstracts") / "ml_conference_abstracts.jsonl.gz"  # under $ABSTRACTA_DATA
 
 
 def _cpu() -> tuple[float, float]:
@@ -96,12 +94,16 @@ def _load() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("input", nargs="?", default=str(DEFAULT_INPUT))
+    ap.add_argument("input", nargs="?", help="papers to extract (default: $ABSTRACTA_DATA/" + str(ABSTRACTS) + ")")
     ap.add_argument("--sample", type=int, default=3000, help="the first N papers of the input")
     ap.add_argument("--repeat", type=int, default=2, help="rounds of (tokenizer, each worker count)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--mode", help=argparse.SUPPRESS)  # internal: one measurement in this process
     args = ap.parse_args()
+    if args.input is None:
+        if "ABSTRACTA_DATA" not in os.environ:
+            ap.error(f"give the input file, or set ABSTRACTA_DATA to the data folder holding {ABSTRACTS}")
+        args.input = str(Path(os.environ["ABSTRACTA_DATA"]) / ABSTRACTS)
     if args.mode:
         _one(args)
         return
