@@ -9,14 +9,14 @@ Each count is a small ``abx:Tally`` node with a deterministic IRI (``kg.iri.tall
 * one per claim kind (``abx:tallyOf abx:Claim``, ``abx:tallyKind`` the kind): the claims of that
   kind (``abx:itemCount``) and the distinct papers making at least one (``abx:paperTotal``).
 
-The counts follow ``kg.graph.triples`` exactly: a mention counts only where its entity is in the
-table, and claims sharing a sentence are one claim node, as they are in the graph.
+The counts follow ``kg.graph.triples`` exactly: papers count by the links the graph states (the
+same ``paper_links``), and claims sharing a sentence are one claim node, as they are in the graph.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
@@ -37,17 +37,19 @@ def _tally(node: URIRef, of: URIRef, items: int, papers: int, kind: str | None =
     yield node, ABX.paperTotal, Literal(papers)
 
 
-def entity_type_counts(extractions: Sequence[Extraction], table: EntityTable) -> dict[EntityType, tuple[int, int]]:
-    """Per entity type with entities: (entities, distinct papers linked to at least one of them)."""
+def entity_type_counts(table: EntityTable,
+                       linked: Iterable[tuple[str, Iterable[str]]]) -> dict[EntityType, tuple[int, int]]:
+    """Per entity type with entities: (entities, distinct papers linked to at least one of them).
+
+    ``linked``: each paper's key and the keys of the entities it links to (``kg.graph.triples.paper_links``).
+    """
     entities: dict[EntityType, int] = dict.fromkeys(EntityType, 0)
     for entity in table.entities.values():
         entities[entity.type] += 1
     papers: dict[EntityType, set[str]] = defaultdict(set)
-    for ex in extractions:
-        for m in ex.mentions:
-            entity = table.entities.get(table.key_of(ex.paper.key, m))
-            if entity is not None:
-                papers[entity.type].add(ex.paper.key)
+    for paper, keys in linked:
+        for key in keys:
+            papers[table.entities[key].type].add(paper)
     return {t: (entities[t], len(papers[t])) for t in EntityType if entities[t]}
 
 
@@ -62,9 +64,11 @@ def claim_kind_counts(extractions: Sequence[Extraction]) -> dict[str, tuple[int,
     return {kind: (len(nodes), len({n[0] for n in nodes})) for kind, nodes in sorted(claims.items())}
 
 
-def aggregate_triples(extractions: Sequence[Extraction], table: EntityTable, base: str) -> Iterator[Triple]:
-    """The ``abx:Tally`` nodes of one build: one per entity type, one per claim kind."""
-    for etype, (count, papers) in entity_type_counts(extractions, table).items():
+def aggregate_triples(extractions: Sequence[Extraction], table: EntityTable, base: str,
+                      linked: Iterable[tuple[str, Iterable[str]]]) -> Iterator[Triple]:
+    """The ``abx:Tally`` nodes of one build: one per entity type, one per claim kind (``linked``: as
+    :func:`entity_type_counts` takes it)."""
+    for etype, (count, papers) in entity_type_counts(table, linked).items():
         node = URIRef(iri.tally_iri(base, "entity", etype.value))
         yield from _tally(node, ABX[etype.value], count, papers)
     for kind, (count, papers) in claim_kind_counts(extractions).items():

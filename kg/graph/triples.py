@@ -289,12 +289,14 @@ def graph_triples(extractions: Iterable[Extraction], base: str, variants: Varian
     statements, if already computed)."""
     exs = list(extractions)
     table = table or EntityTable(exs, variants, corrections, aliases)
+    links = [paper_links(ex, table) for ex in exs] if links is None else links
     yield from extractor_triples(exs, base)
     yield from entity_triples(table, base)
-    for i, ex in enumerate(exs):
-        yield from extraction_triples(ex, table, base, None if links is None else links[i], metadata=metadata)
+    for ex, paper in zip(exs, links, strict=True):
+        yield from extraction_triples(ex, table, base, paper, metadata=metadata)
     yield from relation_triples(statements(exs, table, support_per_paper) if found is None else found, base)
-    yield from aggregate_triples(exs, table, base)
+    yield from aggregate_triples(exs, table, base, ((ex.paper.key, (link.entity for link in paper))
+                                                    for ex, paper in zip(exs, links, strict=True)))
 
 
 # entity-entity relations
