@@ -1,10 +1,9 @@
-"""rdflib triples -> what the store loads: N-Quads text for the bulk loader, or pyoxigraph quads."""
+"""rdflib triples -> what the store loads: N-Quads text for the bulk loader."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -32,8 +31,8 @@ def _literal(o: Literal, iris: dict[str, str]) -> str:
 def encode(triples: Iterable[Triple], graph: str | None = None) -> Iterator[bytes]:
     """N-Quads of ``triples`` (in the default graph, or the named ``graph``), UTF-8, in chunks of lines.
 
-    The terms are written as :func:`to_oxigraph` would make them, so loading the text gives the same
-    quads; IRIs are not checked here, the store's parser checks them.
+    A literal keeps its lexical form, language or datatype (a plain literal is an ``xsd:string``);
+    IRIs are not checked here, the store's parser checks them (unless told to trust the text).
     """
     iris: dict[str, str] = {}
     # Literal objects the generator reuses are written once: keyed by identity (an rdflib Literal hashes
@@ -66,25 +65,3 @@ def encode(triples: Iterable[Triple], graph: str | None = None) -> Iterator[byte
                 literals.clear()
     if lines:
         yield "".join(lines).encode("utf-8")
-
-
-def to_oxigraph(triples: Iterable[Triple], graph: str | None = None) -> Iterator[ox.Quad]:
-    """pyoxigraph quads (in the default graph, or the named ``graph``) for bulk loading."""
-    cache: dict[str, ox.NamedNode] = {}
-    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-
-    def node(term: URIRef) -> ox.NamedNode:
-        found = cache.get(term)
-        if found is None:
-            found = cache[term] = ox.NamedNode(str(term))
-        return found
-
-    for s, p, o in triples:
-        if isinstance(o, Literal):
-            if o.language:
-                obj = ox.Literal(str(o), language=o.language)
-            else:
-                obj = ox.Literal(str(o), datatype=node(o.datatype) if o.datatype else None)
-        else:
-            obj = node(o)
-        yield ox.Quad(node(s), node(p), obj, target)
