@@ -82,10 +82,9 @@ def link_graph(papers: Sequence[PaperLinks], table: EntityTable, base: str) -> n
             e = entity_iri[link.entity]
             if e not in g:
                 g.add_node(e, **nodes[e])
-            spans = {(m.span.section, m.span.start, m.span.end) for m in link.mentions}
             rules = {rule for m in link.mentions for rule in (m.rule, *m.agreeing)}
             g.add_edge(p.iri, e, predicate=link.role.value, confidence=_stored(link.confidence),
-                       evidence=len(spans), rules=tuple(sorted(rules)))
+                       evidence=link.evidence, rules=tuple(sorted(rules)))
     g.add_nodes_from((e, d) for e, d in nodes.items() if e not in g)
     return g
 
@@ -97,8 +96,7 @@ def paper_years(extractions: Sequence[Extraction], base: str) -> dict[str, int]:
 
 def confidences(extractions: Sequence[Extraction], papers: Sequence[PaperLinks]) -> dict[str, list[float]]:
     """The stored confidence of every evidence record, claim and result: {"Evidence": [...], ...}."""
-    evidence = [_stored(link.confidence) for p in papers for link in p.links
-                for _ in {(m.span.section, m.span.start, m.span.end) for m in link.mentions}]
+    evidence = [_stored(link.confidence) for p in papers for link in p.links for _ in range(link.evidence)]
     claims: dict[tuple[str, tuple], float] = {}
     results: dict[tuple[str, tuple, int, int], float] = {}
     for ex in extractions:

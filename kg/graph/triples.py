@@ -132,6 +132,11 @@ class Link:
     confidence: float
     mentions: tuple[Mention, ...]
 
+    @property
+    def evidence(self) -> int:
+        """How many evidence records state the link: one per distinct span among its mentions."""
+        return len({(m.span.section, m.span.start, m.span.end) for m in self.mentions})
+
 
 def paper_links(ex: Extraction, table: EntityTable) -> list[Link]:
     """The entity links of one paper, by canonical key: what ``extraction_triples`` writes and the snapshot derives."""
