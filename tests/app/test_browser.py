@@ -61,8 +61,11 @@ def test_explore_opens_from_its_address_and_downloads_the_view(page, server):
     _load(page, server + "/explore?centre=https%3A%2F%2Fw3id.org%2Fabstracta%2Fentity%2Fimagenet&hops=1")
     page.get_by_role("heading", name="Explore the graph").wait_for()
     page.get_by_text(re.compile(r"within 1 hop\(s\) of ImageNet")).first.wait_for()
-    page.get_by_role("button", name="HTML", exact=True).wait_for()
-    assert page.get_by_test_id("stDownloadButton").count() == 3
+    from playwright.sync_api import expect
+
+    for label in ("GraphML", "JSON", "HTML"):  # Streamlit draws the three columns one delta at a time
+        page.get_by_role("button", name=label, exact=True).wait_for()
+    expect(page.get_by_test_id("stDownloadButton")).to_have_count(3)  # retries until the page settles, then fails
     with page.expect_download() as download:
         page.get_by_role("button", name="GraphML", exact=True).click()
     assert download.value.suggested_filename == "abstracta-explore-imagenet.graphml"
