@@ -45,12 +45,13 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = build_from_inputs(args.inputs, settings, progress=_progress_bar("extracting"),
                                 prune=args.prune, workers=args.workers, scheduler=args.scheduler,
-                                partition_size=args.partition_size, wait_s=args.wait)
+                                partition_size=args.partition_size, wait_s=args.wait, full=args.full)
     s = summary.as_dict()
     ents = ", ".join(f"{k} {v}" for k, v in s["entities"].items()) or "none"
     print(f"papers: {s['papers']}\nentities: {sum(s['entities'].values())} ({ents})\n"
           f"claims: {s['claims']}\ncode links: {s['code_links']}\ntriples: {s['triples']}\n"
-          f"skipped records: {s['skipped']}\ntime: {s['seconds']:.1f} s\nstore: {s['store']}")
+          f"skipped records: {s['skipped']}\ntime: {s['seconds']:.1f} s\nstore: {s['store']}\n"
+          f"graph: {'only the changes written' if summary.as_changes else 'written in full'} ({s['generation']})")
     c = s["changes"]
     print(f"changes: {c['added']} added, {c['changed']} changed, {c['unchanged']} unchanged (not re-extracted), "
           f"{c['kept']} kept from earlier builds, {c['removed']} removed; entities: {c['entities_created']} created, "
@@ -211,6 +212,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--prune", action="store_true",
                    help="drop papers that are not in the inputs (default: keep them; builds add papers)")
     b.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    b.add_argument("--full", action="store_true",
+                   help="write the whole graph again, not only what changed since the published one")
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="extract on the Dask cluster of this scheduler (needs requirements-cluster.txt; "
                         "not with --workers)")

@@ -6,8 +6,10 @@ NLP layer; ``kg.graph.orchestrate`` wires in the real one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import gc
 import json
 import logging
 import os
@@ -29,6 +31,7 @@ from kg.store import generations as store
 
 logger = logging.getLogger(__name__)
 
+_TEMPORARY = ("cache", "snapshot", "state", "shared")  # a build's files beside the store, until it publishes them
 ExtractMany = Callable[[Iterable[Paper]], Iterator[Extraction]]
 Progress = Callable[[int, int], None]
 
@@ -46,6 +49,7 @@ class BuildSummary:
     skipped: tuple[Skipped, ...] = field(default=())
     changes: dict[str, int] = field(default_factory=dict)
     steps: tuple[phase.Step, ...] = ()  # the graph phase, step by step
+    as_changes: bool = False  # the graph was written as changes to the published one (kg.graph.delta)
 
     def as_dict(self) -> dict:
         return {
@@ -60,6 +64,7 @@ class BuildSummary:
             "generation": self.generation,
             "changes": dict(self.changes),
             "steps": [step.as_dict() for step in self.steps],
+            "written": "changes" if self.as_changes else "in full",
         }
 
 
@@ -119,17 +124,36 @@ def _extract_changed(papers: Sequence[Paper], cache: ExtractionCache, extract_ma
     cache.put(fresh)
     fresh_keys = {ex.paper.key for ex in fresh}
     kept = sorted(k for k in index if k not in fresh_keys and k not in removed)
-    extractions = sorted([*cache.load(kept), *fresh], key=lambda ex: ex.paper.key)
+    with _no_cycle_collection():
+        extractions = sorted([*cache.load(kept), *fresh], key=lambda ex: ex.paper.key)
     changes = {"added": added, "changed": changed, "unchanged": len(papers) - len(todo),
                "kept": len(kept) - (len(papers) - len(todo)), "removed": len(removed), "extracted": len(fresh)}
     return extractions, changes
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold Python's cycle collector while a build decodes records and writes the graph.
+
+    Those steps make millions of long-lived objects and almost no reference cycles, and each full
+    collection walks all of them: on 55k papers the collector took half the time of decoding the
+    extraction cache. Objects are still freed as their last reference goes; cycles wait for the end.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _remove_stale_caches(root: Path) -> None:
-    """Remove the extraction caches and snapshots of builds that were killed (called under the build lock, so
-    none runs)."""
-    for path in [*root.glob(".cache-*.sqlite*"), *root.glob(".snapshot-*.sqlite*")]:
-        if path.name.startswith((f".cache-{os.getpid()}.", f".snapshot-{os.getpid()}.")):
+    """Remove the files a killed build left beside the store (extraction cache, snapshot, graph state; called
+    under the build lock, so none runs)."""
+    mine = tuple(f".{kind}-{os.getpid()}." for kind in _TEMPORARY)
+    for path in (path for kind in _TEMPORARY for path in root.glob(f".{kind}-*")):
+        if path.name.startswith(mine):
             continue
         path.unlink(missing_ok=True)
         logger.info("removed %s, left by a build that did not finish", path)
@@ -137,13 +161,16 @@ def _remove_stale_caches(root: Path) -> None:
 
 def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Settings, *,
                 version: str = "", skipped: Sequence[Skipped] = (), progress: Progress | None = None,
-                inputs: Sequence[str] = (), prune: bool = False, wait_s: float = 0.0) -> BuildSummary:
+                inputs: Sequence[str] = (), prune: bool = False, wait_s: float = 0.0,
+                full: bool = False) -> BuildSummary:
     """Add ``papers`` to the store's graph and publish the result as a new generation.
 
     Papers already in the graph with the same content and extractor ``version``
     are not extracted again; a changed paper replaces exactly its own facts;
     papers missing from ``papers`` stay unless ``prune``. The whole graph is then
-    regenerated from the extractions, so entity support and confidence follow.
+    regenerated from the extractions, so entity support and confidence follow; where the published
+    generation was made by a build, only the triples that differ are written (:mod:`kg.graph.delta`),
+    unless ``full``.
     The previous generation stays published until the new one is complete. The store's build lock
     is held from reading the previous generation to publishing the new one, so a second build waits
     (up to ``wait_s``) or is refused, and never publishes over the first one's papers.
@@ -200,8 +227,9 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
                 cache.close()
                 return phase.Phase(extractions, table, replaced, builds, support)
 
-            gen = phase.publish_graph(extractions, resolve, settings, clock, name=name,
-                                      summary=lambda: resolved["summary"], cache_path=cache.path)
+            with _no_cycle_collection():
+                gen, as_changes = phase.publish_graph(extractions, resolve, settings, clock, name=name,
+                                          summary=lambda: resolved["summary"], cache_path=cache.path, full=full)
             summary = resolved["summary"]
         finally:
             cache.path.unlink(missing_ok=True)
@@ -210,7 +238,7 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
         papers=summary["papers"], entities=summary["entities"], claims=summary["claims"],
         code_links=summary["code_links"], triples=gen.summary().get("triples", 0), seconds=seconds,
         store=str(settings.store_dir), generation=gen.name, skipped=tuple(skipped), changes=changes,
-        steps=tuple(clock.steps),
+        steps=tuple(clock.steps), as_changes=as_changes,
     )
     logger.info("built %s", result.as_dict())
     return result

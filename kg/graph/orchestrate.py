@@ -261,14 +261,14 @@ def _dask_extract_many(seeds_dir: Path, address: str, version: str, partition_si
 def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *, progress: Progress | None = None,
                       prune: bool = False, workers: int = 1, scheduler: str | None = None,
                       partition_size: int | None = None, connect_timeout_s: float | None = None,
-                      wait_s: float = 0.0) -> BuildSummary:
+                      wait_s: float = 0.0, full: bool = False) -> BuildSummary:
     """Read ``inputs`` (files or directories), extract what is new or changed, publish the graph.
 
     With ``scheduler`` (a Dask scheduler address, ``tcp://HOST:PORT``) the
     extraction runs on that cluster, ``partition_size`` papers per task (see
     :func:`_dask_extract_many`); ``connect_timeout_s`` defaults to Dask's
     ``distributed.comm.timeouts.connect``. Otherwise on ``workers`` local
-    processes.
+    processes. ``full`` writes the whole graph, not the changes to the published one.
 
     Raises:
         ConfigError: ``scheduler`` with ``workers`` > 1, a bad scheduler address or partition size, or
@@ -300,4 +300,4 @@ def build_from_inputs(inputs: Sequence[str | Path], settings: Settings, *, progr
     if read.skipped:  # each one is in the summary's ``skipped``, for the caller to show once
         logger.info("%d input records skipped", len(read.skipped))
     return build_store(read.papers, extract_many, settings, version=version, skipped=read.skipped,
-                       progress=progress, inputs=[str(i) for i in inputs], prune=prune, wait_s=wait_s)
+                       progress=progress, inputs=[str(i) for i in inputs], prune=prune, wait_s=wait_s, full=full)

@@ -283,6 +283,18 @@ def extractor_triples(extractions: Sequence[Extraction], base: str) -> Iterator[
         yield agent, SDO.softwareVersion, Literal(version)
 
 
+def shared_triples(extractions: Sequence[Extraction], base: str, table: EntityTable,
+                   links: Sequence[Sequence[Link]], found: Iterable[Statement]) -> Iterator[Triple]:
+    """The triples no single paper owns: extractors, entity descriptions, relation statements (with their
+    evidence from every paper), tallies. Their subjects are never a paper or a node minted under one,
+    except relation evidence (``.../relation/...`` under the paper), which is the statement's."""
+    yield from extractor_triples(extractions, base)
+    yield from entity_triples(table, base)
+    yield from relation_triples(found, base)
+    yield from aggregate_triples(extractions, table, base, ((ex.paper.key, (link.entity for link in paper))
+                                                            for ex, paper in zip(extractions, links, strict=True)))
+
+
 def graph_triples(extractions: Iterable[Extraction], base: str, variants: VariantRules | None = None,
                   support_per_paper: float = 0.1, corrections: Corrections | None = None,
                   aliases: Aliases | None = None, table: EntityTable | None = None,
@@ -291,17 +303,16 @@ def graph_triples(extractions: Iterable[Extraction], base: str, variants: Varian
     """Every triple of the knowledge graph built from ``extractions`` (``table`` if already resolved, and
     ``links``, each paper's :func:`paper_links` in the order of ``extractions``, if already computed);
     without ``metadata``, all but each paper's :func:`paper_own_triples`; ``found``: the relation
-    statements, if already computed)."""
+    statements, if already computed).
+
+    Each paper's block (:func:`extraction_triples`) comes first, then the :func:`shared_triples`."""
     exs = list(extractions)
     table = table or EntityTable(exs, variants, corrections, aliases)
     links = [paper_links(ex, table) for ex in exs] if links is None else links
-    yield from extractor_triples(exs, base)
-    yield from entity_triples(table, base)
     for ex, paper in zip(exs, links, strict=True):
         yield from extraction_triples(ex, table, base, paper, metadata=metadata)
-    yield from relation_triples(statements(exs, table, support_per_paper) if found is None else found, base)
-    yield from aggregate_triples(exs, table, base, ((ex.paper.key, (link.entity for link in paper))
-                                                    for ex, paper in zip(exs, links, strict=True)))
+    yield from shared_triples(exs, base, table, links,
+                              statements(exs, table, support_per_paper) if found is None else found)
 
 
 # entity-entity relations

@@ -23,6 +23,7 @@ inputs from the store and writes the results back as triples.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
@@ -37,7 +38,7 @@ from sknetwork.clustering import Louvain
 
 from kg import iri
 from kg.read.projection import PAPER
-from kg.vocab import ABX
+from kg.vocab import ABX, Terms
 
 logger = logging.getLogger(__name__)
 
@@ -199,31 +200,45 @@ def _community_iri(base: str, entity_iri: str) -> URIRef:
     return URIRef(f"{base}community/{entity_iri.rsplit('/', 1)[-1]}")
 
 
+# terms looked up once, and literals of few distinct values made once (see kg.graph.triples)
+_ABX, _RDF, _SKOS = Terms(ABX), Terms(RDF), Terms(SKOS)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _int(value: int) -> Literal:
+    return Literal(value)
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _year(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD.gYear)
+
+
 def analytics_triples(result: Analytics, base: str) -> Iterator[tuple]:
     """The analytics as RDF (rdflib terms): entity metrics, communities, co-occurrence, trends."""
     for c in result.communities:
         node = _community_iri(base, c.key)
-        yield node, RDF.type, ABX.Community
-        yield node, SKOS.prefLabel, Literal(" · ".join(c.labels))
-        yield node, ABX.memberCount, Literal(len(c.members))
+        yield node, _RDF.type, _ABX.Community
+        yield node, _SKOS.prefLabel, Literal(" · ".join(c.labels))
+        yield node, _ABX.memberCount, _int(len(c.members))
     for entity, m in sorted(result.entities.items()):
         e = URIRef(entity)
-        yield e, ABX.degree, Literal(m.degree)
-        yield e, ABX.pageRank, Literal(m.pagerank, datatype=XSD.double)
-        yield e, ABX.rankInType, Literal(m.rank)
+        yield e, _ABX.degree, _int(m.degree)
+        yield e, _ABX.pageRank, Literal(m.pagerank, datatype=XSD.double)
+        yield e, _ABX.rankInType, _int(m.rank)
         if m.community:
-            yield e, ABX.community, _community_iri(base, m.community)
+            yield e, _ABX.community, _community_iri(base, m.community)
         if m.first_year is not None:
-            yield e, ABX.firstYear, Literal(str(m.first_year), datatype=XSD.gYear)
+            yield e, _ABX.firstYear, _year(m.first_year)
         for year, count in m.years:
             node = URIRef(iri.trend_iri(entity, year))
-            yield e, ABX.yearCount, node
-            yield node, RDF.type, ABX.YearCount
-            yield node, ABX.year, Literal(str(year), datatype=XSD.gYear)
-            yield node, ABX.papersInYear, Literal(count)
+            yield e, _ABX.yearCount, node
+            yield node, _RDF.type, _ABX.YearCount
+            yield node, _ABX.year, _year(year)
+            yield node, _ABX.papersInYear, _int(count)
         for partner, count in m.partners:
             node = URIRef(iri.cooccurrence_iri(entity, partner))
-            yield e, ABX.cooccurrence, node
-            yield node, RDF.type, ABX.Cooccurrence
-            yield node, ABX.cooccursWith, URIRef(partner)
-            yield node, ABX.sharedPapers, Literal(count)
+            yield e, _ABX.cooccurrence, node
+            yield node, _RDF.type, _ABX.Cooccurrence
+            yield node, _ABX.cooccursWith, URIRef(partner)
+            yield node, _ABX.sharedPapers, _int(count)

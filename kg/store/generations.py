@@ -5,6 +5,7 @@ Layout of a store directory::
     DIR/CURRENT          name of the published generation (replaced atomically)
     DIR/gen-<stamp>/db   an Oxigraph (RocksDB) database, never written once published
     DIR/gen-<stamp>/summary.json
+    DIR/gen-<stamp>/...          the build's extraction cache, snapshot and graph state (kg.graph)
     DIR/.lock            held while a build or an update runs (its holder's pid inside)
 
 A build loads a fresh generation and only then points ``CURRENT`` at it, so a
@@ -263,6 +264,46 @@ def publish(root: str | Path, nquads: Iterable[bytes], summary: dict | Callable[
             shutil.rmtree(gen.path, ignore_errors=True)
             raise
         logger.info("published %s (%d triples)", gen.path, triples)
+        return gen
+
+
+def publish_changes(root: str | Path, base: Generation, change: Finish, summary: Callable[[], dict], *, name: str,
+                    attach: dict[str, Path] | None = None) -> Generation:
+    """Publish a new generation ``name`` made by ``change`` on a copy of ``base``'s database.
+
+    The copy is a RocksDB checkpoint (hard links): the graph is not loaded again, and ``base`` stays
+    published and untouched until the new generation is complete. ``change`` gets the writable copy and
+    the new generation's folder; the ontology graph is then reloaded, so it follows ``ontology.ttl``.
+    ``attach`` and ``summary`` are as for :func:`publish`. On any error the copy is removed.
+
+    Raises:
+        StoreError: the directory is locked by another build or not writable.
+    """
+    root = Path(root)
+    with build_lock(root):
+        _remove_stale(root, {base.name})
+        gen = _new_generation(root, name)
+        try:
+            gen.path.mkdir(parents=True)
+            ox.Store.read_only(str(base.db_path)).backup(str(gen.db_path))
+            store = ox.Store(str(gen.db_path))
+            change(store, gen.path)
+            store.clear_graph(ox.NamedNode(ONTOLOGY_GRAPH))
+            store.bulk_load(path=str(ONTOLOGY_PATH), format=ox.RdfFormat.TURTLE,
+                            to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+            store.flush()
+            triples = _count_default_graph(store)
+            del store
+            for file_name, source in (attach or {}).items():
+                shutil.move(str(source), gen.path / file_name)
+            _point_current(root, gen, {**summary(), "triples": triples})
+        except OSError as e:
+            shutil.rmtree(gen.path, ignore_errors=True)
+            raise StoreError(f"cannot write the new generation {gen.path}: {e}; check the disk and permissions") from e
+        except BaseException:
+            shutil.rmtree(gen.path, ignore_errors=True)
+            raise
+        logger.info("published %s from %s, changed in place (%d triples)", gen.path, base.name, triples)
         return gen
 
 

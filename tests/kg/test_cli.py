@@ -97,3 +97,15 @@ def test_real_process_exit_codes(built, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "kg", "query", "--store", str(built), "DELETE WHERE {?s ?p ?o}"],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert bad.returncode == 1 and "read-only" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_second_build_writes_the_changes_unless_told_full(built, tmp_path, capsys):
+    src = tmp_path / "two.jsonl"
+    src.write_text(json.dumps({"title": "Another paper", "abstract": "We evaluate BERT on SQuAD."}) + "\n",
+                   encoding="utf-8")
+    capsys.readouterr()
+    assert main(["build", str(src), "--store", str(built)]) == 0
+    assert "graph: only the changes written" in capsys.readouterr().out
+    assert main(["build", str(src), "--store", str(built), "--full"]) == 0
+    out = capsys.readouterr().out
+    assert "graph: written in full" in out and "papers: 2" in out
