@@ -271,9 +271,15 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
             [b"".join(line + b"\n" for line in shared.added)],
             encode(triples.build_triples(phase.builds, base), graph=store.BUILDS_GRAPH)))
         bulk_load_stream(db, text, lenient=True, segment_lines=DELTA_SEGMENT_LINES)
-        delta.write_state(state_file, name, writer, blocks)
-        snapshot_written.result()
         clock.lap("changed triples added", streamed.lines)
+        uncompacted = prior.uncompacted + 1
+        if uncompacted >= delta.COMPACT_AFTER:
+            store.compact(db)
+            uncompacted = 0
+            clock.lap(f"database compacted (every {delta.COMPACT_AFTER} builds written as changes)")
+        delta.write_state(state_file, name, writer, blocks, uncompacted)
+        snapshot_written.result()
+        clock.lap("waited for the snapshot")
 
     prior_usable = delta.usable(prior, previous.name if previous else None, writer)
     try:
@@ -292,5 +298,5 @@ def publish_graph(extractions: Sequence[Extraction], resolve: Callable[[], Phase
         for path in (snap, state_file, shared_file):
             path.unlink(missing_ok=True)
     clock.steps.extend(beside)
-    clock.lap("count and publish")
+    clock.lap("count and publish" if prior_usable else "compact, count and publish")
     return gen, prior_usable

@@ -41,7 +41,9 @@ ONTOLOGY_PATH = Path(__file__).resolve().parents[1] / "ontology.ttl"
 ONTOLOGY_GRAPH = "https://w3id.org/abstracta/ontology"
 BUILDS_GRAPH = "https://w3id.org/abstracta/builds"
 _CURRENT = "CURRENT"
-_DERIVED = ("snapshot.sqlite",)  # kg.read.snapshot.FILE: never copied to another generation
+# kg.read.snapshot.FILE and kg.graph.delta.STATE_FILE: they describe the graph an update changes, so an update's
+# generation has neither (the next build then writes the whole graph)
+_DERIVED = ("snapshot.sqlite", "graph-state.sqlite")
 
 Finish = Callable[[ox.Store, Path], None]
 
@@ -217,6 +219,15 @@ def _point_current(root: Path, gen: Generation, summary: dict) -> None:
     _fsync_dir(root)
 
 
+def compact(store: ox.Store) -> None:
+    """Compact a freshly bulk-loaded database: the loader leaves overlapping files that every index scan
+    merges. On the 55k graph this took 10 s and made the slowest example queries four to six times
+    faster."""
+    started = time.perf_counter()
+    store.optimize()
+    logger.info("compacted the database in %.1f s", time.perf_counter() - started)
+
+
 def _count_default_graph(store: ox.Store) -> int:
     """Triples in the default graph: every quad, counted by the store, less those of the (small) named graphs."""
     named = sum(1 for graph in store.named_graphs() for _ in store.quads_for_pattern(None, None, None, graph))
@@ -233,7 +244,7 @@ def publish(root: str | Path, nquads: Iterable[bytes], summary: dict | Callable[
     ``summary`` (or what it returns, called once the data is loaded) is
     recorded beside the database. ``attach`` maps file names to files that are moved into the generation
     (the extraction cache). ``finish`` is called with the loaded store and the
-    generation's folder before anything is published. ``trusted`` text has
+    generation's folder before anything is published; the database is then compacted. ``trusted`` text has
     only IRIs its writer made or checked (a build's: ``kg.iri`` slugs under a
     checked base IRI, links checked by ``kg.graph.triples.valid_iri``), so the
     loader's own IRI checks are skipped.
@@ -255,6 +266,7 @@ def publish(root: str | Path, nquads: Iterable[bytes], summary: dict | Callable[
             store.flush()
             if finish is not None:
                 finish(store, gen.path)
+            compact(store)
             triples = _count_default_graph(store)
             del store
             for file_name, source in (attach or {}).items():

@@ -82,6 +82,7 @@ def test_a_graph_changed_by_an_update_is_written_in_full(tmp_path, rounds, extra
         st = ox.Store(str(gen.db_path))
         st.update("INSERT DATA { <https://example.org/a> <https://example.org/b> 'added by hand' }")
         del st
+    assert not (current_generation(settings.store_dir).path / delta.STATE_FILE).exists()  # not copied by the update
     again = build_store(rounds[1], extractor.extract_many, settings, version=extractor.version)
     assert not _took_delta(again)
     _, st = open_current(settings.store_dir)
@@ -138,3 +139,20 @@ def test_a_damaged_state_means_a_full_build(tmp_path, caplog):
     assert not delta.usable(state, "gen-2", "writer")  # published since by something else
     assert not delta.usable(state, "gen-1", "changed writer")
     assert not delta.usable(None, "gen-1", "writer")
+
+
+def test_shared_text_against_an_empty_previous_text(tmp_path):
+    previous, out = tmp_path / "old.nq", tmp_path / "new.nq"
+    previous.write_bytes(b"")
+    diff = delta.diff_shared(previous, [b"<a> <b> <c> .\n"], out)
+    assert (diff.added, diff.removed, diff.lines) == ([b"<a> <b> <c> ."], [], 1)
+
+
+def test_every_few_builds_written_as_changes_compact_the_database(tmp_path, rounds, extractor, monkeypatch):
+    monkeypatch.setattr(delta, "COMPACT_AFTER", 2)
+    settings, uncompacted, compacted = Settings(store_dir=tmp_path / "s"), [], []
+    for papers in (rounds[0], rounds[0][:30], rounds[1], rounds[2]):
+        summary = build_store(papers, extractor.extract_many, settings, version=extractor.version)
+        uncompacted.append(delta.read_state(current_generation(settings.store_dir).path).uncompacted)
+        compacted.append(any(s.name.startswith("database compacted") for s in summary.steps))
+    assert uncompacted == [0, 1, 0, 1] and compacted == [False, False, True, False]
