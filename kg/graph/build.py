@@ -229,7 +229,8 @@ def build_store(papers: Sequence[Paper], extract_many: ExtractMany, settings: Se
 
             with _no_cycle_collection():
                 gen, as_changes = phase.publish_graph(extractions, resolve, settings, clock, name=name,
-                                          summary=lambda: resolved["summary"], cache_path=cache.path, full=full)
+                                                      summary=lambda: resolved["summary"], cache_path=cache.path,
+                                                      full=full)
             summary = resolved["summary"]
         finally:
             cache.path.unlink(missing_ok=True)

@@ -221,7 +221,7 @@ def _point_current(root: Path, gen: Generation, summary: dict) -> None:
 
 def compact(store: ox.Store) -> None:
     """Compact a freshly bulk-loaded database: the loader leaves overlapping files that every index scan
-    merges. On the 55k graph this took 10 s and made the slowest example queries four to six times
+    merges. On the 55k graph this took 8 to 10 s and made the slowest example queries four to six times
     faster."""
     started = time.perf_counter()
     store.optimize()
