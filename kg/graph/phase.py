@@ -24,6 +24,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,7 +79,12 @@ def in_child(work: Callable[[], None], what: str) -> None:
         StoreError: ``work`` raised in the child (its message is passed on) or the child died.
     """
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that a child forked from a threaded process may find a lock held by another
+        # thread. This child takes none of theirs: it runs ``work`` on data already in memory, writes its own
+        # file and leaves by os._exit.
+        warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child
         os.close(read_end)
         code = 0
