@@ -156,3 +156,25 @@ def test_every_few_builds_written_as_changes_compact_the_database(tmp_path, roun
         uncompacted.append(delta.read_state(current_generation(settings.store_dir).path).uncompacted)
         compacted.append(any(s.name.startswith("database compacted") for s in summary.steps))
     assert uncompacted == [0, 1, 0, 1] and compacted == [False, False, True, False]
+
+
+def test_a_build_failing_halfway_through_its_changes_leaves_the_published_graph(tmp_path, rounds, extractor,
+                                                                                 monkeypatch):
+    settings = Settings(store_dir=tmp_path / "s")
+    build_store(rounds[0], extractor.extract_many, settings, version=extractor.version)
+    published, before = current_generation(settings.store_dir), _default_graph(settings.store_dir)
+    real = delta.delete_lines
+
+    def delete_then_fail(db, lines):
+        real(db, lines)  # the copy has lost triples when the build fails
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(delta, "delete_lines", delete_then_fail)
+    with pytest.raises(StoreError, match="No space left on device"):
+        build_store(rounds[1], extractor.extract_many, settings, version=extractor.version)
+    assert current_generation(settings.store_dir) == published
+    assert isomorphic(_default_graph(settings.store_dir), before)  # the checkpoint's deletions stayed in the copy
+    assert [p.name for p in (tmp_path / "s").glob("gen-*")] == [published.name]
+    assert [p.name for p in (tmp_path / "s").glob(".*-*")] == []  # no cache, snapshot, state or shared text left
+    monkeypatch.setattr(delta, "delete_lines", real)
+    assert build_store(rounds[1], extractor.extract_many, settings, version=extractor.version).as_changes
