@@ -33,7 +33,7 @@ from kg.model import (
     TextSpan,
 )
 from kg.store.quads import Triple
-from kg.vocab import Terms, bind_prefixes
+from kg.vocab import Terms, bind_prefixes, literal
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +62,10 @@ def valid_iri(text: str) -> bool:
     return True
 
 
-# Literals of few distinct values (offsets, sections, rule names, four-place decimals, sentences repeated by
-# every mention in them) are made once and reused: making an rdflib Literal was a third of a build's
-# triple time.
-@functools.lru_cache(maxsize=1 << 16)
-def _plain(value: str | int) -> Literal:
-    return Literal(value)
-
-
 def _span_triples(node: URIRef, span: TextSpan) -> Iterator[Triple]:
-    yield node, ABX.section, _plain(span.section.value)
-    yield node, ABX.charStart, _plain(span.start)
-    yield node, ABX.charEnd, _plain(span.end)
+    yield node, ABX.section, literal(span.section.value)
+    yield node, ABX.charStart, literal(span.start)
+    yield node, ABX.charEnd, literal(span.end)
 
 
 def _literals(node: URIRef, *pairs: tuple[URIRef, str | None]) -> Iterator[Triple]:
@@ -115,9 +107,9 @@ def _mention_triples(p: URIRef, e: URIRef, predicate: URIRef, role: Role, m: Men
     yield ev, RDF.predicate, predicate
     yield ev, RDF.object, e
     yield ev, ABX.surfaceForm, Literal(m.span.text)
-    yield ev, ABX.sentenceText, _plain(m.sentence.text)
+    yield ev, ABX.sentenceText, literal(m.sentence.text)
     for rule in (m.rule, *m.agreeing):
-        yield ev, ABX.rule, _plain(rule)
+        yield ev, ABX.rule, literal(rule)
     yield ev, ABX.score, _decimal(m.score)
     yield ev, ABX.confidence, _decimal(confidence)
     yield from _span_triples(ev, m.span)
@@ -188,7 +180,7 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str,
         yield p, ABX.hasClaim, c
         yield c, RDF.type, ABX.Claim
         yield from _literals(c, (ABX.sentenceText, s.text), (ABX.claimKind, claim.kind))  # never empty
-        yield c, ABX.cue, _plain(claim.cue)
+        yield c, ABX.cue, literal(claim.cue)
         yield c, ABX.confidence, _decimal(claim.score)
         yield from _span_triples(c, s)
         for e in sorted(sentence_entities.get((s.section.value, s.start), ())):
@@ -200,8 +192,8 @@ def extraction_triples(ex: Extraction, table: EntityTable, base: str,
             yield qn, SDO.value, _decimal(q.value)
             yield qn, SDO.unitText, Literal(q.unit)
             yield qn, ABX.surfaceForm, Literal(q.text)
-            yield qn, ABX.charStart, _plain(q.start)
-            yield qn, ABX.charEnd, _plain(q.end)
+            yield qn, ABX.charStart, literal(q.start)
+            yield qn, ABX.charEnd, literal(q.end)
             if q.qualifier:
                 yield qn, ABX.qualifier, Literal(q.qualifier)
         for result in claim.results:
@@ -346,9 +338,9 @@ def relation_triples(found: Iterable[Statement], base: str) -> Iterator[Triple]:
             for form in ev.object_forms:
                 yield e, ABX.objectForm, Literal(form)
             for name in ev.extractors:
-                yield e, ABX.rule, _plain(name)
+                yield e, ABX.rule, literal(name)
             for label in ev.source_labels:
-                yield e, ABX.sourceLabel, _plain(label)
+                yield e, ABX.sourceLabel, literal(label)
             yield e, ABX.score, _decimal(ev.score)
             yield e, PROV.wasAttributedTo, URIRef(iri.extractor_iri(base, *ev.agent))
 

@@ -23,7 +23,6 @@ inputs from the store and writes the results back as triples.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
@@ -38,7 +37,7 @@ from sknetwork.clustering import Louvain
 
 from kg import iri
 from kg.read.projection import PAPER
-from kg.vocab import ABX, Terms
+from kg.vocab import ABX, Terms, literal
 
 logger = logging.getLogger(__name__)
 
@@ -200,18 +199,7 @@ def _community_iri(base: str, entity_iri: str) -> URIRef:
     return URIRef(f"{base}community/{entity_iri.rsplit('/', 1)[-1]}")
 
 
-# terms looked up once, and literals of few distinct values made once (see kg.graph.triples)
-_ABX, _RDF, _SKOS = Terms(ABX), Terms(RDF), Terms(SKOS)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _int(value: int) -> Literal:
-    return Literal(value)
-
-
-@functools.lru_cache(maxsize=1 << 10)
-def _year(value: int) -> Literal:
-    return Literal(str(value), datatype=XSD.gYear)
+_ABX, _RDF, _SKOS = Terms(ABX), Terms(RDF), Terms(SKOS)  # terms looked up once (see kg.vocab.Terms)
 
 
 def analytics_triples(result: Analytics, base: str) -> Iterator[tuple]:
@@ -220,25 +208,25 @@ def analytics_triples(result: Analytics, base: str) -> Iterator[tuple]:
         node = _community_iri(base, c.key)
         yield node, _RDF.type, _ABX.Community
         yield node, _SKOS.prefLabel, Literal(" · ".join(c.labels))
-        yield node, _ABX.memberCount, _int(len(c.members))
+        yield node, _ABX.memberCount, literal(len(c.members))
     for entity, m in sorted(result.entities.items()):
         e = URIRef(entity)
-        yield e, _ABX.degree, _int(m.degree)
+        yield e, _ABX.degree, literal(m.degree)
         yield e, _ABX.pageRank, Literal(m.pagerank, datatype=XSD.double)
-        yield e, _ABX.rankInType, _int(m.rank)
+        yield e, _ABX.rankInType, literal(m.rank)
         if m.community:
             yield e, _ABX.community, _community_iri(base, m.community)
         if m.first_year is not None:
-            yield e, _ABX.firstYear, _year(m.first_year)
+            yield e, _ABX.firstYear, literal(str(m.first_year), XSD.gYear)
         for year, count in m.years:
             node = URIRef(iri.trend_iri(entity, year))
             yield e, _ABX.yearCount, node
             yield node, _RDF.type, _ABX.YearCount
-            yield node, _ABX.year, _year(year)
-            yield node, _ABX.papersInYear, _int(count)
+            yield node, _ABX.year, literal(str(year), XSD.gYear)
+            yield node, _ABX.papersInYear, literal(count)
         for partner, count in m.partners:
             node = URIRef(iri.cooccurrence_iri(entity, partner))
             yield e, _ABX.cooccurrence, node
             yield node, _RDF.type, _ABX.Cooccurrence
             yield node, _ABX.cooccursWith, URIRef(partner)
-            yield node, _ABX.sharedPapers, _int(count)
+            yield node, _ABX.sharedPapers, literal(count)
