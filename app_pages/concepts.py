@@ -25,7 +25,10 @@ DEFAULTS = {"concepts_centre": TOP, "concepts_edges": "both", "concepts_colour":
 
 
 def _recentre() -> None:
-    st.session_state["concepts_centre"] = st.session_state.get("concepts_recentre") or TOP
+    # only a chosen entity re-centres: the box falls back to its placeholder by itself when the map's entities change
+    # under a value it still holds (a new edge kind), and that must not clear the centre
+    if chosen := st.session_state.get("concepts_recentre"):
+        st.session_state["concepts_centre"] = chosen
     st.session_state["concepts_recentre"] = TOP
 
 

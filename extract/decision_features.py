@@ -193,3 +193,54 @@ def number_features(sentence: str, start: int, end: int, unit: str, qualifier: s
     return feats
 
 
+
+
+# what separates a number from the name before it when only its list's other numbers do ("by up to 1.7%, 1.1%
+# and"); the name itself may be followed by a few words ("accuracy on ImageNet by up to")
+_LIST = re.compile(r"(?:[^\d]{0,40}?)(?:[-+]?\d+(?:\.\d+)?\s*%?\s*(?:,|and|or|,\s*and)?\s*)+", re.IGNORECASE)
+
+
+def _gap(n: int) -> str:
+    return str(n) if n < 3 else "3-5" if n < 6 else "6+"
+
+
+def metric_candidates(sentence: TextSpan, start: int, end: int, candidates: Iterable[Mention],
+                      numbers: Iterable[tuple[int, int]] = ()) -> list[tuple[Mention, list[str]]]:
+    """Each candidate name of ``sentence`` that could be the metric of the number at ``[start, end)`` (section
+    offsets), with what says whether it is: which side of the number, how far (words, other numbers between),
+    its rank by distance, the words between, its own last word and the type a head gave it. ``numbers``: the
+    sentence's other numbers (section offsets)."""
+    text, off = sentence.text, sentence.start
+    seen, unique = set(), []
+    for m in candidates:
+        if (m.span.start, m.span.end) not in seen and not (m.span.start < end and start < m.span.end):
+            seen.add((m.span.start, m.span.end))
+            unique.append(m)
+
+    def between(m: Mention) -> tuple[str, str]:
+        if m.span.end <= start:
+            return "before", text[m.span.end - off: start - off]
+        return "after", text[end - off: m.span.start - off]
+
+    ranked = sorted(unique, key=lambda m: len(words(between(m)[1])))
+    side_rank: dict[str, int] = {}
+    resp = "respectively" in text.lower()
+    out = []
+    for rank, m in enumerate(ranked):
+        side, gap = between(m)
+        k = side_rank[side] = side_rank.get(side, -1) + 1
+        w = words(gap)
+        lo, hi = sorted((m.span.end if side == "before" else end, start if side == "before" else m.span.start))
+        n_num = sum(1 for a, b in numbers if lo <= a and b <= hi)
+        own = words(m.span.text)
+        feats = ["bias", f"side={side}", f"rank={min(rank, 3)}", f"side-rank={side}{min(k, 3)}", f"gap={_gap(len(w))}",
+                 f"nums={min(n_num, 2)}", f"lab={m.label.value}", f"last={own[-1] if own else '-'}",
+                 f"side-lab={side}-{m.label.value}", f"rule={m.rule}"]
+        feats += [f"btw={x}" for x in w] if len(w) <= 5 else ["btw-long"]
+        if n_num and _LIST.fullmatch(text[lo - off: hi - off].strip()):
+            feats.append(f"list-between-{side}")  # "accuracy of 1.7%, 1.1% and 0.5%": the list's numbers share a metric
+        feats += [f"btw1={w[0]}", f"btwN={w[-1]}"] if w else ["btw-none"]
+        if resp:
+            feats.append(f"resp-{side}")
+        out.append((m, feats))
+    return out

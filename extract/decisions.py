@@ -1,6 +1,6 @@
 """Trained decisions on each paper's candidates: which names are entities (of which type), which the
-paper proposes, which sentences are claims, which of their numbers are results; each with a
-probability fitted on our annotations.
+paper proposes, which sentences are claims, which of their numbers are results and which name is each
+result's metric; each with a probability fitted on our annotations.
 
 The spaCy pipeline and :mod:`extract.convert` propose candidates generously (rules, gazetteer, NER
 heads). :class:`Decider` keeps what its classifiers (:mod:`extract.linear`, fitted by
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,7 @@ from extract.decision_features import (
     group_features,
     groups,
     mentions_in,
+    metric_candidates,
     number_features,
     role_features,
     sentence_features,
@@ -32,15 +35,17 @@ from extract.linear import LinearModel
 from extract.results import extract_results, result_relations
 from kg.config import PROJECT_ROOT
 from kg.errors import ExtractionError
-from kg.model import DEFAULT_ROLE, Claim, EntityType, Extraction, Mention, Quantity, Role, Section
+from kg.model import DEFAULT_ROLE, Claim, EntityType, Extraction, Mention, Quantity, Role, Section, TextSpan
 
 DECISIONS_DIR: Path = PROJECT_ROOT / "extract" / "models" / "decisions"
 MODEL_FILES = ("entities", "roles", "claims", "results")
+METRICS_FILE = "metrics.json"  # which candidate name is a result's metric; without it, the nearest Metric is
 CLAIM_CUE = "model:claims"  # the cue of a claim the claims classifier chose (a rule's cue is its words)
 NONE = "none"
 
 
 _TOP_K = re.compile(r"top[- ]?\d+", re.IGNORECASE)
+_LIST_GLUE = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*")  # what joins two numbers of one list
 
 
 def _complete_fragments(mentions: list[Mention]) -> list[Mention]:
@@ -134,18 +139,21 @@ class Decider:
     settings: dict
     setting_numbers: SettingNumbers = SettingNumbers()
     known_datasets: frozenset[str] = frozenset()
+    metrics: LinearModel | None = None
 
     @classmethod
     def load(cls, path: Path = DECISIONS_DIR, setting_numbers: Path | None = None,
              gazetteer: Path | None = None) -> Decider:
         models = {name: LinearModel.load(path / f"{name}.json") for name in MODEL_FILES}
+        metrics = LinearModel.load(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else None
         try:
             meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
             points = {k: (tuple(v[0]), tuple(v[1])) for k, v in meta["calibration"].items()}
         except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
             raise ExtractionError(f"cannot read {path / 'settings.json'}: {e}; restore it from git or fit again") from e
         return cls(**models, calibration=Calibration(points), settings=meta["settings"],
-                   setting_numbers=SettingNumbers.load(setting_numbers), known_datasets=dataset_names(gazetteer))
+                   setting_numbers=SettingNumbers.load(setting_numbers), known_datasets=dataset_names(gazetteer),
+                   metrics=metrics)
 
     # -------------------------------------------------------------- entities and roles
 
@@ -191,12 +199,14 @@ class Decider:
             quantities = tuple(Quantity(n.value, n.unit, n.text, s.start + n.start, s.start + n.end, n.qualifier)
                                for n in rules.find_numbers(s.text))
             claim = Claim(s, kind, cues.get((s.start, s.end), CLAIM_CUE), quantities, score=score)
-            out.append(self._with_results(claim, 1.0 - p[NONE], mentions, proposed))
+            out.append(self._with_results(claim, 1.0 - p[NONE], mentions, proposed, mentions_in(ex, s)))
         return out
 
-    def _with_results(self, claim: Claim, p_claim: float, mentions: list[Mention], proposed: str | None) -> Claim:
+    def _with_results(self, claim: Claim, p_claim: float, mentions: list[Mention], proposed: str | None,
+                      candidates: list[Mention] = ()) -> Claim:
         """The claim with its results; a result's score is calibrated from the classifiers' raw probabilities
-        (the number's times its sentence's), as the calibration table was fitted."""
+        (the number's times its sentence's), as the calibration table was fitted. ``candidates``: the sentence's
+        candidate names before the entity decision, among which the metrics model picks each result's metric."""
         s = claim.sentence
         kinds: dict[Quantity, tuple[str, float]] = {}
         for q in claim.quantities:
@@ -209,11 +219,36 @@ class Decider:
         if not kinds:
             return claim
         inside = [m for m in mentions if m.span.section is s.section and s.start <= m.span.start < s.end]
-        found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds)
+        metric_of = self._metrics(s, kinds, claim.quantities, candidates, inside) if self.metrics else None
+        found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds, metrics=metric_of)
         results = tuple(replace(r, kind=kinds[r.quantity][0],
                                 score=self.calibration("result", kinds[r.quantity][1] * p_claim))
                         for r in found)
         return replace(claim, results=results)
+
+    def _metrics(self, s: TextSpan, outcomes: Iterable[Quantity], quantities: Iterable[Quantity],
+                 candidates: list[Mention], kept: list[Mention]) -> dict[Quantity, str | None]:
+        """Each outcome's metric: the candidate the metrics model rates highest, if at or above its threshold (a
+        kept mention's name where one lies there: "top-1" is kept as "top-1 accuracy"), else none."""
+        assert self.metrics is not None
+        names = {(m.span.start, m.span.end): m.span.text for m in kept}
+        numbers = [(q.start, q.end) for q in quantities]
+        out: dict[Quantity, str | None] = {}
+        for q in outcomes:
+            best, best_p = None, self.settings.get("metric_threshold", 0.5)
+            for m, feats in metric_candidates(s, q.start, q.end, candidates, numbers):
+                p = self.metrics.proba(feats)["metric"]
+                if p >= best_p:
+                    best, best_p = m, p
+            out[q] = names.get((best.span.start, best.span.end), best.span.text) if best else None
+        # the numbers of one list ("by 1.7%, 1.1% and 0.5%") share a metric: one left without takes its neighbour's
+        listed = [(a, b) for a, b in pairwise(sorted(out, key=lambda q: q.start))
+                  if _LIST_GLUE.fullmatch(s.text[a.end - s.start: b.start - s.start])]
+        for a, b in listed:
+            out[b] = out[b] or out[a]
+        for a, b in reversed(listed):  # and back, for a list whose first numbers were left without
+            out[a] = out[a] or out[b]
+        return out
 
     # -------------------------------------------------------------- the whole paper
 

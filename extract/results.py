@@ -7,7 +7,7 @@ sentence), so it is independent of spaCy and testable on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from kg.model import Claim, EntityType, Mention, Quantity, Relation, RelationLabel, Result, Role
 
@@ -26,7 +26,8 @@ def _nearest(mentions: list[Mention], pos: int) -> Mention | None:
 
 
 def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], mentions: list[Mention],
-                    proposed: str | None, outcomes: Collection[Quantity] | None = None) -> tuple[Result, ...]:
+                    proposed: str | None, outcomes: Collection[Quantity] | None = None,
+                    metrics: Mapping[Quantity, str | None] | None = None) -> tuple[Result, ...]:
     """Results of one claim sentence.
 
     Args:
@@ -36,6 +37,7 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
         proposed: the name the paper proposes, if any (the subject of "our method ...").
         outcomes: the quantities that are measured outcomes, where a trained decision chose them;
             else a unit rule chooses.
+        metrics: each outcome's metric, where a trained decision chose it; else the nearest Metric mention.
     """
     by_type = {t: [m for m in mentions if m.label is t] for t in EntityType}
     # A bare decimal is a score only beside a metric ("BLEU of 28.4", "1.27 bits per character");
@@ -56,7 +58,7 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
     # "on 6-bit quantization, NoisyQuant improves ..." is about NoisyQuant, not the setting)
     own = [m for m in before if m.role is Role.PROPOSES or (proposed and m.span.text == proposed)]
     subject = (own or sorted(before, key=lambda m: -m.span.start) or [None])[0]
-    method = subject.span.text if subject else (proposed if _OWN.search(text) else None)
+    method = subject.span.text if subject else proposed
     baseline = None
     for m in methods:
         if m is not subject and _BASELINE_CUES.search(text[: m.span.start - offset]):
@@ -74,13 +76,13 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
     decrease = _DECREASE.search(text) and not _INCREASE.search(text)
     results = []
     for q, condition in zip(values, conditions, strict=True):
-        metric = _nearest(by_type[EntityType.METRIC], q.start)
+        nearest = _nearest(by_type[EntityType.METRIC], q.start)
         dataset = _nearest(by_type[EntityType.DATASET], q.start)
         results.append(Result(
             quantity=q,
             method=method,
             dataset=dataset.span.text if dataset else None,
-            metric=metric.span.text if metric else None,
+            metric=metrics.get(q) if metrics is not None else nearest.span.text if nearest else None,
             baseline=baseline,
             condition=condition,
             direction="decrease" if decrease else "increase" if _INCREASE.search(text) else None,

@@ -109,11 +109,15 @@ def _teacher_train_cmd(argv: Sequence[str]) -> int:
     p.add_argument("--seed", type=int, default=42, help="torch and sampling seed (t1: 42)")
     p.add_argument("--context", type=int, default=0,
                    help="also read this many words of the document on each side of a sentence (t1: 0)")
+    p.add_argument("--abstracta", type=Path, nargs=2, metavar=("TRAIN", "DEV"), default=None,
+                   help="train one head of our guide's types on these DocBins of our annotations "
+                        "(build/corpus/abx_train.spacy build/corpus/abx_held.spacy) instead of the benchmarks")
     args = p.parse_args(argv)
     from extract.training.teacher import train_teacher
 
     info = train_teacher(args.output, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, threads=args.threads, limit=args.limit, context=args.context)
+                         seed=args.seed, threads=args.threads, limit=args.limit, context=args.context,
+                         abstracta=tuple(args.abstracta) if args.abstracta else None)
     print(json.dumps(info["history"], indent=1))
     return 0
 
@@ -316,7 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             " | evaluate MODEL SPLIT | speed MODEL... | export MODEL OUTPUT"
             " | evaluate-pipeline --format abstracta|scierc|scier|tdmsci PATH"
             " | relations train|eval|speed ... | gazetteer --data DIR"
-            " | teacher-train OUT | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
+            " | teacher-train OUT [--abstracta TRAIN DEV] | abstracta-unlabelled OUT.jsonl"
+            " | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
             " | teacher-eval TEACHER..."
             " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
             " | rel-teacher-rescore SILVER OUT TEACHER... | rel-student-train OUT --silver FILE.jsonl.gz ..."
@@ -358,6 +363,11 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         return _teacher_label_cmd(rest)
     if cmd == "teacher-eval":
         return _teacher_eval_cmd(rest)
+    if cmd == "abstracta-unlabelled":
+        from extract.training.teacher_abstracta import unlabelled_from_args
+
+        print(json.dumps(unlabelled_from_args(rest)))
+        return 0
     if cmd == "rel-teacher-train":
         return _rel_teacher_train_cmd(rest)
     if cmd == "rel-teacher-label":

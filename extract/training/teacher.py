@@ -40,7 +40,10 @@ if TYPE_CHECKING:  # training extras: not installed by requirements.txt
 
 log = logging.getLogger(__name__)
 
-SCHEMES: dict[str, tuple[str, ...]] = {"scierc": SCIERC_LABELS, "scier": SCIER_LABELS}
+# "abstracta": our own guide's four types (docs/annotation-guide.md), trained from our annotations' DocBins
+SCHEMES: dict[str, tuple[str, ...]] = {"scierc": SCIERC_LABELS, "scier": SCIER_LABELS,
+                                       "abstracta": ("Method", "Dataset", "Task", "Metric")}
+BENCHMARK_SCHEMES = ("scierc", "scier")
 # (split key, scheme, label mapping) of the gold training data; SciERC is listed twice, as for the CNN.
 TRAIN_SETS: tuple[tuple[str, str, dict | None], ...] = (
     ("scierc:train", "scierc", None),
@@ -132,7 +135,8 @@ class Teacher:
     """The encoder, its tokenizer and one linear tagger per scheme; ``context``: how many words of context it
     reads on each side of a sentence (0: the sentence alone)."""
 
-    def __init__(self, encoder_dir: Path | None = None, *, dropout: float = 0.1, context: int = 0) -> None:
+    def __init__(self, encoder_dir: Path | None = None, *, dropout: float = 0.1, context: int = 0,
+                 schemes: Sequence[str] = BENCHMARK_SCHEMES) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -140,9 +144,9 @@ class Teacher:
         self.tokenizer = AutoTokenizer.from_pretrained(src)
         self.encoder = AutoModel.from_pretrained(src)
         hidden = self.encoder.config.hidden_size
-        self.heads = torch.nn.ModuleDict({s: torch.nn.Linear(hidden, len(tags_for(s))) for s in SCHEMES})
+        self.heads = torch.nn.ModuleDict({s: torch.nn.Linear(hidden, len(tags_for(s))) for s in schemes})
         self.dropout = torch.nn.Dropout(dropout)
-        self.tags = {s: tags_for(s) for s in SCHEMES}
+        self.tags = {s: tags_for(s) for s in schemes}
         self.context = context
 
     def modules(self) -> torch.nn.ModuleList:
@@ -210,7 +214,11 @@ class Teacher:
         except (ValueError, TypeError, AttributeError) as e:
             raise ExtractionError(f"{settings} is not a teacher's settings ({e}); write it again as "
                                   '{"context": N}, or train the teacher again') from e
-        t = cls(path / "encoder", context=context)
+        try:  # the schemes it was trained for: the keys of its tag lists
+            schemes = list(json.loads((path / "tags.json").read_text()))
+        except (OSError, ValueError) as e:
+            raise ExtractionError(f"{path / 'tags.json'} cannot be read ({e}); train the teacher again") from e
+        t = cls(path / "encoder", context=context, schemes=schemes)
         t.heads.load_state_dict(torch.load(path / "heads.pt"))
         return t
 
@@ -317,23 +325,30 @@ def train_teacher(
     threads: int = 2,
     limit: int | None = None,
     context: int = 0,
+    abstracta: tuple[Path, Path] | None = None,
 ) -> dict:
     """Fine-tune the teacher on the gold train splits; keep the epoch with the best mean dev F1. ``context``:
-    words of the document read on each side of a sentence."""
+    words of the document read on each side of a sentence. ``abstracta``: ``(train, dev)`` DocBins of our own
+    annotations (``python -m extract.training.annotation prepare``) to train one head of our guide's types on
+    instead of the benchmarks' two."""
     if context < 0:
         raise ExtractionError(f"--context {context}: give a number of words, 0 or more (0: the sentence alone)")
     torch = _torch()
     minilm_dir()
 
     rng = seeded(torch, seed, threads)
-    train = load_gold(TRAIN_SETS, context)
+    if abstracta is not None:
+        from extract.training.teacher_abstracta import docbin_sentences
+
+        train, dev = docbin_sentences(abstracta[0], context), {"abstracta": docbin_sentences(abstracta[1], context)}
+    else:
+        train, dev = load_gold(TRAIN_SETS, context), dev_sentences(context)
     if limit:
         train = rng.sample(train, limit)
-    dev = dev_sentences(context)
-    teacher = Teacher(context=context)
+    teacher = Teacher(context=context, schemes=list(dev))
     params = teacher.modules()
     opt, sched = optimizer(params, lr=lr, steps=epochs * ((len(train) + batch_size - 1) // batch_size))
-    tag_index = {s: {t: i for i, t in enumerate(tags_for(s))} for s in SCHEMES}
+    tag_index = {s: {t: i for i, t in enumerate(tags_for(s))} for s in dev}
 
     def batch_loss(batch: list[Sentence]) -> torch.Tensor | None:
         rows = teacher.word_logits([s.words for s in batch], [s.scheme for s in batch], train=True,
@@ -359,7 +374,7 @@ def train_teacher(
 
     history = fit_epochs(params, opt, sched, epochs=epochs, batches=lambda: _batches(train, batch_size, rng),
                          loss=batch_loss, score=score, save=save, name="teacher")
-    info = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "context": context,
-            "train_sentences": len(train), "history": history}
+    info = {"data": "abstracta" if abstracta else "benchmarks", "epochs": epochs, "batch_size": batch_size,
+            "lr": lr, "seed": seed, "context": context, "train_sentences": len(train), "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))
     return info

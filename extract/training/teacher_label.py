@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from extract.training.teacher import SCHEMES, SENTENCIZER, TeacherEnsemble, dev_sentences, evaluate
+from extract.training.teacher import SENTENCIZER, TeacherEnsemble, dev_sentences, evaluate
 from extract.training.teacher_loop import _batches, _torch, read_texts
 from kg.errors import ExtractionError
 
@@ -36,8 +36,9 @@ def label_texts(
 ) -> dict:
     """Silver ``DocBin``: ``limit`` texts of a ``{"text": ...}`` JSONL, tokenised and split into sentences by
     our rule pipeline's tokenizer + sentencizer, each sentence tagged by the teachers in ``teacher_dirs`` (one, or
-    several with their tag probabilities averaged: :class:`TeacherEnsemble`) in both schemes
-    (``doc.spans["scierc"]``, ``doc.spans["scier"]``), ready for the keyed NER heads."""
+    several with their tag probabilities averaged: :class:`TeacherEnsemble`) in each scheme they were trained
+    for (``doc.spans["scierc"]`` and ``doc.spans["scier"]``, or ``doc.spans["abstracta"]``), ready for the keyed
+    NER heads."""
     from spacy.tokens import DocBin, Span
 
     from extract.pipeline import build_pipeline
@@ -52,21 +53,22 @@ def label_texts(
             f"the rule pipeline has no {SENTENCIZER!r} (has {nlp.pipe_names}); restore it in extract/pipeline.py"
         )
     keep = [SENTENCIZER]
+    schemes = list(teacher.tags)
     texts = read_texts(raw, limit=limit, skip=skip)
     t0 = time.perf_counter()
     db = DocBin(store_user_data=False)
-    counts = {s: 0 for s in SCHEMES}
+    counts = {s: 0 for s in schemes}
     with nlp.select_pipes(enable=keep):
         docs = list(nlp.pipe(texts, batch_size=64))
     sents = [(d, s) for d in docs for s in d.sents]
-    spans: dict[int, dict[str, list]] = {id(d): {s: [] for s in SCHEMES} for d in docs}
+    spans: dict[int, dict[str, list]] = {id(d): {s: [] for s in schemes} for d in docs}
     for k, batch in enumerate(_batches(sents, batch_size, None, key=lambda x: len(x[1]))):
         words = [[t.text for t in s] for _, s in batch]
         n = teacher.context
         contexts = [([t.text for t in d[max(0, s.start - n) : s.start]], [t.text for t in d[s.end : s.end + n]])
                     for d, s in batch] if n else None
-        found_by_scheme = teacher.predict(words, list(SCHEMES), contexts)
-        for scheme in SCHEMES:
+        found_by_scheme = teacher.predict(words, schemes, contexts)
+        for scheme in schemes:
             for (d, s), found in zip(batch, found_by_scheme[scheme], strict=True):
                 for a, b, lab in found:
                     spans[id(d)][scheme].append(Span(d, s.start + a, s.start + b, label=lab))
@@ -74,7 +76,7 @@ def label_texts(
             log.info("labelled %d batches (%.0f s)", k, time.perf_counter() - t0)
     for d in docs:
         clean = d.copy()
-        for scheme in SCHEMES:
+        for scheme in schemes:
             clean.spans[scheme] = [Span(clean, x.start, x.end, label=x.label_) for x in spans[id(d)][scheme]]
             counts[scheme] += len(spans[id(d)][scheme])
         db.add(clean)

