@@ -39,7 +39,7 @@ from kg.model import DEFAULT_ROLE, Claim, EntityType, Extraction, Mention, Quant
 
 DECISIONS_DIR: Path = PROJECT_ROOT / "extract" / "models" / "decisions"
 MODEL_FILES = ("entities", "roles", "claims", "results")
-METRICS_FILE = "metrics.json"  # which candidate name is a result's metric; without it, the nearest Metric is
+METRICS_FILE = "metrics.json"  # which kept name is a result's metric; without it, each takes the nearest Metric
 CLAIM_CUE = "model:claims"  # the cue of a claim the claims classifier chose (a rule's cue is its words)
 NONE = "none"
 
@@ -199,14 +199,14 @@ class Decider:
             quantities = tuple(Quantity(n.value, n.unit, n.text, s.start + n.start, s.start + n.end, n.qualifier)
                                for n in rules.find_numbers(s.text))
             claim = Claim(s, kind, cues.get((s.start, s.end), CLAIM_CUE), quantities, score=score)
-            out.append(self._with_results(claim, 1.0 - p[NONE], mentions, proposed, mentions_in(ex, s)))
+            out.append(self._with_results(claim, 1.0 - p[NONE], mentions, proposed))
         return out
 
-    def _with_results(self, claim: Claim, p_claim: float, mentions: list[Mention], proposed: str | None,
-                      candidates: list[Mention] = ()) -> Claim:
+    def _with_results(self, claim: Claim, p_claim: float, mentions: list[Mention], proposed: str | None) -> Claim:
         """The claim with its results; a result's score is calibrated from the classifiers' raw probabilities
-        (the number's times its sentence's), as the calibration table was fitted. ``candidates``: the sentence's
-        candidate names before the entity decision, among which the metrics model picks each result's metric."""
+        (the number's times its sentence's), as the calibration table was fitted. Each result's metric is picked
+        among the sentence's kept names, so that the graph can link it (a name the entity decision dropped has no
+        entity to link to)."""
         s = claim.sentence
         kinds: dict[Quantity, tuple[str, float]] = {}
         for q in claim.quantities:
@@ -219,7 +219,7 @@ class Decider:
         if not kinds:
             return claim
         inside = [m for m in mentions if m.span.section is s.section and s.start <= m.span.start < s.end]
-        metric_of = self._metrics(s, kinds, claim.quantities, candidates, inside) if self.metrics else None
+        metric_of = self._metrics(s, kinds, claim.quantities, inside) if self.metrics else None
         found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds, metrics=metric_of)
         results = tuple(replace(r, kind=kinds[r.quantity][0],
                                 score=self.calibration("result", kinds[r.quantity][1] * p_claim))
@@ -227,20 +227,19 @@ class Decider:
         return replace(claim, results=results)
 
     def _metrics(self, s: TextSpan, outcomes: Iterable[Quantity], quantities: Iterable[Quantity],
-                 candidates: list[Mention], kept: list[Mention]) -> dict[Quantity, str | None]:
-        """Each outcome's metric: the candidate the metrics model rates highest, if at or above its threshold (a
-        kept mention's name where one lies there: "top-1" is kept as "top-1 accuracy"), else none."""
+                 kept: list[Mention]) -> dict[Quantity, str | None]:
+        """Each outcome's metric: the kept name of the sentence the metrics model rates highest, if at or above
+        its threshold, else none."""
         assert self.metrics is not None
-        names = {(m.span.start, m.span.end): m.span.text for m in kept}
         numbers = [(q.start, q.end) for q in quantities]
         out: dict[Quantity, str | None] = {}
         for q in outcomes:
             best, best_p = None, self.settings.get("metric_threshold", 0.5)
-            for m, feats in metric_candidates(s, q.start, q.end, candidates, numbers):
+            for m, feats in metric_candidates(s, q.start, q.end, kept, numbers):
                 p = self.metrics.proba(feats)["metric"]
                 if p >= best_p:
                     best, best_p = m, p
-            out[q] = names.get((best.span.start, best.span.end), best.span.text) if best else None
+            out[q] = best.span.text if best else None
         # the numbers of one list ("by 1.7%, 1.1% and 0.5%") share a metric: one left without takes its neighbour's
         listed = [(a, b) for a, b in pairwise(sorted(out, key=lambda q: q.start))
                   if _LIST_GLUE.fullmatch(s.text[a.end - s.start: b.start - s.start])]
