@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extract.decision_features import metric_candidates
+from extract.decision_features import mentions_in, metric_candidates
 from extract.rules import find_numbers
 from kg.model import EntityType, Mention, Role, Section, TextSpan
 
@@ -55,3 +55,30 @@ def test_the_shipped_decisions_attach_each_result_to_its_own_metric(extractor):
                                   "English-German, while on ImageNet a top-1 accuracy of 81.2% is reached.", "FooNet"))
     got = {(r.quantity.text, r.metric, r.method) for c in ex.claims for r in c.results}
     assert ("28.4", "BLEU", "FooNet") in got and ("81.2%", "top-1 accuracy", "FooNet") in got
+
+
+def test_fit_labels_the_candidate_that_names_the_gold_metric_by_any_of_its_forms():
+    from extract import Extractor
+    from extract.training.annotation.fit import examples
+    from tests.extract.test_extraction import _paper
+
+    abstract = ("We propose FooNet for translation. FooNet reaches 28.4 bilingual evaluation understudy (BLEU) "
+                "on WMT14, and 31.0 BLEU on WMT16.")
+    ex = Extractor(decisions=None).extract(_paper(abstract, "FooNet"))
+    first = abstract.index("28.4")
+    claim = abstract.index("FooNet reaches")
+    gold = {"entities": [{"name": "bilingual evaluation understudy", "abbreviation": "BLEU", "type": "Metric",
+                          "role": "reported", "mentions": []}],
+            "claims": [{"section": "abstract", "start": claim, "end": len(abstract), "kind": "result"}],
+            "results": [{"span": ["abstract", first, first + 4], "kind": "score", "metric": "BLEU", "value": 28.4}]}
+    found = examples(ex, gold)["metrics"]
+    assert found, "the gold result's number has candidates"
+    right = [feats for feats, y in found if y == 1]
+    assert right and all(y in (0, 1) for _, y in found)
+    # every candidate that names BLEU, by its abbreviation or its long form, is right; no other is
+    assert all(any(f.startswith("last=") and f[5:] in ("bleu", "understudy") for f in feats) for feats in right)
+    assert len(right) < len(found)
+    # only the gold result's number gives examples (31.0 is no gold result): one per candidate name of its sentence
+    (sentence,) = [s for s in ex.sentences if s.start <= first < s.end]
+    numbers = [(sentence.start + n.start, sentence.start + n.end) for n in find_numbers(sentence.text)]
+    assert len(found) == len(metric_candidates(sentence, first, first + 4, mentions_in(ex, sentence), numbers))
