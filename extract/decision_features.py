@@ -193,11 +193,12 @@ def number_features(sentence: str, start: int, end: int, unit: str, qualifier: s
     return feats
 
 
-
-
 # what separates a number from the name before it when only its list's other numbers do ("by up to 1.7%, 1.1%
-# and"); the name itself may be followed by a few words ("accuracy on ImageNet by up to")
-_LIST = re.compile(r"(?:[^\d]{0,40}?)(?:[-+]?\d+(?:\.\d+)?\s*%?\s*(?:,|and|or|,\s*and)?\s*)+", re.IGNORECASE)
+# and"); the name itself may be followed by a few words ("accuracy on ImageNet by up to"). Two numbers of the
+# list always have a separator between them, so no run of digits can be split two ways (no backtracking blow-up)
+_NUM = r"[-+]?\d+(?:\.\d+)?\s*%?"
+_JOIN = r"\s*(?:,|,?\s*and|,?\s*or)\s*"
+_LIST = re.compile(rf"\D{{0,40}}?{_NUM}(?:{_JOIN}{_NUM})*(?:{_JOIN})?", re.IGNORECASE)
 
 
 def _gap(n: int) -> str:

@@ -82,3 +82,18 @@ def test_fit_labels_the_candidate_that_names_the_gold_metric_by_any_of_its_forms
     (sentence,) = [s for s in ex.sentences if s.start <= first < s.end]
     numbers = [(sentence.start + n.start, sentence.start + n.end) for n in find_numbers(sentence.text)]
     assert len(found) == len(metric_candidates(sentence, first, first + 4, mentions_in(ex, sentence), numbers))
+
+
+def test_a_long_run_of_digits_between_a_name_and_its_number_is_read_at_once():
+    # hostile input: a list pattern that could split a run of digits in many ways would take minutes here
+    import subprocess
+    import sys
+
+    from kg.config import PROJECT_ROOT
+
+    probe = ("from extract.decision_features import _LIST; "
+             "print(bool(_LIST.fullmatch('accuracy of ' + '1' * 60 + ' x')), "
+             "bool(_LIST.fullmatch('by 1.7%, 1.1% and')))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == ["False", "True"]
