@@ -16,6 +16,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def _pairs(links) -> dict[tuple[str, str], set[str]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("new_input")
-    ap.add_argument("--store", default="/tmp/abstracta-incremental")
+    ap.add_argument("--store", default=str(Path(tempfile.gettempdir()) / "abstracta-incremental"))
     args = ap.parse_args()
     store = Path(args.store)
     shutil.rmtree(store, ignore_errors=True)

@@ -13,7 +13,6 @@ import gzip
 import json
 import logging
 import random
-import re
 from pathlib import Path
 
 from extract.training.teacher import Sentence
@@ -50,18 +49,15 @@ def docbin_sentences(path: Path, context: int = 0) -> list[Sentence]:
     return out
 
 
-def _title_key(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
-
-
 def write_unlabelled(corpus: Path, uids: Path, seeds: Path, out: Path, *, seed: int = 42) -> dict[str, int]:
     """Write ``out``: one ``{"text": ...}`` line per title and per abstract of the corpus's papers, shuffled (by
     paper, ``seed``), less the papers of ``uids`` and those whose title a seed-corpus paper has."""
     from extract.training.annotation.source import read_uids
     from kg.ingest.readers import read_file
+    from kg.iri import paper_key
 
     listed = set(read_uids(uids))
-    seed_titles = {_title_key(p.title) for p in read_file(seeds).papers}
+    seed_titles = {paper_key(p.title) for p in read_file(seeds).papers}  # a paper's identity by its title
     papers, dropped = [], {"listed": 0, "seed": 0, "empty": 0}
     with gzip.open(corpus, "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -69,7 +65,7 @@ def write_unlabelled(corpus: Path, uids: Path, seeds: Path, out: Path, *, seed: 
             title, abstract = (row.get("title") or "").strip(), (row.get("abstract") or "").strip()
             if row.get("uid") in listed:
                 dropped["listed"] += 1
-            elif _title_key(title) in seed_titles:
+            elif paper_key(title) in seed_titles:
                 dropped["seed"] += 1
             elif not title or not abstract:
                 dropped["empty"] += 1

@@ -33,7 +33,7 @@ from extract.decision_features import (
 from extract.decisions import Calibration, Decider, SettingNumbers, dataset_names
 from extract.linear import LinearModel
 from extract.training.annotation.predict import to_record
-from extract.training.annotation.score import forms, result_outcomes
+from extract.training.annotation.score import forms, name_aliases, result_outcomes
 from extract.training.relations.fit import _design, fit_softmax
 from kg.model import Extraction, Section
 
@@ -66,7 +66,9 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
         out["roles"].append((role_features(g, texts), int(e["role"] == "proposed") if known else -1))
     abstract = [s for s in ex.sentences if s.section is Section.ABSTRACT]
     result_spans = {(r["span"][1], r["span"][2]): r["kind"] for r in gold["results"]}
-    metric_forms = {(r["span"][1], r["span"][2]): _metric_forms(r.get("metric"), gold) for r in gold["results"]}
+    aliases = name_aliases(gold)  # a result's metric answers to every form of the gold entity so named
+    metric_forms = {(r["span"][1], r["span"][2]): aliases.get(norm(r.get("metric")), {norm(r.get("metric"))}) - {""}
+                    for r in gold["results"]}
     for i, s in enumerate(abstract):
         kind = next((c["kind"] for c in gold["claims"] if _overlap(c["start"], c["end"], s.start, s.end) >= 0.5), None)
         label = CLAIM_CLASSES.index(kind) if kind else 0
@@ -83,14 +85,6 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
                     right = bool(wanted & {norm(m.span.text), norm(m.long_form)})
                     out["metrics"].append((feats, int(right)))
     return out
-
-
-def _metric_forms(metric: str | None, gold: Mapping[str, Any]) -> set[str]:
-    """The compare-forms a gold result's metric answers to (those of the gold entity so named, if any)."""
-    key = norm(metric)
-    if not key:
-        return set()
-    return {key}.union(*(forms(e) for e in gold["entities"] if key in forms(e)))
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> float:

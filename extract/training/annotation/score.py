@@ -108,13 +108,19 @@ def _claims_match(a: Mapping[str, Any], b: Mapping[str, Any], same_kind: bool = 
     return a["section"] == b["section"] and union > 0 and inter / union >= 0.5
 
 
-def _result_keys(rec: Mapping[str, Any], with_method: bool) -> list[set[tuple]]:
-    """Each result as the set of its acceptable keys (method names may be written by any form)."""
+def name_aliases(rec: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Each compare-form of a record's entities -> every form of the entities answering to it."""
     aliases: dict[str, set[str]] = {}
     for e in rec.get("entities", ()):
         f = forms(e)
         for x in f:
             aliases.setdefault(x, set()).update(f)
+    return aliases
+
+
+def _result_keys(rec: Mapping[str, Any], with_method: bool) -> list[set[tuple]]:
+    """Each result as the set of its acceptable keys (method names may be written by any form)."""
+    aliases = name_aliases(rec)
     out = []
     for r in rec.get("results", ()):
         value = round(float(r["value"]), 6)
