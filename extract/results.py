@@ -11,12 +11,17 @@ from collections.abc import Collection, Mapping
 
 from kg.model import Claim, EntityType, Mention, Quantity, Relation, RelationLabel, Result, Role
 
+# a baseline's cue, with at most a determiner and a word such as "vanilla" between it and the name
 _BASELINE_CUES = re.compile(
-    r"\b(?:than|over|outperform\w*|surpass\w*|beat\w*|compared (?:to|with)|against|versus|vs\.?)\s*$", re.IGNORECASE)
+    r"\b(?:than|over|outperform\w*|surpass\w*|beat\w*|compared (?:to|with)|against|versus|vs\.?)"
+    r"(?:\s+(?:the|a|an|its|their|vanilla|original|standard|plain|conventional|previous|prior|existing|"
+    r"strong|popular|baseline|state-of-the-art|SOTA))*\s*$", re.IGNORECASE)
 _DECREASE = re.compile(r"\b(?:reduc\w*|lower\w*|smaller|fewer|less|decreas\w*|cut\w*|sav\w*|drop\w*)\b", re.IGNORECASE)
 _INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|higher|better|boost\w*|gain\w*|outperform\w*|surpass\w*|faster|"
                        r"speed-?ups?|exceed\w*|up to)\b", re.IGNORECASE)
-_OWN = re.compile(r"\b(?:we|our|the proposed|this (?:method|approach|model|framework))\b", re.IGNORECASE)
+# the paper speaking of its own method: "our approach", "the proposed model", "this method"
+_OWN = re.compile(r"\b(?:our|the proposed|this|the resulting)(?:\s+[\w-]+)?\s+(?:method|approach|model|framework|"
+                  r"system|algorithm|technique|network|architecture|pipeline|scheme|solution)s?\b", re.IGNORECASE)
 # Numbers that state a setting rather than a result ("6-bit", "4K", years) carry no unit of ours.
 _RESULT_UNITS = {"%", "x", "pp", "points", "db", ""}
 
@@ -58,7 +63,13 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
     # "on 6-bit quantization, NoisyQuant improves ..." is about NoisyQuant, not the setting)
     own = [m for m in before if m.role is Role.PROPOSES or (proposed and m.span.text == proposed)]
     subject = (own or sorted(before, key=lambda m: -m.span.start) or [None])[0]
-    method = subject.span.text if subject else proposed
+    # "Using ViT-B, our approach achieves 83.8%": the paper's own method is the subject, a name before it
+    # is a setting (docs/annotation-guide.md, Results)
+    said_own = proposed and not own and _OWN.search(text[: first_value - offset])
+    method = proposed if said_own else subject.span.text if subject else proposed
+    setting = subject.span.text if said_own and subject else None
+    if said_own:
+        subject = None
     baseline = None
     for m in methods:
         if m is not subject and _BASELINE_CUES.search(text[: m.span.start - offset]):
@@ -66,7 +77,7 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
             break
     if baseline is None and re.search(r"\b(?:SOTA|state[- ]of[- ]the[- ]art)\b", text, re.IGNORECASE):
         baseline = "state of the art"
-    conditions: list[str | None] = [None] * len(values)
+    conditions: list[str | None] = [setting] * len(values)
     respectively = re.search(r"\brespectively\b", text, re.IGNORECASE)
     if respectively:
         until = offset + respectively.start()

@@ -73,3 +73,27 @@ def test_metrics_a_decision_chose_replace_the_nearest_metric():
     assert [r.metric for r in chosen] == ["BLEU", "chrF"]
     # a decision that found no metric leaves none, rather than falling back to the nearest
     assert [r.metric for r in extract_results(text, 0, q, mentions, proposed=None, metrics={})] == [None, None]
+
+
+def test_our_approach_after_a_setting_is_the_subject():
+    # the guide's own example: "Using ViT-B, our approach achieves 83.8%" is SimMIM's result, with ViT-B its condition
+    text = "Using ViT-B, our approach achieves 83.8% top-1 fine-tuning accuracy on ImageNet-1K."
+    mentions = [_at(text, "ViT-B", EntityType.METHOD), _at(text, "top-1 fine-tuning accuracy", EntityType.METRIC),
+                _at(text, "ImageNet-1K", EntityType.DATASET)]
+    (r,) = extract_results(text, 0, _quantities(text), mentions, proposed="SimMIM")
+    assert (r.method, r.condition, r.dataset, r.quantity.value) == ("SimMIM", "ViT-B", "ImageNet-1K", 83.8)
+    # with no method of its own the paper's words name none, and the name before the number stays the subject
+    (r,) = extract_results(text, 0, _quantities(text), mentions, proposed=None)
+    assert (r.method, r.condition) == ("ViT-B", None)
+    # a plain "we" is not the paper's method: "we show that BERT reaches ..." is BERT's result
+    text = "We show that BERT reaches 90.1% accuracy."
+    mentions = [_at(text, "BERT", EntityType.METHOD), _at(text, "accuracy", EntityType.METRIC)]
+    (r,) = extract_results(text, 0, _quantities(text), mentions, proposed="FooNet")
+    assert r.method == "BERT"
+
+
+def test_a_baseline_cue_may_come_with_a_determiner():
+    text = "Compared with the vanilla DINO, our approach gains 7.2% mIoU."
+    mentions = [_at(text, "DINO", EntityType.METHOD), _at(text, "mIoU", EntityType.METRIC)]
+    (r,) = extract_results(text, 0, _quantities(text), mentions, proposed="DenseDINO")
+    assert (r.method, r.baseline) == ("DenseDINO", "DINO")
