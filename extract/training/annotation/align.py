@@ -29,7 +29,7 @@ CLAIM_KINDS = frozenset({"result", "theory", "finding"})
 RESULT_KINDS = frozenset({"score", "gain", "reduction", "ratio", "other"})
 RESULT_NAME_FIELDS = ("metric", "dataset", "method", "baseline")
 REQUIRED_KEYS = frozenset(ENTITY_LISTS) | {"uid", "claims", "results", "code_urls", "abbreviations"}
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?:(?<![\w.])\.)?\d+(?:[.,]\d+)*")  # ".931" is 0.931
 _WORD = re.compile(r"\w")
 _URL_TRAIL = ".,;:)]}'\""
 
