@@ -87,7 +87,8 @@ def result_rows(results: Iterable[dict]) -> list[dict]:
     board.sort(key=lambda x: (not x["metric"], x["metric"].casefold(),
                               -x["value"] if x["value"] == x["value"] else float("inf"),
                               x["paper"].casefold(), x["condition"].casefold(),
-                              x["claim_iri"], x["method"], x["dataset"], x["unit"], x["qualifier"], x["baseline"]))
+                              x["claim_iri"], x["method"], x["dataset"], x["unit"], x["qualifier"], x["baseline"],
+                              -x["confidence"], x["direction"], x["kind"]))  # two numbers of one claim may tie
     return [{k: row[k] for k in (*RESULT_COLUMNS, *RESULT_EXTRA)} for row in board]
 
 

@@ -57,6 +57,17 @@ def test_the_shipped_decisions_attach_each_result_to_its_own_metric(extractor):
     assert ("28.4", "BLEU", "FooNet") in got and ("81.2%", "top-1 accuracy", "FooNet") in got
 
 
+def test_the_numbers_of_one_list_share_their_metric_and_kind(extractor):
+    from tests.extract.test_extraction import _paper
+
+    text = ("We propose FooNet, a quantization method. FooNet improves the top-1 accuracy of "
+            "ViT, DeiT and Swin on ImageNet by up to 1.7%, 1.1% and 0.5%, respectively.")
+    ex = extractor.extract(_paper(text, "FooNet"))
+    got = [(r.quantity.value, r.kind, r.metric) for c in ex.claims for r in c.results]
+    assert [v for v, _, _ in got] == [1.7, 1.1, 0.5]
+    assert len({(k, m) for _, k, m in got}) == 1 and got[0][1] == "gain"  # "by up to" is the first number's context
+
+
 def test_fit_labels_the_candidate_that_names_the_gold_metric_by_any_of_its_forms():
     from extract import Extractor
     from extract.training.annotation.fit import examples

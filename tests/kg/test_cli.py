@@ -78,7 +78,7 @@ def test_query_from_file_and_errors(built, tmp_path, capsys):
 def test_stats_and_missing_store(built, tmp_path, capsys):
     assert main(["stats", "--store", str(built), "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["papers"] == 1 and stats["entities"]["Method"] >= 1
+    assert stats["papers"] == 1 and stats["entities"]["Dataset"] >= 1  # ImageNet
     assert main(["stats", "--store", str(tmp_path / "nothing")]) == 1
     assert "python -m kg build" in capsys.readouterr().err
 
