@@ -8,6 +8,7 @@ in ``conftest.py``. Each test starts from an address, so the tests do not depend
 from __future__ import annotations
 
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -28,10 +29,19 @@ def _no_exception(pg) -> None:
     assert pg.get_by_test_id("stException").count() == 0
 
 
+def _wait_address(pg, predicate) -> str:
+    """Poll the address bar until ``predicate(url)`` holds; return the URL, or fail naming the address it
+    stopped at."""
+    deadline = time.monotonic() + LONG_MS / 1000
+    while not predicate(pg.url):
+        assert time.monotonic() < deadline, f"the address did not settle: {pg.url}"
+        pg.wait_for_timeout(200)
+    return pg.url
+
+
 def _wait_query(pg, name: str, predicate) -> str:
     """Wait until the address bar's query parameter ``name`` satisfies ``predicate``; return its value."""
-    pg.wait_for_url(lambda u: predicate(_query(u).get(name)), timeout=LONG_MS)
-    return _query(pg.url)[name]
+    return _query(_wait_address(pg, lambda u: predicate(_query(u).get(name))))[name]
 
 
 def _concept_controls(pg):
@@ -98,8 +108,8 @@ def test_search_entity_concept_map_paper(page, server):
     colour.get_by_text("type", exact=True).click()
     _wait_query(page, "colour", lambda v: v == "type")
     # the address settles with all three (CI once caught it between two updates, without the centre)
-    page.wait_for_url(lambda u: _query(u).get("centre") == new_centre and _query(u).get("colour") == "type"
-                      and _query(u).get("edges") == "relations", timeout=LONG_MS)
+    _wait_address(page, lambda u: _query(u).get("centre") == new_centre and _query(u).get("colour") == "type"
+                  and _query(u).get("edges") == "relations")
     _no_exception(page)
     shared = page.url
 
