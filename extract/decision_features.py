@@ -197,8 +197,8 @@ def number_features(sentence: str, start: int, end: int, unit: str, qualifier: s
 # and"); the name itself may be followed by a few words ("accuracy on ImageNet by up to"). Two numbers of the
 # list always have a separator between them, so no run of digits can be split two ways (no backtracking blow-up)
 _NUM = r"[-+]?\d+(?:\.\d+)?\s*%?"
-_JOIN = r"\s*(?:,|,?\s*and|,?\s*or)\s*"
-_LIST = re.compile(rf"\D{{0,40}}?{_NUM}(?:{_JOIN}{_NUM})*(?:{_JOIN})?", re.IGNORECASE)
+LIST_JOIN = r"\s*(?:,|,?\s*and|,?\s*or)\s*"  # what joins two numbers of one list
+_LIST = re.compile(rf"\D{{0,40}}?{_NUM}(?:{LIST_JOIN}{_NUM})*(?:{LIST_JOIN})?", re.IGNORECASE)
 
 
 def _gap(n: int) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 
 from extract import rules
 from extract.decision_features import (
+    LIST_JOIN,
     background_starts,
     group_features,
     groups,
@@ -45,7 +46,7 @@ NONE = "none"
 
 
 _TOP_K = re.compile(r"top[- ]?\d+", re.IGNORECASE)
-_LIST_GLUE = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*")  # what joins two numbers of one list
+_LIST_GLUE = re.compile(LIST_JOIN)
 
 
 def _complete_fragments(mentions: list[Mention]) -> list[Mention]:
@@ -76,6 +77,12 @@ def _split_fused(mentions: list[Mention], known: frozenset[str] = frozenset()) -
         else:
             out.append(m)
     return out
+
+
+def _listed(s: TextSpan, quantities: Iterable[Quantity]) -> list[tuple[Quantity, Quantity]]:
+    """Neighbouring numbers of one list in sentence ``s`` ("1.7%, 1.1% and 0.5%"), in text order."""
+    return [(a, b) for a, b in pairwise(sorted(quantities, key=lambda q: q.start))
+            if _LIST_GLUE.fullmatch(s.text[a.end - s.start: b.start - s.start])]
 
 
 def dataset_names(path: Path | None) -> frozenset[str]:
@@ -220,9 +227,8 @@ class Decider:
             return claim
         # the numbers of one list ("by up to 1.7%, 1.1% and 0.5%") share the first one's kind (so do 77 of 77 such
         # neighbours in our train annotations); the words before the list are the first number's context only
-        for a, b in pairwise(sorted(kinds, key=lambda q: q.start)):
-            if _LIST_GLUE.fullmatch(s.text[a.end - s.start: b.start - s.start]):
-                kinds[b] = (kinds[a][0], kinds[b][1])
+        for a, b in _listed(s, kinds):
+            kinds[b] = (kinds[a][0], kinds[b][1])
         inside = [m for m in mentions if m.span.section is s.section and s.start <= m.span.start < s.end]
         metric_of = self._metrics(s, kinds, claim.quantities, inside) if self.metrics else None
         found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds, metrics=metric_of)
@@ -246,8 +252,7 @@ class Decider:
                     best, best_p = m, p
             out[q] = best.span.text if best else None
         # the numbers of one list ("by 1.7%, 1.1% and 0.5%") share a metric: one left without takes its neighbour's
-        listed = [(a, b) for a, b in pairwise(sorted(out, key=lambda q: q.start))
-                  if _LIST_GLUE.fullmatch(s.text[a.end - s.start: b.start - s.start])]
+        listed = _listed(s, out)
         for a, b in listed:
             out[b] = out[b] or out[a]
         for a, b in reversed(listed):  # and back, for a list whose first numbers were left without
