@@ -18,6 +18,7 @@ from kg.read import viz
 from kg.read.concepts import EDGE_MODES, ConceptMap, edge_rows
 
 TOP = ""  # the centre picker's value for "no centre: the most central entities"
+CHOICES = "_concepts_recentre_choices"  # session-state slot: the entities the box under the drawn map offers
 COLOURS = ("community", "type")
 KINDS = tuple(t.value for t in EntityType)
 DEFAULTS = {"concepts_centre": TOP, "concepts_edges": "both", "concepts_colour": "community",
@@ -25,9 +26,12 @@ DEFAULTS = {"concepts_centre": TOP, "concepts_edges": "both", "concepts_colour":
 
 
 def _recentre() -> None:
-    # only a chosen entity re-centres: the box falls back to its placeholder by itself when the map's entities change
-    # under a value it still holds (a new edge kind), and that must not clear the centre
-    if chosen := st.session_state.get("concepts_recentre"):
+    # only an entity the box offered re-centres. The box falls back to its placeholder by itself when the map's
+    # entities change under a value it still holds (a new edge kind), and that must not clear the centre. And a
+    # click elsewhere while the map is redrawn can send the box's previous choice again, as the label it showed
+    # rather than the entity: taken as the centre, that named no entity and the map lost its centre
+    chosen = st.session_state.get("concepts_recentre")
+    if chosen and chosen in st.session_state.get(CHOICES, ()):
         st.session_state["concepts_centre"] = chosen
     st.session_state["concepts_recentre"] = TOP
 
@@ -95,7 +99,8 @@ def main() -> None:
 
 def _tables(cmap: ConceptMap, edges: str, colour: str) -> None:
     label = {n["iri"]: n["label"] for n in cmap.nodes}
-    st.selectbox("Centre the map on one of its entities", [TOP, *(n for n in label if n != cmap.centre)],
+    st.session_state[CHOICES] = choices = [n for n in label if n != cmap.centre]
+    st.selectbox("Centre the map on one of its entities", [TOP, *choices],
                  key="concepts_recentre",
                  format_func=lambda v: label.get(v, "— choose an entity —"), on_change=_recentre)
     tab_edges, tab_nodes = st.tabs([f"Edges ({len(cmap.edges)})", f"Entities ({len(cmap.nodes)})"])

@@ -59,6 +59,34 @@ def test_concept_map_controls_follow_the_url(app_env):
     assert partner in str(at.query_params["centre"]) and at.radio(key="concepts_edges").value == "cooccurrence"
 
 
+def test_a_stale_choice_in_the_recentre_box_keeps_the_centre(app_env):
+    # a click elsewhere while the map is redrawn can send the box under it its previous choice again, as the label the
+    # browser showed: the new map no longer offers it (it is the centre now), so Streamlit passes the label on as the
+    # value. Taken as the centre, it named no entity and the map lost its centre (seen in the browser flow, under load)
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    at = open_at(CONCEPTS, centre=IMAGENET)
+    nodes = table(at, "pagerank")
+    partner = urllib.parse.parse_qs(nodes["map"].iloc[1].split("?", 1)[1])["centre"][0]
+    shown = nodes["label"].iloc[1]
+    at.selectbox(key="concepts_recentre").set_value(partner).run()
+    box = at.selectbox(key="concepts_recentre")
+    assert shown not in box.options
+
+    class Stale(type(box)):
+        @property
+        def _widget_state(self) -> WidgetState:
+            ws = WidgetState()
+            ws.id, ws.string_value = self.id, shown
+            return ws
+
+    box.__class__ = Stale
+    at.radio(key="concepts_edges").set_value("relations").run()
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="concepts_centre").value == partner
+    assert partner in str(at.query_params["centre"]) and "relations" in str(at.query_params["edges"])
+
+
 def test_concept_map_without_a_centre_and_with_bad_parameters(app_env):
     at = open_at(CONCEPTS, centre=ENTITY + "no-such-thing", edges="everything")
     assert at.warning and "no-such-thing" in at.warning[0].value
