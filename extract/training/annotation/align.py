@@ -43,10 +43,18 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return left_ok and right_ok
 
 
+def _case_bound(name: str) -> bool:
+    """True for a short acronym-like name (at most four letters or digits, a capital after the first): "CAN", "IS",
+    "mAP", "ViT". Read without case, these match ordinary words ("can", "is", "map")."""
+    return name.isalnum() and len(name) <= 4 and any(c.isupper() for c in name[1:])
+
+
 def find_all(paper: Paper, name: str) -> list[Mention]:
-    """Every bounded, case-insensitive occurrence of ``name`` (or its plural) in title and abstract."""
+    """Every bounded, case-insensitive occurrence of ``name`` (or its plural) in title and abstract; a short
+    acronym-like name (:func:`_case_bound`) only as written or in capitals."""
     if not name.strip():
         return []
+    cased = _case_bound(name.strip())
     # words may be joined by spaces or hyphens either way ("zero-shot" / "Zero Shot")
     body = r"[\s\-]+".join(re.escape(part) for part in re.split(r"[\s\-]+", name.strip()) if part)
     pattern = re.compile(body + r"(?-i:e?s)?", re.IGNORECASE)
@@ -61,6 +69,8 @@ def find_all(paper: Paper, name: str) -> list[Mention]:
                 if bare is None or not _bounded(text, start, bare.end()):
                     continue
                 end = bare.end()
+            if cased and text[start:start + len(name.strip())] not in (name.strip(), name.strip().upper()):
+                continue
             found.append((section, start, end))
     return found
 

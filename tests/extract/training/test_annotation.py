@@ -110,6 +110,13 @@ def test_find_all_finds_a_name_set_apart_by_spaces(left, name, right):
     assert ("abstract", start, start + len(name)) in find_all(paper, name)
 
 
+def test_a_short_acronym_is_found_as_written_not_as_an_ordinary_word():
+    paper = Paper("u", "Sparse Maps CAN Help", "We report mAP and MAP; maps can help, and CAN is our method.")
+    assert [paper.section(s)[a:b] for s, a, b in find_all(paper, "mAP")] == ["mAP", "MAP"]
+    assert [paper.section(s)[a:b] for s, a, b in find_all(paper, "CAN")] == ["CAN", "CAN"]
+    assert len(find_all(paper, "maps")) == 2  # a lower-case name still matches any case
+
+
 def test_self_agreement_is_perfect_and_a_miss_costs_recall():
     record, _ = align(answer(), PAPER)
     assert all(s.f == 1.0 for k, s in score([record], [record]).items() if s.n_gold)
