@@ -101,7 +101,9 @@ def _export_cmd(argv: Sequence[str]) -> int:
 def _teacher_train_cmd(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="extract.training teacher-train", description="fine-tune the MiniLM teacher")
     p.add_argument("output", type=Path)
-    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--epochs", type=int, default=6, help="the learning rate decays to zero over this many epochs")
+    p.add_argument("--stop-after", type=int, default=None,
+                   help="stop after this many epochs of that schedule (default: all of them)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--threads", type=int, default=2)
@@ -117,7 +119,7 @@ def _teacher_train_cmd(argv: Sequence[str]) -> int:
 
     info = train_teacher(args.output, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, threads=args.threads, limit=args.limit, context=args.context,
-                         abstracta=tuple(args.abstracta) if args.abstracta else None)
+                         abstracta=tuple(args.abstracta) if args.abstracta else None, stop_after=args.stop_after)
     print(json.dumps(info["history"], indent=1))
     return 0
 

@@ -326,13 +326,17 @@ def train_teacher(
     limit: int | None = None,
     context: int = 0,
     abstracta: tuple[Path, Path] | None = None,
+    stop_after: int | None = None,
 ) -> dict:
-    """Fine-tune the teacher on the gold train splits; keep the epoch with the best mean dev F1. ``context``:
+    """Fine-tune the teacher on the gold train splits; keep the epoch with the best mean dev F1. ``stop_after``:
+    run only this many epochs of the ``epochs`` schedule (the learning rate still decays over ``epochs``). ``context``:
     words of the document read on each side of a sentence. ``abstracta``: ``(train, dev)`` DocBins of our own
     annotations (``python -m extract.training.annotation prepare``) to train one head of our guide's types on
     instead of the benchmarks' two."""
     if context < 0:
         raise ExtractionError(f"--context {context}: give a number of words, 0 or more (0: the sentence alone)")
+    if stop_after is not None and not 0 < stop_after <= epochs:
+        raise ExtractionError(f"--stop-after {stop_after}: give a number of epochs from 1 to --epochs ({epochs})")
     torch = _torch()
     minilm_dir()
 
@@ -372,9 +376,11 @@ def train_teacher(
         teacher.save(out)
         (out / "dev_scores.json").write_text(json.dumps(last["scores"], indent=1))
 
-    history = fit_epochs(params, opt, sched, epochs=epochs, batches=lambda: _batches(train, batch_size, rng),
-                         loss=batch_loss, score=score, save=save, name="teacher")
-    info = {"data": "abstracta" if abstracta else "benchmarks", "epochs": epochs, "batch_size": batch_size,
+    history = fit_epochs(params, opt, sched, epochs=stop_after or epochs,
+                         batches=lambda: _batches(train, batch_size, rng), loss=batch_loss, score=score, save=save,
+                         name="teacher")
+    info = {"data": "abstracta" if abstracta else "benchmarks", "epochs": epochs, "stop_after": stop_after,
+            "batch_size": batch_size,
             "lr": lr, "seed": seed, "context": context, "train_sentences": len(train), "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))
     return info

@@ -55,6 +55,8 @@ def test_a_negative_context_is_refused_before_anything_loads(tmp_path) -> None:
 
     with pytest.raises(ExtractionError, match=r"--context -1: .*0 or more"):
         train_teacher(tmp_path / "t", context=-1)
+    with pytest.raises(ExtractionError, match=r"--stop-after 7: .*1 to --epochs \(5\)"):
+        train_teacher(tmp_path / "t", epochs=5, stop_after=7)
     assert not (tmp_path / "t").exists()
 
 
