@@ -142,7 +142,7 @@ def _fit_cmd(args: argparse.Namespace) -> int:
     from extract.training.annotation.fit import fit_decisions
     from kg.model import Paper as InputPaper
 
-    train = read_records(args.annotations / "train.jsonl")
+    train = read_records(args.annotations / "train.jsonl")[: args.limit]
     fit, held = split_train(train)
     if args.ner_papers is not None:
         # the papers after the shipped NER's first N never met it: held out too, so that thresholds and
@@ -217,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     f.add_argument("--ner-papers", type=int, default=None,
                    help="the shipped NER was trained on the first N train records (prepare --limit N): "
                         "hold out the rest too, for thresholds and calibration")
+    f.add_argument("--limit", type=int, default=None,
+                   help="only the first N records of train.jsonl (records annotated later stay out)")
     f.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
     f.add_argument("--out", type=Path, default=Path("extract/models/decisions"))
     f.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
