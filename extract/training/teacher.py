@@ -380,7 +380,7 @@ def train_teacher(
                          batches=lambda: _batches(train, batch_size, rng), loss=batch_loss, score=score, save=save,
                          name="teacher")
     info = {"data": "abstracta" if abstracta else "benchmarks", "epochs": epochs, "stop_after": stop_after,
-            "batch_size": batch_size,
-            "lr": lr, "seed": seed, "context": context, "train_sentences": len(train), "history": history}
+            "batch_size": batch_size, "lr": lr, "seed": seed, "context": context, "train_sentences": len(train),
+            "history": history}
     (out / "train_info.json").write_text(json.dumps(info, indent=1))
     return info

@@ -50,7 +50,7 @@ def test_context_is_the_documents_neighbouring_words_and_stops_at_its_edges() ->
     assert all(s.left == s.right == () for s in sentences([doc], "scier"))
 
 
-def test_a_negative_context_is_refused_before_anything_loads(tmp_path) -> None:
+def test_a_negative_context_or_too_many_epochs_is_refused_before_anything_loads(tmp_path) -> None:
     from extract.training.teacher import train_teacher
 
     with pytest.raises(ExtractionError, match=r"--context -1: .*0 or more"):
