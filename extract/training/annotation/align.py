@@ -52,11 +52,12 @@ def _case_bound(name: str) -> bool:
 def find_all(paper: Paper, name: str) -> list[Mention]:
     """Every bounded, case-insensitive occurrence of ``name`` (or its plural) in title and abstract; a short
     acronym-like name (:func:`_case_bound`) only as written or in capitals."""
-    if not name.strip():
+    name = name.strip()
+    if not name:
         return []
-    cased = _case_bound(name.strip())
+    cased = _case_bound(name)
     # words may be joined by spaces or hyphens either way ("zero-shot" / "Zero Shot")
-    body = r"[\s\-]+".join(re.escape(part) for part in re.split(r"[\s\-]+", name.strip()) if part)
+    body = r"[\s\-]+".join(re.escape(part) for part in re.split(r"[\s\-]+", name) if part)
     pattern = re.compile(body + r"(?-i:e?s)?", re.IGNORECASE)
     found: list[Mention] = []
     for section in ("title", "abstract"):
@@ -69,7 +70,7 @@ def find_all(paper: Paper, name: str) -> list[Mention]:
                 if bare is None or not _bounded(text, start, bare.end()):
                     continue
                 end = bare.end()
-            if cased and text[start:start + len(name.strip())] not in (name.strip(), name.strip().upper()):
+            if cased and text[start:start + len(name)] not in (name, name.upper()):
                 continue
             found.append((section, start, end))
     return found
