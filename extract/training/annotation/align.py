@@ -43,6 +43,14 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return left_ok and right_ok
 
 
+def _list_marker(text: str, start: int, end: int) -> bool:
+    """True when [start, end) is a whole number that numbers an item of a list: "(3)" or a "3)" opening a clause."""
+    if not text[start:end].isdigit() or text[end : end + 1] != ")":
+        return False
+    before = text[:start].rstrip(" ")
+    return not before or before[-1] in "(,;:"  # not after a full stop: "vs. 0)" is a value
+
+
 def _case_bound(name: str) -> bool:
     """True for a short acronym-like name (at most four letters or digits, a capital after the first): "CAN", "IS",
     "mAP", "ViT". Read without case, these match ordinary words ("can", "is", "map")."""
@@ -220,12 +228,11 @@ def _results(rec: Mapping[str, Any], paper: Paper, claims: Sequence[dict[str, An
             problems.append(f"{label}: 'text' must be the number exactly as written")
             continue
         sentence = paper.abstract[claim["start"] : claim["end"]]
-        span = None
-        for m in re.finditer(re.escape(text.strip()), sentence):
-            s, t = claim["start"] + m.start(), claim["start"] + m.end()
-            if (s, t) not in used and _bounded(paper.abstract, s, t):
-                span = (s, t)
-                break
+        found = [(claim["start"] + m.start(), claim["start"] + m.end())
+                 for m in re.finditer(re.escape(text.strip()), sentence)]
+        found = [(s, t) for s, t in found if (s, t) not in used and _bounded(paper.abstract, s, t)]
+        # the first occurrence that is not a list marker ("(3)", "3)"): "3" names the result, not the item
+        span = next((x for x in found if not _list_marker(paper.abstract, *x)), found[0] if found else None)
         if span is None:
             problems.append(f"{label}: not found inside claim {ci}; 'text' must be copied from that sentence")
             continue
