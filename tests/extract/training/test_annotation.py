@@ -90,6 +90,9 @@ def test_a_result_must_sit_in_its_claim_and_match_its_value():
     bad_value = answer()
     bad_value["results"][0]["value"] = 18.2
     assert any("is not the number written" in p for p in align(bad_value, PAPER)[1])
+    empty_claim = answer()
+    empty_claim["claims"].append({"text": " ", "kind": "result"})
+    assert any("claim 1: sentence not found" in p for p in align(empty_claim, PAPER)[1])
     bad_kind = answer()
     bad_kind["results"][0]["kind"] = "accuracy"
     assert any("kind 'accuracy'" in p for p in align(bad_kind, PAPER)[1])
