@@ -31,6 +31,7 @@ RESULT_NAME_FIELDS = ("metric", "dataset", "method", "baseline")
 REQUIRED_KEYS = frozenset(ENTITY_LISTS) | {"uid", "claims", "results", "code_urls", "abbreviations"}
 _NUMBER = re.compile(r"(?:(?<![\w.])\.)?\d+(?:[.,]\d+)*")  # ".931" is 0.931
 _WORD = re.compile(r"\w")
+_FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)(?![\d.])")
 _URL_TRAIL = ".,;:)]}'\""
 
 Mention = tuple[str, int, int]
@@ -116,6 +117,7 @@ def value_matches(value: float, text: str) -> bool:
     written = numbers_in(text)
     if not written:
         return True  # "two-fold", "half": nothing to check against
+    written += [float(a) / float(b) for a, b in _FRACTION.findall(text) if float(b)]  # "1/4" is 0.25
     for n in written:
         for scale in (1, 1e3, 1e6, 1e9, 1e12, 1e-2, 1e2, -1):
             if math.isclose(value, n * scale, rel_tol=1e-6, abs_tol=1e-9):

@@ -118,6 +118,7 @@ def test_value_check_reads_scaled_and_word_numbers():
     assert value_matches(1.5e6, "1.5M") and value_matches(0.5, "half") and value_matches(14, "14x")
     assert not value_matches(2, "Llama 3")
     assert value_matches(0.931, ".931") and value_matches(2.5, "v2.5") and not value_matches(931, "1.931")
+    assert value_matches(0.25, "1/4") and value_matches(1.5, "3/2") and not value_matches(0.5, "3/2")
 
 
 @given(st.text(alphabet="abcdefgh ", min_size=0, max_size=40), st.text(alphabet="XYZ", min_size=1, max_size=6),
