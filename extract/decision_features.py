@@ -150,15 +150,12 @@ def role_features(g: Group, paper_text: dict[Section, str]) -> list[str]:
     return feats
 
 
-def sentence_features(text: str, index: int, n_sentences: int, inside: Iterable[Mention] = (),
-                      background: bool = False) -> list[str]:
+def sentence_features(text: str, index: int, n_sentences: int, inside: Iterable[Mention] = ()) -> list[str]:
     """What says whether an abstract sentence states a result, theory or finding of this paper
-    (``inside``: the candidate names found in it, before the decisions; ``background``: the sentence comes
-    before the abstract first speaks of its own work, :func:`background_starts`)."""
+    (``inside``: the candidate names found in it, before the decisions)."""
     toks = words(text)
     feats = ["bias", f"pos={min(index, 3)}", f"from-end={min(n_sentences - 1 - index, 3)}",
-             f"rel={int(5 * index / max(n_sentences, 1))}",
-             f"background={background}", f"own={bool(_OWN.search(text))}"]
+             f"rel={int(5 * index / max(n_sentences, 1))}"]
     feats += [f"w={t}" for t in toks]
     feats += [f"bi={a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
     feats += [f"start={' '.join(toks[:2])}", f"start1={' '.join(toks[:1])}"]

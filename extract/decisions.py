@@ -196,11 +196,9 @@ class Decider:
         cues = {(c.sentence.start, c.sentence.end): c.cue for c in ex.claims}
         abstract = [s for s in ex.sentences if s.section is Section.ABSTRACT]
         proposed = next((m.long_form or m.span.text for m in mentions if m.role is Role.PROPOSES), None)
-        background = background_starts(ex)
         out = []
         for i, s in enumerate(abstract):
-            p = self.claims.proba(sentence_features(s.text, i, len(abstract), mentions_in(ex, s),
-                                                    background=s.start in background))
+            p = self.claims.proba(sentence_features(s.text, i, len(abstract), mentions_in(ex, s)))
             if 1.0 - p[NONE] < self.settings["claim_threshold"]:
                 continue
             kind = max((c for c in p if c != NONE), key=p.__getitem__)

@@ -21,7 +21,6 @@ import numpy as np
 from extract import rules
 from extract.decision_features import (
     Group,
-    background_starts,
     group_features,
     groups,
     mentions_in,
@@ -70,12 +69,10 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
     aliases = name_aliases(gold)  # a result's metric answers to every form of the gold entity so named
     metric_forms = {(r["span"][1], r["span"][2]): aliases.get(norm(r.get("metric")), {norm(r.get("metric"))}) - {""}
                     for r in gold["results"]}
-    background = background_starts(ex)
     for i, s in enumerate(abstract):
         kind = next((c["kind"] for c in gold["claims"] if _overlap(c["start"], c["end"], s.start, s.end) >= 0.5), None)
         label = CLAIM_CLASSES.index(kind) if kind else 0
-        out["claims"].append((sentence_features(s.text, i, len(abstract), mentions_in(ex, s),
-                                                background=s.start in background), label))
+        out["claims"].append((sentence_features(s.text, i, len(abstract), mentions_in(ex, s)), label))
         for n in rules.find_numbers(s.text):
             a, b = s.start + n.start, s.start + n.end
             rk = next((k for (x, y), k in result_spans.items() if x < b and a < y), None)
