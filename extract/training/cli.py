@@ -136,20 +136,12 @@ def _label_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _teacher_label_cmd(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="extract.training teacher-label",
-                                description="silver DocBin from the teacher, or from a spaCy NER of ours "
-                                            "(a folder with config.cfg; its ner_abstracta head)")
+    p = argparse.ArgumentParser(prog="extract.training teacher-label", description="silver DocBin from the teacher")
     p.add_argument("--also", type=Path, action="append", default=[], metavar="TEACHER",
                    help="another teacher; the tag probabilities of all of them are averaged (repeatable)")
     args = _label_args(p).parse_args(argv)
     from extract.training.teacher_label import label_texts
 
-    if (args.teacher / "config.cfg").is_file():  # a spaCy NER of ours labels instead of a transformer teacher
-        from extract.training.teacher_label import label_texts_ner
-
-        print(json.dumps(label_texts_ner(args.teacher, args.raw, args.output, limit=args.limit, skip=args.skip),
-                         indent=1))
-        return 0
     teachers = [args.teacher, *args.also]
     print(json.dumps(label_texts(teachers, args.raw, args.output, limit=args.limit, skip=args.skip,
                                  threads=args.threads), indent=1))
@@ -331,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             " | evaluate-pipeline --format abstracta|scierc|scier|tdmsci PATH"
             " | relations train|eval|speed ... | gazetteer --data DIR"
             " | teacher-train OUT [--abstracta TRAIN DEV] | abstracta-unlabelled OUT.jsonl"
-            " | teacher-label TEACHER|NER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
+            " | teacher-label TEACHER RAW.jsonl OUT.spacy --limit N [--also TEACHER]"
             " | teacher-eval TEACHER..."
             " | rel-teacher-train OUT | rel-teacher-label TEACHER RAW.jsonl OUT.jsonl.gz --limit N"
             " | rel-teacher-rescore SILVER OUT TEACHER... | rel-student-train OUT --silver FILE.jsonl.gz ..."

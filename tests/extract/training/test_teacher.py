@@ -278,31 +278,3 @@ def test_unlabelled_text_leaves_out_listed_and_seed_papers(tmp_path) -> None:
         texts[i].split()[1].rstrip(".") for i in range(1, 6, 2)]
     write_unlabelled(corpus, uids, seeds, tmp_path / "again.jsonl")
     assert (tmp_path / "again.jsonl").read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
-
-
-def test_our_shipped_ner_can_label_abstracts_as_a_teacher_does(tmp_path) -> None:
-    import json
-
-    import spacy
-    from spacy.tokens import DocBin
-
-    from extract.pipeline import NER_ABSTRACTA
-    from extract.training.teacher_label import label_texts_ner
-
-    texts = ["We train a convolutional neural network on ImageNet for image classification and report top-1 accuracy.",
-             "BLEU scores of the Transformer on WMT14 English-German translation improve."]
-    raw = tmp_path / "raw.jsonl"
-    raw.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-    info = label_texts_ner(NER_ABSTRACTA, raw, tmp_path / "silver.spacy", limit=5)
-    nlp = spacy.blank("en")
-    docs = list(DocBin().from_disk(tmp_path / "silver.spacy").get_docs(nlp.vocab))
-    assert [d.text for d in docs] == texts and info["texts"] == 2
-    found = {(s.text, s.label_) for d in docs for s in d.spans["abstracta"]}
-    assert info["spans"]["abstracta"] == len(found) > 0
-    assert {lab for _, lab in found} <= {"Method", "Dataset", "Task", "Metric"}
-    # the same spans the model itself tags in these (simply tokenised) texts
-    trained = spacy.load(NER_ABSTRACTA)
-    expected = {(s.text, s.label_) for d in trained.pipe(texts) for s in d.spans["abstracta"]}
-    assert found == expected
-    with pytest.raises(ExtractionError, match="no head 'ner_nothing'"):
-        label_texts_ner(NER_ABSTRACTA, raw, tmp_path / "x.spacy", limit=5, head="ner_nothing")
