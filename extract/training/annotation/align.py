@@ -230,9 +230,9 @@ def _results(rec: Mapping[str, Any], paper: Paper, claims: Sequence[dict[str, An
             problems.append(f"{label}: 'text' must be the number exactly as written")
             continue
         sentence = paper.abstract[claim["start"] : claim["end"]]
-        found = [(claim["start"] + m.start(), claim["start"] + m.end())
-                 for m in re.finditer(re.escape(text.strip()), sentence)]
-        found = [(s, t) for s, t in found if (s, t) not in used and _bounded(paper.abstract, s, t)]
+        c0 = claim["start"]
+        at = [(c0 + m.start(), c0 + m.end()) for m in re.finditer(re.escape(text.strip()), sentence)]
+        found = [x for x in at if x not in used and _bounded(paper.abstract, *x)]
         # the first occurrence that is not a list marker ("(3)", "3)"): "3" names the result, not the item
         span = next((x for x in found if not _list_marker(paper.abstract, *x)), found[0] if found else None)
         if span is None:

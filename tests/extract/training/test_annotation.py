@@ -98,7 +98,6 @@ def test_a_result_must_sit_in_its_claim_and_match_its_value():
     assert any("kind 'accuracy'" in p for p in align(bad_kind, PAPER)[1])
 
 
-
 def test_a_result_number_is_placed_past_the_list_markers_of_its_claim():
     claim = "Our method (1) improves accuracy by 3 points, (2) runs 3x faster, and 3) halves memory vs. 0) before."
     paper = Paper("x:2", "A title", "We study lists. " + claim)
@@ -113,6 +112,7 @@ def test_a_result_number_is_placed_past_the_list_markers_of_its_claim():
     assert problems == []
     at = [paper.abstract[r["span"][1] - 3 : r["span"][2] + 7] for r in out["results"]]
     assert at == ["by 3 points", "s. 0) befor"]  # not "(3)" nor "and 3)"; "vs. 0)" is a value, not a marker
+
 
 def test_value_check_reads_scaled_and_word_numbers():
     assert value_matches(1.5e6, "1.5M") and value_matches(0.5, "half") and value_matches(14, "14x")
