@@ -48,6 +48,15 @@ def test_mrl_and_its_long_form_are_labels_of_one_node(seed_graph):
     assert len(list(seed_graph.objects(node, SKOS.prefLabel))) == 1
 
 
+@pytest.mark.xfail(strict=True, reason="a known regression of the tenth session's decisions: in its own paper the "
+                   "entity decision calls MRL a Task (0.57 against Method 0.43; the NER tags the title's name a Task), "
+                   "and a Task is addressed, never proposed (docs/notes/annotations-2026-12-07.md, Tenth session)")
+def test_the_mrl_paper_proposes_mrl(seed_graph):
+    (paper,) = set(seed_graph.subjects(DCTERMS.title, Literal("Matryoshka Representation Learning")))
+    (node,) = set(seed_graph.subjects(SKOS.prefLabel, Literal("Matryoshka Representation Learning")))
+    assert (paper, ABX.proposes, node) in seed_graph
+
+
 def test_imagenet_1k_is_a_variant_of_imagenet_not_the_same_node(seed_graph):
     (variant,) = set(seed_graph.subjects(SKOS.prefLabel, Literal("ImageNet-1K")))
     (base,) = set(seed_graph.subjects(SKOS.prefLabel, Literal("ImageNet")))

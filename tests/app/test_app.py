@@ -140,8 +140,9 @@ def test_long_lists_get_a_filter_box_and_never_send_more_than_the_cap(app_env, m
 
 def test_paper_page_highlights_spans_claims_and_code(app_env, mrl_iri):
     at = open_page("Paper")
-    # MRL's link scores 0.45 since the seventh session's models (the NER calls the title's name a Task, the
-    # propose cue a Method): below the default 0.5 the page would hide it, so this test looks from 0.4
+    # the seventh session's models scored MRL's link 0.45 (the NER calls the title's name a Task, the propose cue a
+    # Method): below the default 0.5 the page would hide such a link, so this test looks from 0.4. Since the tenth
+    # session's decisions MRL is a Task there (an expected failure in tests/test_integration.py)
     at.sidebar.slider(key="min_confidence").set_value(0.4).run()
     at.selectbox(key="paper_iri").select(mrl_iri).run()
     assert not at.exception
@@ -155,7 +156,7 @@ def test_paper_page_highlights_spans_claims_and_code(app_env, mrl_iri):
     assert [b.proto.url for b in at.get("link_button")] == [MRL_CODE]
     entities = table(at, "mentions")
     row = entities[entities["label"] == "Matryoshka Representation Learning"].iloc[0]
-    assert row["predicate"] == "proposes" and row["mentions"] >= 2 and 0 < row["confidence"] <= 1
+    assert row["predicate"] == "addresses" and row["mentions"] >= 2 and 0 < row["confidence"] <= 1
 
 
 def test_paper_page_escapes_text(monkeypatch, tmp_path):

@@ -181,10 +181,24 @@ def _fit_cmd(args: argparse.Namespace) -> int:
     from extract.pipeline import rule_paths
 
     rules = rule_paths()
-    report = fit_decisions(fit_pairs, candidates(args.ner, held), args.out,
+    report = fit_decisions(fit_pairs, candidates(args.ner, held), args.out, l2=dict(args.l2),
                            setting_numbers=rules["settings"], gazetteer=rules["terms"])
     print(json.dumps(report))
     return 0
+
+
+def _l2_setting(text: str) -> tuple[str, float]:
+    from extract.training.annotation.fit import L2
+
+    name, _, value = text.partition("=")
+    try:
+        strength = float(value)
+    except ValueError:
+        strength = -1.0
+    if name not in L2 or not 0 <= strength < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: write DECISION=VALUE, with DECISION one of {', '.join(L2)} "
+                                         "and VALUE a number >= 0, e.g. claims=0.0003")
+    return name, strength
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -224,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     f.add_argument("--data", default=None, help="data folder (else $ABSTRACTA_DATA)")
     f.add_argument("--cache", type=Path, default=None,
                    help="keep each NER's candidate extractions here between runs (e.g. build/candidates)")
+    f.add_argument("--l2", type=_l2_setting, action="append", default=[], metavar="DECISION=VALUE",
+                   help="another L2 strength for one decision (entities, roles, claims, results, metrics); "
+                        "repeat for several")
     args = p.parse_args(argv)
     verbs = {"fit": _fit_cmd, "batch": _batch_cmd, "check": _check_cmd, "ingest": _check_cmd, "prepare": _prepare_cmd}
     try:

@@ -45,6 +45,10 @@ CLAIM_CLASSES = ("none", "result", "theory", "finding")
 RESULT_CLASSES = ("none", "score", "gain", "reduction", "ratio", "other")
 METRIC_CLASSES = ("other", "metric")
 Example = tuple[list[str], int]
+# the L2 strength of each decision (the mean cross-entropy's penalty, ``fit_softmax``), chosen on held papers in the
+# tenth session: each a tenth to a thirtieth of the earlier 0.003 / 0.01, which had held the claims decision at
+# F1 0.79 (docs/notes/annotations-2026-12-07.md, "Tenth session")
+L2 = {"entities": 1e-4, "roles": 1e-3, "claims": 3e-4, "results": 1e-3, "metrics": 1e-2}
 # a result's best metric candidate is taken at or above one of these probabilities (chosen on held papers)
 METRIC_THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5)
 
@@ -196,7 +200,7 @@ def fit_decisions(fit_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]],
     """Fit the five decisions on ``fit_pairs`` (candidates, gold record); choose their thresholds and fit the
     calibration tables on ``held_pairs`` (papers neither the NER nor the decisions were fitted on); write
     them to ``out``. Returns the report also stored in ``settings.json``."""
-    l2 = {"entities": 0.003, "roles": 0.01, "claims": 0.01, "results": 0.01, "metrics": 0.01, **(l2 or {})}
+    l2 = {**L2, **(l2 or {})}
     data = _collect(fit_pairs)
     models = {k: fit_linear(data[k], CLASSES[k], l2=l2[k]) for k in CLASSES}
     held = _collect(held_pairs)

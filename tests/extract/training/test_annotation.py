@@ -159,6 +159,27 @@ def test_train_split_holds_out_every_tenth():
     assert [r["uid"] for r in held] == ["9", "19"] and len(fit) == 23
 
 
+def test_fit_takes_an_l2_strength_per_decision(capsys):
+    from extract.training.annotation.cli import _l2_setting
+
+    assert _l2_setting("claims=3e-4") == ("claims", 0.0003)
+    for bad in ("claims=x", "claim=0.1", "roles=-1", "roles=inf", "roles"):
+        with pytest.raises(SystemExit):
+            annotation_main(["fit", "--ner", "n", "--folds", "a", "b", "--l2", bad])
+        assert f"{bad!r}: write DECISION=VALUE" in capsys.readouterr().err
+
+
+def test_a_weaker_l2_penalty_lets_the_decision_weights_grow():
+    from extract.training.annotation.fit import fit_linear
+
+    data = [(["w=good", "w=x"], 1), (["w=good"], 1), (["w=bad", "w=x"], 0), (["w=bad"], 0)] * 5
+    strong, weak = (fit_linear(data, ("none", "yes"), l2=l2) for l2 in (0.1, 0.001))
+    for model in (strong, weak):
+        assert model.proba(["w=good"])["yes"] > 0.5 > model.proba(["w=bad"])["yes"]
+    assert weak.proba(["w=good"])["yes"] > strong.proba(["w=good"])["yes"]
+    assert abs(weak.weights["w=good"]).max() > abs(strong.weights["w=good"]).max()
+
+
 def test_data_folder_comes_from_argument_or_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("ABSTRACTA_DATA", raising=False)
     with pytest.raises(ConfigError, match="ABSTRACTA_DATA"):
