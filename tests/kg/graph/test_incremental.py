@@ -52,6 +52,15 @@ def _paper_facts(store_dir, keys_prefix: str) -> set:
     return {t for t in g if str(t[0]).startswith(keys_prefix) and t[1] != ABX.confidence}
 
 
+def _entity_types(store_dir, prefix: str) -> dict[str, set[str]]:
+    """Each entity's types (an entity named with two types by different papers takes the one most papers give)."""
+    _, st = open_current(store_dir)
+    out: dict[str, set[str]] = {}
+    for row in st.query(f"SELECT ?e ?t WHERE {{ ?e a ?t . FILTER(STRSTARTS(STR(?e), '{prefix}')) }}"):
+        out.setdefault(row["e"].value, set()).add(row["t"].value)
+    return out
+
+
 def test_adding_papers_does_not_re_extract_the_old_ones(tmp_path):
     settings = Settings(store_dir=tmp_path / "store")
     seeds = read_file(SEED_FILE).papers
@@ -59,6 +68,7 @@ def test_adding_papers_does_not_re_extract_the_old_ones(tmp_path):
     first = build_store(seeds, counter.extract_many, settings, version=counter.version)
     assert first.changes["added"] == 60 and len(counter.extracted) == 60
     before = _paper_facts(settings.store_dir, settings.base_iri + "paper/")
+    types_before = _entity_types(settings.store_dir, settings.base_iri + "entity/")
     extra = tmp_path / "extra.jsonl"
     _synthetic(extra, 5)
     counter.extracted.clear()
@@ -67,7 +77,17 @@ def test_adding_papers_does_not_re_extract_the_old_ones(tmp_path):
     assert (second.papers, second.changes["added"], second.changes["kept"]) == (65, 5, 60)
     after = _paper_facts(settings.store_dir, settings.base_iri + "paper/")
     seed_prefixes = {str(t[0]).split("/evidence/")[0].split("/claim/")[0] for t in before}
-    assert {t for t in after if str(t[0]).split("/evidence/")[0].split("/claim/")[0] in seed_prefixes} == before
+    old_after = {t for t in after if str(t[0]).split("/evidence/")[0].split("/claim/")[0] in seed_prefixes}
+    # the new papers may outvote an entity's type (MRL: a Task in its own paper, a Method in 2DMSE's); an old
+    # paper's link to it then follows the new type (addresses -> uses), and nothing else of the old papers moves
+    types_after = _entity_types(settings.store_dir, settings.base_iri + "entity/")
+    retyped = {e.rsplit("/", 1)[1] for e, t in types_before.items() if types_after.get(e) != t}
+
+    def steady(facts: set) -> set:
+        return {t for t in facts if not any(f"/{key}" in str(term) for key in retyped for term in t)}
+
+    assert retyped <= {"matryoshka-representation-learning"} and steady(old_after) == steady(before)
+    assert len(steady(before)) > 0.9 * len(before)
 
 
 def test_a_changed_abstract_replaces_exactly_its_own_facts(tmp_path):

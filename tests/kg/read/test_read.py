@@ -45,7 +45,9 @@ def test_paper_detail(seed_store, mrl_iri):
     assert [(q["qualifier"], q["value"], q["unit"]) for q in improves.quantities] == [
         ("up to", "14", "x"), ("up to", "14", "x"), ("up to", "2", "%")]
     preds = {e["label"]: e["predicate"] for e in d.entities}
-    assert preds["Matryoshka Representation Learning"] == "proposes" and preds["ImageNet-1K"] == "evaluatesOn"
+    # "proposes" until the tenth session's decisions made MRL a Task here (a strict expected failure in
+    # tests/test_integration.py); the detail shows the link the graph holds
+    assert preds["Matryoshka Representation Learning"] == "addresses" and preds["ImageNet-1K"] == "evaluatesOn"
 
 
 def test_paper_detail_unknown_and_invalid(seed_store):
