@@ -46,8 +46,8 @@ RESULT_CLASSES = ("none", "score", "gain", "reduction", "ratio", "other")
 METRIC_CLASSES = ("other", "metric")
 Example = tuple[list[str], int]
 # the L2 strength of each decision (the mean cross-entropy's penalty, ``fit_softmax``), chosen on held papers in the
-# tenth session: each a tenth to a thirtieth of the earlier 0.003 / 0.01, which had held the claims decision at
-# F1 0.79 (docs/notes/annotations-2026-12-07.md, "Tenth session")
+# tenth session: a tenth to a thirtieth of the earlier 0.003 / 0.01 for all but metrics (which stays), the strength
+# that had held the claims decision at F1 0.79 (docs/notes/annotations-2026-12-07.md, "Tenth session")
 L2 = {"entities": 1e-4, "roles": 1e-3, "claims": 3e-4, "results": 1e-3, "metrics": 1e-2}
 # a result's best metric candidate is taken at or above one of these probabilities (chosen on held papers)
 METRIC_THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5)

@@ -53,7 +53,7 @@ def _paper_facts(store_dir, keys_prefix: str) -> set:
 
 
 def _entity_types(store_dir, prefix: str) -> dict[str, set[str]]:
-    """Each entity's types (an entity named with two types by different papers takes the one most papers give)."""
+    """Each entity's types (one entity the papers give two types may change type as papers are added)."""
     _, st = open_current(store_dir)
     out: dict[str, set[str]] = {}
     for row in st.query(f"SELECT ?e ?t WHERE {{ ?e a ?t . FILTER(STRSTARTS(STR(?e), '{prefix}')) }}"):
