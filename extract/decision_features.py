@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg.model import Extraction, Mention, Role, Section, TextSpan
+from extract.results import BASELINE_CUES, OWN_METHOD
+from kg.model import EntityType, Extraction, Mention, Role, Section, TextSpan
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*|\d+(?:\.\d+)?|[%$×x]")
 _SEP = re.compile(r"[\s\-_/]+")
@@ -244,4 +245,44 @@ def metric_candidates(sentence: TextSpan, start: int, end: int, candidates: Iter
         if resp:
             feats.append(f"resp-{side}")
         out.append((m, feats))
+    return out
+
+
+def method_candidates(sentence: TextSpan, start: int, end: int, candidates: Iterable[Mention], proposed: str | None,
+                      ) -> list[tuple[Mention | None, list[str]]]:
+    """Each Method name of ``sentence`` that could be the method the number at ``[start, end)`` (section offsets)
+    is a result of, and the paper's own method (``proposed``, the mention ``None``) where the paper has one,
+    with what says whether it is: which side of the number and how far, whether a baseline cue ("than",
+    "outperforms") or "our ..." comes before it, whether it is the name the paper proposes."""
+    text, off = sentence.text, sentence.start
+    seen, methods = set(), []
+    for m in candidates:
+        if m.label is EntityType.METHOD and (m.span.start, m.span.end) not in seen and not (
+                m.span.start < end and start < m.span.end):
+            seen.add((m.span.start, m.span.end))
+            methods.append(m)
+    methods.sort(key=lambda m: m.span.start)
+    own_said = bool(OWN_METHOD.search(text[: start - off]))
+    shared = [f"own-said={own_said}", f"n-methods={min(len(methods), 3)}"]
+    ranked = sorted(methods, key=lambda m: abs(m.span.start - start))
+    out: list[tuple[Mention | None, list[str]]] = []
+    for rank, m in enumerate(ranked):
+        side = "before" if m.span.end <= start else "after"
+        gap = text[m.span.end - off: start - off] if side == "before" else text[end - off: m.span.start - off]
+        w = words(gap)
+        mine = m.role is Role.PROPOSES or (proposed is not None and (m.long_form or m.span.text) == proposed)
+        cue = bool(BASELINE_CUES.search(text[: m.span.start - off]))
+        feats = ["bias", "mention", *shared, f"side={side}", f"rank={min(rank, 3)}", f"gap={_gap(len(w))}",
+                 f"proposed={mine}", f"baseline-cue={cue}", f"side-cue={side}-{cue}", f"side-proposed={side}-{mine}",
+                 f"first={methods.index(m) == 0}", f"rule={m.rule}", f"own-said-proposed={own_said}-{mine}"]
+        feats += [f"btw={x}" for x in w] if len(w) <= 5 else ["btw-long"]
+        feats += [f"btw1={w[0]}", f"btwN={w[-1]}"] if w else ["btw-none"]
+        before = words(text[max(0, m.span.start - off - 30): m.span.start - off])[-1:]
+        feats += [f"b1={x}" for x in before] or ["b1-none"]
+        out.append((m, feats))
+    if proposed is not None:
+        named = any((m.long_form or m.span.text) == proposed for m in methods)
+        feats = ["bias", "own", *shared, f"own-named={named}", f"own-said-own={own_said}",
+                 f"we={bool(_OWN.search(text))}"]
+        out.append((None, feats))
     return out

@@ -27,6 +27,7 @@ from extract.decision_features import (
     group_features,
     groups,
     mentions_in,
+    method_candidates,
     metric_candidates,
     number_features,
     role_features,
@@ -41,6 +42,7 @@ from kg.model import DEFAULT_ROLE, Claim, EntityType, Extraction, Mention, Quant
 DECISIONS_DIR: Path = PROJECT_ROOT / "extract" / "models" / "decisions"
 MODEL_FILES = ("entities", "roles", "claims", "results")
 METRICS_FILE = "metrics.json"  # which kept name is a result's metric; without it, each takes the nearest Metric
+METHODS_FILE = "methods.json"  # which kept Method name (or the paper's own) a result is of; without it, a rule says
 CLAIM_CUE = "model:claims"  # the cue of a claim the claims classifier chose (a rule's cue is its words)
 NONE = "none"
 
@@ -147,12 +149,14 @@ class Decider:
     setting_numbers: SettingNumbers = SettingNumbers()
     known_datasets: frozenset[str] = frozenset()
     metrics: LinearModel | None = None
+    methods: LinearModel | None = None
 
     @classmethod
     def load(cls, path: Path = DECISIONS_DIR, setting_numbers: Path | None = None,
              gazetteer: Path | None = None) -> Decider:
         models = {name: LinearModel.load(path / f"{name}.json") for name in MODEL_FILES}
         metrics = LinearModel.load(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else None
+        methods = LinearModel.load(path / METHODS_FILE) if (path / METHODS_FILE).is_file() else None
         try:
             meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
             points = {k: (tuple(v[0]), tuple(v[1])) for k, v in meta["calibration"].items()}
@@ -160,7 +164,7 @@ class Decider:
             raise ExtractionError(f"cannot read {path / 'settings.json'}: {e}; restore it from git or fit again") from e
         return cls(**models, calibration=Calibration(points), settings=meta["settings"],
                    setting_numbers=SettingNumbers.load(setting_numbers), known_datasets=dataset_names(gazetteer),
-                   metrics=metrics)
+                   metrics=metrics, methods=methods)
 
     # -------------------------------------------------------------- entities and roles
 
@@ -231,7 +235,9 @@ class Decider:
             kinds[b] = (kinds[a][0], kinds[b][1])
         inside = [m for m in mentions if m.span.section is s.section and s.start <= m.span.start < s.end]
         metric_of = self._metrics(s, kinds, claim.quantities, inside) if self.metrics else None
-        found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds, metrics=metric_of)
+        method_of = self._methods(s, kinds, inside, proposed) if self.methods else None
+        found = extract_results(s.text, s.start, claim.quantities, inside, proposed, outcomes=kinds, metrics=metric_of,
+                                methods=method_of)
         results = tuple(replace(r, kind=kinds[r.quantity][0],
                                 score=self.calibration("result", kinds[r.quantity][1] * p_claim))
                         for r in found)
@@ -257,6 +263,23 @@ class Decider:
             out[b] = out[b] or out[a]
         for a, b in reversed(listed):  # and back, for a list whose first numbers were left without
             out[a] = out[a] or out[b]
+        return out
+
+    def _methods(self, s: TextSpan, outcomes: Iterable[Quantity], kept: list[Mention],
+                 proposed: str | None) -> dict[Quantity, str | None]:
+        """Each outcome's method: the kept Method name of the sentence, or the paper's own method, that the methods
+        model rates highest, if at or above its threshold, else none. The numbers of one list share it."""
+        assert self.methods is not None
+        out: dict[Quantity, str | None] = {}
+        for q in outcomes:
+            best, best_p = None, self.settings.get("method_threshold", 0.5)
+            for m, feats in method_candidates(s, q.start, q.end, kept, proposed):
+                p = self.methods.proba(feats)["method"]
+                if p >= best_p:
+                    best, best_p = (proposed if m is None else m.span.text), p
+            out[q] = best
+        for a, b in _listed(s, out):
+            out[b] = out[a]
         return out
 
     # -------------------------------------------------------------- the whole paper

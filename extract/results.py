@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from kg.model import Claim, EntityType, Mention, Quantity, Relation, RelationLabel, Result, Role
 
 # a baseline's cue, with at most a determiner and a word such as "vanilla" between it and the name
-_BASELINE_CUES = re.compile(
+BASELINE_CUES = re.compile(
     r"\b(?:than|over|outperform\w*|surpass\w*|beat\w*|compared (?:to|with)|against|versus|vs\.?)"
     r"(?:\s+(?:the|a|an|its|their|vanilla|original|standard|plain|conventional|previous|prior|existing|"
     r"strong|popular|baseline|state-of-the-art|SOTA))*\s*$", re.IGNORECASE)
@@ -20,7 +20,7 @@ _DECREASE = re.compile(r"\b(?:reduc\w*|lower\w*|smaller|fewer|less|decreas\w*|cu
 _INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|higher|better|boost\w*|gain\w*|outperform\w*|surpass\w*|faster|"
                        r"speed-?ups?|exceed\w*|up to)\b", re.IGNORECASE)
 # the paper speaking of its own method: "our approach", "the proposed model", "this method"
-_OWN = re.compile(r"\b(?:our|the proposed|this|the resulting)(?:\s+[\w-]+)?\s+(?:method|approach|model|framework|"
+OWN_METHOD = re.compile(r"\b(?:our|the proposed|this|the resulting)(?:\s+[\w-]+)?\s+(?:method|approach|model|framework|"
                   r"system|algorithm|technique|network|architecture|pipeline|scheme|solution)s?\b", re.IGNORECASE)
 # Numbers that state a setting rather than a result ("6-bit", "4K", years) carry no unit of ours.
 _RESULT_UNITS = {"%", "x", "pp", "points", "db", ""}
@@ -32,7 +32,8 @@ def _nearest(mentions: list[Mention], pos: int) -> Mention | None:
 
 def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], mentions: list[Mention],
                     proposed: str | None, outcomes: Collection[Quantity] | None = None,
-                    metrics: Mapping[Quantity, str | None] | None = None) -> tuple[Result, ...]:
+                    metrics: Mapping[Quantity, str | None] | None = None,
+                    methods: Mapping[Quantity, str | None] | None = None) -> tuple[Result, ...]:
     """Results of one claim sentence.
 
     Args:
@@ -43,6 +44,7 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
         outcomes: the quantities that are measured outcomes, where a trained decision chose them;
             else a unit rule chooses.
         metrics: each outcome's metric, where a trained decision chose it; else the nearest Metric mention.
+        methods: each outcome's method, where a trained decision chose it; else the subject rule below.
     """
     by_type = {t: [m for m in mentions if m.label is t] for t in EntityType}
     # A bare decimal is a score only beside a metric ("BLEU of 28.4", "1.27 bits per character");
@@ -54,10 +56,10 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
                   and (q.unit or q.qualifier or ("." in q.text and by_type[EntityType.METRIC]))]
     if not values:
         return ()
-    methods = by_type[EntityType.METHOD]
+    named = by_type[EntityType.METHOD]
     first_value = min(q.start for q in values)
     # the subject: a method named before the first number, else the paper's own method
-    before = [m for m in methods if m.span.end <= first_value and not _BASELINE_CUES.search(
+    before = [m for m in named if m.span.end <= first_value and not BASELINE_CUES.search(
         text[: m.span.start - offset])]
     # the paper's own method if named, else the method nearest the number (the verb's subject:
     # "on 6-bit quantization, NoisyQuant improves ..." is about NoisyQuant, not the setting)
@@ -65,14 +67,14 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
     subject = (own or sorted(before, key=lambda m: -m.span.start) or [None])[0]
     # "Using ViT-B, our approach achieves 83.8%": the paper's own method is the subject, a name before it
     # is a setting (docs/annotation-guide.md, Results)
-    said_own = proposed and not own and _OWN.search(text[: first_value - offset])
+    said_own = proposed and not own and OWN_METHOD.search(text[: first_value - offset])
     method = proposed if said_own else subject.span.text if subject else proposed
     setting = subject.span.text if said_own and subject else None
     if said_own:
         subject = None
     baseline = None
-    for m in methods:
-        if m is not subject and _BASELINE_CUES.search(text[: m.span.start - offset]):
+    for m in named:
+        if m is not subject and BASELINE_CUES.search(text[: m.span.start - offset]):
             baseline = m.span.text
             break
     if baseline is None and re.search(r"\b(?:SOTA|state[- ]of[- ]the[- ]art)\b", text, re.IGNORECASE):
@@ -81,7 +83,7 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
     respectively = re.search(r"\brespectively\b", text, re.IGNORECASE)
     if respectively:
         until = offset + respectively.start()
-        after = [m.span.text for m in methods if max(q.end for q in values) < m.span.start < until]
+        after = [m.span.text for m in named if max(q.end for q in values) < m.span.start < until]
         if len(after) == len(values):
             conditions = list(after)
     decrease = _DECREASE.search(text) and not _INCREASE.search(text)
@@ -91,7 +93,7 @@ def extract_results(text: str, offset: int, quantities: tuple[Quantity, ...], me
         dataset = _nearest(by_type[EntityType.DATASET], q.start)
         results.append(Result(
             quantity=q,
-            method=method,
+            method=methods.get(q) if methods is not None else method,
             dataset=dataset.span.text if dataset else None,
             metric=metrics.get(q) if metrics is not None else nearest.span.text if nearest else None,
             baseline=baseline,

@@ -197,12 +197,23 @@ def test_setting_numbers_are_never_results():
     sentence = ("Our 2.5-bit model with 650 million parameters, trained on 10% of the training data (e.g. 3 "
                 "GPUs), reaches 63.1 average score and 99% of Transformer quality.")
 
+    def at_in(where: str, text: str) -> bool:
+        start = where.index(text)
+        return is_setting(where, start, start + len(text))
+
     def at(text: str) -> bool:
-        start = sentence.index(text)
-        return is_setting(sentence, start, start + len(text))
+        return at_in(sentence, text)
 
     assert at("2.5") and at("650") and at("10%") and at("3")
     assert not at("63.1") and not at("99%")
+    formula = "a 4-dimensional map keeps 100 (1-xi)% of the mass and S^2-MLP gains 1.5-fold"
+    for number in ("4", "1", "2"):
+        start = formula.index(number + "-")
+        assert is_setting(formula, start, start + 1), number  # hyphen-joined to a word: part of a name or formula
+    start = formula.index("1.5-fold")
+    assert not is_setting(formula, start, start + len("1.5-fold"))  # "-fold" is the number's unit
+    spread = "gains 11.0 pm 1.3 points and an F1 of 0.54±0.15"
+    assert at_in(spread, "1.3") and at_in(spread, "0.15") and not at_in(spread, "11.0") and not at_in(spread, "0.54")
 
 
 def test_seed_results_come_from_outcomes_not_names_settings_or_list_markers(extractor):

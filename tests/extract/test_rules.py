@@ -60,6 +60,12 @@ def test_find_numbers_reads_claims():
         (1.7, "%", "up to"), (1200.0, "", None), (3.0, "x", None)]
 
 
+def test_find_numbers_reads_a_latex_percent_and_a_hyphenated_point_unit():
+    found = rules.find_numbers(r"reaches 39\% accuracy (up to 4.5 \%), a 10-point gain and 2 points more")
+    assert [(n.value, n.unit, n.text) for n in found] == [
+        (39.0, "%", r"39\%"), (4.5, "%", r"up to 4.5 \%"), (10.0, "points", "10-point"), (2.0, "points", "2 points")]
+
+
 def test_digits_inside_names_are_not_numbers():
     assert rules.find_numbers("ResNet-50 on ImageNet-1K with top-1 and GPT-4") == []
 

@@ -122,6 +122,17 @@ def split_train(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
     return fit, held
 
 
+def split_decisions(records: list[dict[str, Any]], ner_papers: int | None,
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(fit, held) for the decisions: the NER's fit and held records (``split_train``), and with ``ner_papers``
+    the records after the shipped NER's first N held out too, so that thresholds and calibration rest on more
+    papers the shipped NER reads as it will read new ones."""
+    if ner_papers is None:
+        return split_train(records)
+    fit, held = split_train(records[:ner_papers])
+    return fit, held + records[ner_papers:]
+
+
 def _prepare_cmd(args: argparse.Namespace) -> int:
     from extract.training.annotation.spacy_docs import write_docbin
 
@@ -143,13 +154,7 @@ def _fit_cmd(args: argparse.Namespace) -> int:
     from kg.model import Paper as InputPaper
 
     train = read_records(args.annotations / "train.jsonl")[: args.limit]
-    fit, held = split_train(train)
-    if args.ner_papers is not None:
-        # the papers after the shipped NER's first N never met it: held out too, so that thresholds and
-        # calibration rest on more papers the shipped NER reads as it will read new ones
-        unseen = {r["uid"] for r in train[args.ner_papers:]}
-        held = [r for r in train if r["uid"] in unseen or r in held]
-        fit = [r for r in fit if r["uid"] not in unseen]
+    fit, held = split_decisions(train, args.ner_papers)
     papers = read_papers([r["uid"] for r in train], data_dir(args.data))
 
     def candidates(ner: Path, records: list[dict[str, Any]]) -> list:

@@ -24,6 +24,7 @@ from extract.decision_features import (
     group_features,
     groups,
     mentions_in,
+    method_candidates,
     metric_candidates,
     norm,
     number_features,
@@ -35,7 +36,7 @@ from extract.linear import LinearModel
 from extract.training.annotation.predict import to_record
 from extract.training.annotation.score import forms, name_aliases, result_outcomes
 from extract.training.relations.fit import _design, fit_softmax
-from kg.model import Extraction, Section
+from kg.model import Extraction, Role, Section
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,14 @@ ROLE_CLASSES = ("used", "proposed")
 CLAIM_CLASSES = ("none", "result", "theory", "finding")
 RESULT_CLASSES = ("none", "score", "gain", "reduction", "ratio", "other")
 METRIC_CLASSES = ("other", "metric")
+METHOD_CLASSES = ("other", "method")
 Example = tuple[list[str], int]
 # the L2 strength of each decision (the mean cross-entropy's penalty, ``fit_softmax``), chosen on held papers in the
 # tenth session: a tenth to a thirtieth of the earlier 0.003 / 0.01 for all but metrics (which stays), the strength
 # that had held the claims decision at F1 0.79 (docs/notes/annotations-2026-12-07.md, "Tenth session")
-L2 = {"entities": 1e-4, "roles": 1e-3, "claims": 3e-4, "results": 1e-3, "metrics": 1e-2}
-# a result's best metric candidate is taken at or above one of these probabilities (chosen on held papers)
+L2 = {"entities": 1e-4, "roles": 1e-3, "claims": 3e-4, "results": 1e-3, "metrics": 1e-2, "methods": 1e-2}
+# a result's best metric (and method) candidate is taken at or above one of these probabilities (chosen on held
+# papers)
 METRIC_THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5)
 
 
@@ -59,9 +62,9 @@ def _gold_entity(g: Group, gold: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]]:
-    """Labelled feature lists of one paper for each of the five decisions."""
+    """Labelled feature lists of one paper for each of the six decisions."""
     texts = {Section.TITLE: ex.paper.title, Section.ABSTRACT: ex.paper.abstract}
-    out: dict[str, list[Example]] = {"entities": [], "roles": [], "claims": [], "results": [], "metrics": []}
+    out: dict[str, list[Example]] = {k: [] for k in CLASSES}
     for g in groups(ex):
         e = _gold_entity(g, gold)
         label = ENTITY_CLASSES.index(e["type"]) if e else 0
@@ -73,6 +76,9 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
     aliases = name_aliases(gold)  # a result's metric answers to every form of the gold entity so named
     metric_forms = {(r["span"][1], r["span"][2]): aliases.get(norm(r.get("metric")), {norm(r.get("metric"))}) - {""}
                     for r in gold["results"]}
+    method_forms = {(r["span"][1], r["span"][2]): aliases.get(norm(r.get("method")), {norm(r.get("method"))}) - {""}
+                    for r in gold["results"]}
+    proposed = next((m.long_form or m.span.text for m in ex.mentions if m.role is Role.PROPOSES), None)
     for i, s in enumerate(abstract):
         kind = next((c["kind"] for c in gold["claims"] if _overlap(c["start"], c["end"], s.start, s.end) >= 0.5), None)
         label = CLAIM_CLASSES.index(kind) if kind else 0
@@ -88,6 +94,10 @@ def examples(ex: Extraction, gold: Mapping[str, Any]) -> dict[str, list[Example]
                 for m, feats in metric_candidates(s, a, b, mentions_in(ex, s), numbers):
                     right = bool(wanted & {norm(m.span.text), norm(m.long_form)})
                     out["metrics"].append((feats, int(right)))
+                wanted = next(f for (x, y), f in method_forms.items() if x < b and a < y)
+                for m, feats in method_candidates(s, a, b, mentions_in(ex, s), proposed):
+                    names = {norm(proposed)} if m is None else {norm(m.span.text), norm(m.long_form)}
+                    out["methods"].append((feats, int(bool(wanted & names))))
     return out
 
 
@@ -176,6 +186,8 @@ def save(out: Path, models: Mapping[str, LinearModel], settings: Mapping[str, fl
     out.mkdir(parents=True, exist_ok=True)
     for name, model in models.items():
         (out / f"{name}.json").write_text(model.to_json() + "\n", encoding="utf-8")
+    if "methods" not in models:  # a method decision of an earlier fit must not outlive this one's choice
+        (out / "methods.json").unlink(missing_ok=True)
     (out / "settings.json").write_text(json.dumps({"settings": dict(settings), "calibration": dict(calibration),
                                                    "fit": dict(report)}, indent=1) + "\n", encoding="utf-8")
 
@@ -190,14 +202,14 @@ def _collect(pairs: Sequence[tuple[Extraction, Mapping[str, Any]]]) -> dict[str,
 
 
 CLASSES = {"entities": ENTITY_CLASSES, "roles": ROLE_CLASSES, "claims": CLAIM_CLASSES, "results": RESULT_CLASSES,
-           "metrics": METRIC_CLASSES}
+           "metrics": METRIC_CLASSES, "methods": METHOD_CLASSES}
 
 
 def fit_decisions(fit_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]],
                   held_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]], out: Path, *,
                   l2: Mapping[str, float] | None = None, setting_numbers: Path | None = None,
                   gazetteer: Path | None = None) -> dict[str, Any]:
-    """Fit the five decisions on ``fit_pairs`` (candidates, gold record); choose their thresholds and fit the
+    """Fit the six decisions on ``fit_pairs`` (candidates, gold record); choose their thresholds and fit the
     calibration tables on ``held_pairs`` (papers neither the NER nor the decisions were fitted on); write
     them to ``out``. Returns the report also stored in ``settings.json``."""
     l2 = {**L2, **(l2 or {})}
@@ -244,24 +256,37 @@ def fit_decisions(fit_pairs: Sequence[tuple[Extraction, Mapping[str, Any]]],
     calibration["claim"] = isotonic(claim_p[keep_c], (claim_y > 0)[keep_c])
     # a result is right when its value comes with the right metric (what the graph's leaderboard shows), so
     # its table is fitted on the held-out results the decisions really produce, metric attachment included
-    def produce(metric_threshold: float) -> list[tuple[float, bool]]:
-        provisional = Decider(**models, calibration=Calibration(calibration),
-                              settings={**settings, "metric_threshold": metric_threshold},
+    def produce(threshold: str, value: float, with_method: bool = False, rule_method: bool = False,
+                ) -> list[tuple[float, bool]]:
+        chosen = {**models, "methods": None} if rule_method else models
+        provisional = Decider(**chosen, calibration=Calibration(calibration), settings={**settings, threshold: value},
                               setting_numbers=SettingNumbers.load(setting_numbers),
                               known_datasets=dataset_names(gazetteer))
         produced = [to_record(provisional.apply(ex)) for ex, _ in held_pairs]
-        return result_outcomes(produced, [g for _, g in held_pairs])
+        return result_outcomes(produced, [g for _, g in held_pairs], with_method)
 
     # the metric threshold: most held-out results right (a result's value with its metric); ties: the lower
-    by_threshold = {t: produce(t) for t in METRIC_THRESHOLDS}
+    by_threshold = {t: produce("metric_threshold", t) for t in METRIC_THRESHOLDS}
     settings["metric_threshold"] = max(METRIC_THRESHOLDS, key=lambda t: (sum(r for _, r in by_threshold[t]), -t))
     outcomes = by_threshold[settings["metric_threshold"]]
+    # then the method threshold: most held-out results right with their method too; the method decision is kept
+    # only where it gets more of them right than the subject rule of extract.results does
+    with_method = {t: sum(r for _, r in produce("method_threshold", t, True)) for t in METRIC_THRESHOLDS}
+    settings["method_threshold"] = max(METRIC_THRESHOLDS, key=lambda t: (with_method[t], -t))
+    by_rule = sum(r for _, r in produce("method_threshold", 0.5, True, rule_method=True))
+    method_right = with_method[settings["method_threshold"]]
+    if method_right <= by_rule:
+        log.info("the method decision gets %d held-out results right with their method, the rule %d: not kept",
+                 method_right, by_rule)
+        models = {k: v for k, v in models.items() if k != "methods"}
+        del settings["method_threshold"]
     calibration["result"] = isotonic([c for c, _ in outcomes], [r for _, r in outcomes])
     report = {"fit_papers": len(fit_pairs), "held_papers": len(held_pairs), "l2": l2,
               "examples": {k: len(v) for k, v in data.items()},
               "held": {"links_kept": int(keep.sum()), "links_right": int((link_right & keep).sum()),
                        "claims_kept": int(keep_c.sum()), "claims_right": int(((claim_y > 0) & keep_c).sum()),
                        "results_kept": len(outcomes), "results_right": sum(r for _, r in outcomes),
+                       "results_right_with_method": {"decision": method_right, "rule": by_rule},
                        "gold": n_gold}}
     save(out, models, settings, calibration, report)
     log.info("decisions written to %s: %s", out, settings)

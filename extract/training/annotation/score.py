@@ -192,15 +192,17 @@ def claim_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str
             for rec in pred if rec["uid"] in by_uid for c in rec.get("claims", ())]
 
 
-def result_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str, Any]]) -> list[tuple[float, bool]]:
-    """(confidence, right) for each predicted result: right when gold has its value with its metric."""
+def result_outcomes(pred: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str, Any]],
+                    with_method: bool = False) -> list[tuple[float, bool]]:
+    """(confidence, right) for each predicted result: right when gold has its value with its metric (and its
+    method, ``with_method``)."""
     by_uid = {r["uid"]: r for r in gold}
     out = []
     for rec in pred:
         if rec["uid"] not in by_uid:
             continue
-        gold_keys = set().union(*_result_keys(by_uid[rec["uid"]], False))
-        for r, keys in zip(rec.get("results", ()), _result_keys(rec, False), strict=True):
+        gold_keys = set().union(*_result_keys(by_uid[rec["uid"]], with_method))
+        for r, keys in zip(rec.get("results", ()), _result_keys(rec, with_method), strict=True):
             out.append((float(r.get("confidence", 1.0)), bool(keys & gold_keys)))
     return out
 

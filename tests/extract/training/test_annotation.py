@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from extract.training.annotation.align import align, find_all, value_matches
 from extract.training.annotation.cli import main as annotation_main
-from extract.training.annotation.cli import split_train
+from extract.training.annotation.cli import split_decisions, split_train
 from extract.training.annotation.score import calibration, norm, score
 from extract.training.annotation.source import Paper, data_dir
 from kg.errors import ConfigError
@@ -157,6 +157,13 @@ def test_train_split_holds_out_every_tenth():
     records = [{"uid": str(i)} for i in range(25)]
     fit, held = split_train(records)
     assert [r["uid"] for r in held] == ["9", "19"] and len(fit) == 23
+
+
+def test_decision_split_also_holds_out_the_papers_the_shipped_ner_never_met():
+    records = [{"uid": str(i)} for i in range(25)]
+    fit, held = split_decisions(records, 20)
+    assert len(fit) == 18 and [r["uid"] for r in held] == ["9", "19", "20", "21", "22", "23", "24"]
+    assert split_decisions(records, None) == split_train(records)
 
 
 def test_fit_takes_an_l2_strength_per_decision(capsys):

@@ -1,0 +1,105 @@
+"""What the method decision sees of each (result number, method) pair, how fit labels it and keeps it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from extract.decision_features import method_candidates
+from extract.decisions import METHODS_FILE, Decider
+from kg.model import EntityType, Mention, Quantity, Role, Section, TextSpan
+
+TEXT = "Our approach reaches 28.4 BLEU with FooNet, 2.1 more than the Transformer."
+OFFSET = 50  # the sentence's start in its section: features must read offsets relative to it
+SENTENCE = TextSpan(Section.ABSTRACT, OFFSET, OFFSET + len(TEXT), TEXT)
+
+
+def _mention(name: str, label: EntityType = EntityType.METHOD, role: Role = Role.USES) -> Mention:
+    start = TEXT.index(name)
+    span = TextSpan(Section.ABSTRACT, OFFSET + start, OFFSET + start + len(name), name)
+    return Mention(span, label, role, SENTENCE, "ner")
+
+
+def _candidates(number: str, proposed: str | None) -> dict[str | None, list[str]]:
+    start = OFFSET + TEXT.index(number)
+    mentions = [_mention("FooNet"), _mention("Transformer"), _mention("BLEU", EntityType.METRIC),
+                _mention("FooNet")]  # the same span twice
+    found = method_candidates(SENTENCE, start, start + len(number), mentions, proposed)
+    return {m.span.text if m else None: feats for m, feats in found}
+
+
+def test_each_method_once_and_the_papers_own_method_where_it_has_one():
+    found = _candidates("28.4", "BarNet")
+    assert set(found) == {"FooNet", "Transformer", None}  # a Metric is no candidate; a span listed twice: once
+    assert {"own", "own-named=False", "own-said-own=True"} <= set(found[None])  # "Our approach" comes first
+    assert {"side=after", "rank=0", "baseline-cue=False", "proposed=False", "btw=bleu", "btw=with"} <= set(
+        found["FooNet"])
+    assert {"baseline-cue=True", "side-cue=after-True", "b1=the"} <= set(found["Transformer"])
+    assert None not in _candidates("28.4", None)  # no proposed method: only the names of the sentence
+
+
+def test_the_proposed_name_is_marked_and_a_name_on_the_number_is_no_candidate():
+    found = _candidates("2.1", "FooNet")
+    assert "proposed=True" in found["FooNet"] and "own-named=True" in found[None]
+    start = OFFSET + TEXT.index("FooNet")
+    assert [m for m, _ in method_candidates(SENTENCE, start, start + 3, [_mention("FooNet")], None)] == []
+
+
+def test_a_fitted_method_decision_picks_the_result_method_and_without_it_the_rule_does(tmp_path):
+    import numpy as np
+
+    from extract.decisions import DECISIONS_DIR
+    from extract.linear import LinearModel
+
+    shipped = Decider.load()
+    start = OFFSET + TEXT.index("28.4")
+    quantity = Quantity(28.4, "", "28.4", start, start + 4, None)
+    kept = [_mention("FooNet"), _mention("Transformer")]
+    # a decision that rates only a name after the number and after no baseline cue (FooNet) above its threshold
+    after = LinearModel(classes=("other", "method"), bias=np.array([0.0, -4.0]),
+                        weights={"side=after": np.array([0.0, 5.0]), "baseline-cue=True": np.array([0.0, -9.0])})
+    assert replace(shipped, methods=after)._methods(SENTENCE, [quantity], kept, "BarNet") == {quantity: "FooNet"}
+    never = LinearModel(classes=("other", "method"), bias=np.array([0.0, -9.0]), weights={})
+    assert replace(shipped, methods=never)._methods(SENTENCE, [quantity], kept, "BarNet") == {quantity: None}
+    # a decisions folder without methods.json: the subject rule of extract.results chooses
+    for name in ("entities", "roles", "claims", "results", "metrics"):
+        (tmp_path / f"{name}.json").write_text((DECISIONS_DIR / f"{name}.json").read_text(encoding="utf-8"),
+                                               encoding="utf-8")
+    (tmp_path / "settings.json").write_text((DECISIONS_DIR / "settings.json").read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    assert Decider.load(tmp_path).methods is None
+    (tmp_path / METHODS_FILE).write_text(after.to_json(), encoding="utf-8")
+    assert Decider.load(tmp_path).methods.proba(["side=after"]) == after.proba(["side=after"])
+
+
+def test_fit_labels_the_method_candidate_that_names_the_gold_method():
+    from extract import Extractor
+    from extract.training.annotation.fit import examples
+    from tests.extract.test_extraction import _paper
+
+    abstract = ("We propose FooNet for translation. On WMT14, FooNet reaches 28.4 BLEU, 2.1 more than the "
+                "Transformer baseline.")
+    ex = Extractor(decisions=None).extract(_paper(abstract, "FooNet"))
+    first = abstract.index("28.4")
+    claim = abstract.index("On WMT14")
+    gold = {"entities": [{"name": "FooNet", "type": "Method", "role": "proposed", "mentions": []}],
+            "claims": [{"section": "abstract", "start": claim, "end": len(abstract), "kind": "result"}],
+            "results": [{"span": ["abstract", first, first + 4], "kind": "score", "metric": "BLEU", "value": 28.4,
+                         "method": "FooNet"}]}
+    found = examples(ex, gold)["methods"]
+    assert found and all(y in (0, 1) for _, y in found)
+    right = [feats for feats, y in found if y == 1]
+    # FooNet is both a name of the sentence and the paper's own method: both candidates are right, no other
+    assert right and all("proposed=True" in f or "own" in f for f in right)
+    assert len(right) < len(found)
+
+
+def test_fit_drops_a_stale_method_decision_when_it_keeps_none(tmp_path):
+    from extract.training.annotation.fit import save
+
+    shipped = Decider.load()
+    (tmp_path / METHODS_FILE).write_text("{}", encoding="utf-8")
+    models = {name: getattr(shipped, name) for name in ("entities", "roles", "claims", "results", "metrics")}
+    save(tmp_path, models, {"claim_threshold": 0.5}, {}, {})
+    assert not (tmp_path / METHODS_FILE).exists()
+    assert json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))["settings"] == {"claim_threshold": 0.5}
