@@ -10,6 +10,7 @@ from extract import rules
 from extract.components.mentions import resolve_overlaps
 from extract.priors import Priors
 from extract.results import extract_results, result_relations
+from kg.errors import ExtractionError
 from kg.model import (
     DEFAULT_ROLE,
     Abbreviation,
@@ -143,7 +144,11 @@ def to_extraction(paper: Paper, title: Doc, abstract: Doc, *, extractor: str, ve
     """Domain objects for one paper from its processed title and abstract."""
     priors = priors or Priors()
     docs = ((Section.TITLE, title), (Section.ABSTRACT, abstract))
-    texts = {Section.TITLE: title.text, Section.ABSTRACT: abstract.text}
+    # the docs were made from these strings, and a doc's text is its input's (``Doc.text`` rebuilds it token by token)
+    texts = {Section.TITLE: paper.title, Section.ABSTRACT: paper.abstract}
+    if len(title) and title[-1].idx + len(title[-1].text_with_ws) != len(paper.title) or len(abstract) and (
+            abstract[-1].idx + len(abstract[-1].text_with_ws) != len(paper.abstract)):
+        raise ExtractionError(f"paper {paper.key!r}: its docs were not made from its title and abstract")
     abbreviations = [
         Abbreviation(_text_span(section, short, texts[section]), _text_span(section, long, texts[section]))
         for section, doc in docs

@@ -1,6 +1,6 @@
 """Trained decisions on each paper's candidates: which names are entities (of which type), which the
-paper proposes, which sentences are claims, which of their numbers are results and which name is each
-result's metric; each with a probability fitted on our annotations.
+paper proposes, which sentences are claims, which of their numbers are results and which names are each
+result's metric and method; each with a probability fitted on our annotations.
 
 The spaCy pipeline and :mod:`extract.convert` propose candidates generously (rules, gazetteer, NER
 heads). :class:`Decider` keeps what its classifiers (:mod:`extract.linear`, fitted by

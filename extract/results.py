@@ -20,8 +20,9 @@ _DECREASE = re.compile(r"\b(?:reduc\w*|lower\w*|smaller|fewer|less|decreas\w*|cu
 _INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|higher|better|boost\w*|gain\w*|outperform\w*|surpass\w*|faster|"
                        r"speed-?ups?|exceed\w*|up to)\b", re.IGNORECASE)
 # the paper speaking of its own method: "our approach", "the proposed model", "this method"
-OWN_METHOD = re.compile(r"\b(?:our|the proposed|this|the resulting)(?:\s+[\w-]+)?\s+(?:method|approach|model|framework|"
-                  r"system|algorithm|technique|network|architecture|pipeline|scheme|solution)s?\b", re.IGNORECASE)
+OWN_METHOD = re.compile(r"\b(?:our|the proposed|this|the resulting)(?:\s+[\w-]+)?\s+(?:method|approach|model|"
+                        r"framework|system|algorithm|technique|network|architecture|pipeline|scheme|solution)s?\b",
+                        re.IGNORECASE)
 # Numbers that state a setting rather than a result ("6-bit", "4K", years) carry no unit of ours.
 _RESULT_UNITS = {"%", "x", "pp", "points", "db", ""}
 

@@ -50,10 +50,9 @@ def _stash_ents(doc: Doc) -> numpy.ndarray:
 
 
 def _restore_ents(doc: Doc, saved: numpy.ndarray) -> None:
-    if saved.any():
-        doc.from_array(_ENT_ATTRS, saved)
-    else:
-        doc.set_ents([], default="missing")
+    """Put back what :func:`_stash_ents` saved (all missing, where nothing was); one array write, where
+    ``Doc.set_ents`` would walk the doc token by token in Python."""
+    doc.from_array(_ENT_ATTRS, saved)
 
 
 def keyed_ner_score(examples: Iterable[Example], *, spans_key: str, **_: Any) -> dict[str, Any]:
@@ -154,7 +153,8 @@ class KeyedEntityRecognizer(EntityRecognizer):
             return super().predict(docs)
         finally:
             for doc, arr in zip(docs, saved, strict=True):
-                _restore_ents(doc, arr)
+                if arr.any():  # else the doc's entities were all missing, and predicting writes none
+                    _restore_ents(doc, arr)
 
     def set_annotations(self, docs: Sequence[Doc], states_or_beams: list[Any]) -> None:
         saved = [_stash_ents(doc) for doc in docs]

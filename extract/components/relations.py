@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -57,10 +58,11 @@ class RelationFinder:
                 if s.end <= bounds[k][1]:  # a span across a sentence end is no argument
                     by_sentence.setdefault(k, []).append(s)
             words: list[str] = []
+            strings = doc.vocab.strings
             for k, members in by_sentence.items():
                 if len(members) < 2:
                     continue
-                words = words or [t.text for t in doc]
+                words = words or [strings[orth] for orth in doc.to_array(ORTH).tolist()]  # no Token objects
                 start, end = bounds[k]
                 args = [(s.start - start, s.end - start, s.label_) for s in members]
                 for h, t, label, prob in self.model.predict_relations(words[start:end], args, self.threshold):

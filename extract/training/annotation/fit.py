@@ -2,8 +2,9 @@
 
 Candidates come from the extractor without decisions, its NER cross-fitted: each train paper's
 candidates are found by a NER trained on the other half of train (``--ner-folds A B``), so the
-decisions learn how far to trust a NER on papers it never saw. Five classifiers are fitted
-(entities, roles, claims, results, and which name is a result's metric); their probabilities
+decisions learn how far to trust a NER on papers it never saw. Six classifiers are fitted
+(entities, roles, claims, results, and which name is a result's metric and which its method; the last is
+kept only where it beats the subject rule of :mod:`extract.results` on the held-out papers); their probabilities
 on the held-out papers choose the thresholds and fit the calibration tables (isotonic, per fact kind)
 written to ``settings.json``.
 """
