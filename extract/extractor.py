@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from extract.components.common import TEXT
 from extract.convert import to_extraction
 from extract.decisions import DECISIONS_DIR, Decider
 from extract.pipeline import (
@@ -78,6 +79,7 @@ class Extractor:
             for section, text in (("title", paper.title), ("abstract", paper.abstract)):
                 doc = self.nlp.make_doc(text)
                 doc.user_data["abx_section"] = section
+                doc.user_data[TEXT] = text  # the components read it instead of rebuilding it from the tokens
                 docs.append(doc)
         processed = list(self.nlp.pipe(docs))
         for i, paper in enumerate(papers):

@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract import rules
-from extract.components.common import ensure_extension, load_json
+from extract.components.common import doc_text, ensure_extension, load_json
 from kg.errors import ExtractionError
 
 
@@ -42,9 +42,9 @@ class ClaimDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         found = []
-        doc_text = doc.text  # built from every token on each call: once per document, not per cue
+        text_of_doc = doc_text(doc)
         for sent in doc.sents:
-            text = doc_text[sent.start_char : sent.end_char]
+            text = text_of_doc[sent.start_char : sent.end_char]
             for kind, pattern in self.kinds:
                 m = pattern.search(text)
                 if m:

@@ -13,6 +13,14 @@ from kg.errors import ExtractionError
 
 CANDIDATES = "abx_candidates"
 PROPOSED = "abx_proposed"
+TEXT = "abx_text"  # doc.user_data key: the string the extractor made the doc from
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text: the string it was made from where the extractor kept it (``Doc.text`` rebuilds it
+    from every token on each call), else ``Doc.text``."""
+    text = doc.user_data.get(TEXT)
+    return text if isinstance(text, str) else doc.text
 
 
 def load_json(path: str | Path) -> dict:

@@ -10,7 +10,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from extract import rules
-from extract.components.common import CANDIDATES, load_json, load_lines, pattern_tokenizer
+from extract.components.common import CANDIDATES, doc_text, load_json, load_lines, pattern_tokenizer
 from kg.errors import ExtractionError
 from kg.iri import entity_key
 
@@ -141,7 +141,7 @@ class EntityMatcher:
     def _abbreviation_spans(self, doc: Doc) -> list[Span]:
         """Each defined abbreviation, its long form, and every later use of it."""
         out: list[Span] = []
-        text = doc.text if doc._.abx_abbreviations else ""  # built from every token: once, not per form
+        text = doc_text(doc) if doc._.abx_abbreviations else ""
         for short, long in doc._.abx_abbreviations or []:
             label = self.type_of(long.text) or self.type_of(short.text) or "Concept"
             out.append(Span(doc, long.start, long.end, label=label, span_id="abbreviation"))

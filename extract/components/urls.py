@@ -6,7 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract import rules
-from extract.components.common import ensure_extension
+from extract.components.common import doc_text, ensure_extension
 
 
 @Language.factory("abx_urls")
@@ -21,5 +21,5 @@ class UrlFinder:
         ensure_extension("abx_urls")
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.abx_urls = rules.find_urls(doc.text)
+        doc._.abx_urls = rules.find_urls(doc_text(doc))
         return doc

@@ -134,3 +134,34 @@ def test_the_private_tokenizer_splits_like_the_pipeline(text):
     copy = _shared_copy()
     assert copy is not nlp.tokenizer and copy.vocab is nlp.vocab
     assert [t.text for t in copy(text)] == [t.text for t in nlp.tokenizer(text)]
+
+
+def test_components_read_the_text_the_extractor_kept_and_else_the_docs_own():
+    import spacy
+
+    from extract.components.common import TEXT, doc_text
+
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("Code at https://github.com/x/y .")
+    assert doc_text(doc) == doc.text
+    doc.user_data[TEXT] = "kept"
+    assert doc_text(doc) == "kept"  # the extractor's string, not rebuilt from the tokens
+
+
+def test_the_extractor_keeps_each_docs_text_for_its_components(extractor, monkeypatch):
+    from extract.components.common import TEXT
+    from kg.model import Paper
+
+    seen = []
+    pipe = extractor.nlp.pipe
+
+    def watched(docs, *args, **kwargs):
+        for doc in pipe(docs, *args, **kwargs):
+            seen.append(doc)
+            yield doc
+
+    monkeypatch.setattr(extractor.nlp, "pipe", watched)
+    abstract = "We release FooNet at https://github.com/foo/foonet ."
+    ex = extractor.extract(Paper(key="p1", title="FooNet", abstract=abstract))
+    assert [doc.user_data[TEXT] for doc in seen] == ["FooNet", abstract] == [doc.text for doc in seen]
+    assert [c.url for c in ex.code_links] == ["https://github.com/foo/foonet"]
