@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -133,6 +134,16 @@ def split_decisions(records: list[dict[str, Any]], ner_papers: int | None,
     return fit, held + records[ner_papers:]
 
 
+def candidate_cache(folder: Path, ner: Path) -> Path:
+    """Where ``fit --cache`` keeps the candidates of ``ner``: a file per NER path and per version of the candidate
+    extractor (the NER's weights, the rules, the relation model), so that a NER retrained at the same path never
+    reads its predecessor's candidates."""
+    from extract.extractor import extractor_version
+
+    version = hashlib.blake2b(extractor_version(model_dir=ner, decisions=None).encode(), digest_size=4)
+    return folder / f"{ner.resolve().as_posix().replace('/', '_')}.{version.hexdigest()}.jsonl"
+
+
 def _prepare_cmd(args: argparse.Namespace) -> int:
     from extract.training.annotation.spacy_docs import write_docbin
 
@@ -161,7 +172,7 @@ def _fit_cmd(args: argparse.Namespace) -> int:
         """The candidate extractions of ``records`` by ``ner``, kept under ``--cache`` between runs."""
         from kg.graph import codec
 
-        cache = args.cache / f"{ner.resolve().as_posix().replace('/', '_')}.jsonl" if args.cache else None
+        cache = candidate_cache(args.cache, ner) if args.cache else None
         done = {}
         if cache is not None and cache.exists():
             done = {d["paper"]["key"]: d for d in map(json.loads, cache.read_text(encoding="utf-8").splitlines())}

@@ -159,6 +159,18 @@ def test_train_split_holds_out_every_tenth():
     assert [r["uid"] for r in held] == ["9", "19"] and len(fit) == 23
 
 
+def test_fit_keeps_the_candidates_of_each_ner_version_apart(tmp_path):
+    from extract.training.annotation.cli import candidate_cache
+
+    ner = tmp_path / "ner"
+    (ner / "head").mkdir(parents=True)
+    (ner / "head" / "model").write_bytes(b"weights one")
+    first = candidate_cache(tmp_path / "cache", ner)
+    assert first == candidate_cache(tmp_path / "cache", ner) and first.parent == tmp_path / "cache"
+    (ner / "head" / "model").write_bytes(b"weights two")  # retrained at the same path
+    assert candidate_cache(tmp_path / "cache", ner) != first
+
+
 def test_decision_split_also_holds_out_the_papers_the_shipped_ner_never_met():
     records = [{"uid": str(i)} for i in range(25)]
     fit, held = split_decisions(records, 20)
