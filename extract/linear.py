@@ -34,15 +34,35 @@ class LinearModel:
         object.__setattr__(self, "_rows", {f: i for i, f in enumerate(names)})
         object.__setattr__(self, "_matrix", matrix.astype(np.float64))
 
+    def _rows_of(self, features: Iterable[str]) -> list[int]:
+        """The weight rows of ``features`` (each known feature once) and the bias row."""
+        get = self._rows.get
+        idx = {i for f in features if (i := get(f)) is not None}
+        idx.add(len(self._rows))
+        return list(idx)
+
     def proba(self, features: Iterable[str]) -> dict[str, float]:
-        rows = self._rows
-        idx = {rows[f] for f in features if f in rows}
-        idx.add(len(rows))  # the bias
-        z = self._matrix[list(idx)].sum(axis=0)
+        z = self._matrix[self._rows_of(features)].sum(axis=0)
         z -= z.max()
         p = np.exp(z)
         p /= p.sum()
         return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
+
+    def proba_many(self, feature_lists: Iterable[Iterable[str]]) -> list[dict[str, float]]:
+        """``proba`` of each feature list, in one gather and one segmented sum: the same numbers (rows are added
+        in the same order) at a fraction of the calls, for the many small lists of one paper."""
+        idx: list[int] = []
+        starts: list[int] = []
+        for features in feature_lists:
+            starts.append(len(idx))
+            idx += self._rows_of(features)
+        if not starts:
+            return []
+        z = np.add.reduceat(self._matrix[idx], starts, axis=0)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        return [dict(zip(self.classes, row, strict=True)) for row in p.tolist()]
 
     def to_json(self) -> str:
         return json.dumps({"classes": list(self.classes), "bias": [round(float(b), 5) for b in self.bias],
