@@ -138,6 +138,18 @@ class SettingNumbers:
                     or (self.before and self.before.search(sentence[:start])))
 
 
+def _best(model: LinearModel, label: str, threshold: float, candidates: Iterable[tuple[str | None, list[str]]],
+          ) -> str | None:
+    """The candidate name ``model`` rates highest as ``label``, if at or above ``threshold`` (of equals, the
+    last), else none."""
+    named = list(candidates)
+    best, best_p = None, threshold
+    for (name, _), p in zip(named, model.proba_many(feats for _, feats in named), strict=True):
+        if p[label] >= best_p:
+            best, best_p = name, p[label]
+    return best
+
+
 @dataclass(frozen=True)
 class Decider:
     entities: LinearModel
@@ -254,14 +266,10 @@ class Decider:
         its threshold, else none."""
         assert self.metrics is not None
         numbers = [(q.start, q.end) for q in quantities]
-        out: dict[Quantity, str | None] = {}
-        for q in outcomes:
-            best, best_p = None, self.settings.get("metric_threshold", 0.5)
-            for m, feats in metric_candidates(s, q.start, q.end, kept, numbers):
-                p = self.metrics.proba(feats)["metric"]
-                if p >= best_p:
-                    best, best_p = m, p
-            out[q] = best.span.text if best else None
+        threshold = self.settings.get("metric_threshold", 0.5)
+        out = {q: _best(self.metrics, "metric", threshold, ((m.span.text, feats) for m, feats in
+                                                             metric_candidates(s, q.start, q.end, kept, numbers)))
+               for q in outcomes}
         # the numbers of one list ("by 1.7%, 1.1% and 0.5%") share a metric: one left without takes its neighbour's
         listed = _listed(s, out)
         for a, b in listed:
@@ -275,14 +283,10 @@ class Decider:
         """Each outcome's method: the kept Method name of the sentence, or the paper's own method, that the methods
         model rates highest, if at or above its threshold, else none. The numbers of one list share it."""
         assert self.methods is not None
-        out: dict[Quantity, str | None] = {}
-        for q in outcomes:
-            best, best_p = None, self.settings.get("method_threshold", 0.5)
-            for m, feats in method_candidates(s, q.start, q.end, kept, proposed):
-                p = self.methods.proba(feats)["method"]
-                if p >= best_p:
-                    best, best_p = (proposed if m is None else m.span.text), p
-            out[q] = best
+        threshold = self.settings.get("method_threshold", 0.5)
+        out = {q: _best(self.methods, "method", threshold, ((proposed if m is None else m.span.text, feats) for m, feats
+                                                             in method_candidates(s, q.start, q.end, kept, proposed)))
+               for q in outcomes}
         for a, b in _listed(s, out):
             out[b] = out[a]
         return out
