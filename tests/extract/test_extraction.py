@@ -115,6 +115,18 @@ def test_offsets_always_point_at_the_text(run):
             assert abstract[q.start:q.end] == q.text
 
 
+def test_conversion_refuses_docs_not_made_from_the_papers_text(extractor):
+    from extract.convert import to_extraction
+    from kg.errors import ExtractionError
+
+    paper = Paper(key="p1", title="FooNet", abstract="We propose FooNet. It reaches 81.2% accuracy.")
+    title, abstract = extractor.nlp(paper.title), extractor.nlp(paper.abstract)
+    assert to_extraction(paper, title, abstract, extractor="x", version="1").paper == paper
+    other = extractor.nlp("We propose FooNet. It reaches 81.2% accuracy on ImageNet.")
+    with pytest.raises(ExtractionError, match="'p1': its docs were not made from its title and abstract"):
+        to_extraction(paper, title, other, extractor="x", version="1")
+
+
 def test_extractor_version_names_the_rules(extractor):
     assert extractor.version.startswith("2.0+rules.") and "+ner." in extractor.version and "+dec." in extractor.version
     assert "+rel." in extractor.version  # the relation model, so a new one re-extracts cached papers
