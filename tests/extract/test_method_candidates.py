@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from extract.decision_features import method_candidates
 from extract.decisions import METHODS_FILE, Decider
 from kg.model import EntityType, Mention, Quantity, Role, Section, TextSpan
@@ -103,3 +105,50 @@ def test_fit_drops_a_stale_method_decision_when_it_keeps_none(tmp_path):
     save(tmp_path, models, {"claim_threshold": 0.5}, {}, {})
     assert not (tmp_path / METHODS_FILE).exists()
     assert json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))["settings"] == {"claim_threshold": 0.5}
+
+
+@pytest.mark.parametrize("template, kept", [
+    # the rule's subject (the name before the number) is right: the decision cannot beat it, so it is dropped
+    ("On WMT14, {name} reaches {value} BLEU, 2.1 more than the Transformer.", False),
+    # the rule takes the backbone named before the number; the paper's own method, not named there, is right
+    ("Using ResNet-50 as the backbone, the approach reaches {value} BLEU on WMT14.", True),
+])
+def test_fit_keeps_the_method_decision_only_where_it_beats_the_rule(tmp_path, template, kept):
+    """A whole fit on a few made-up papers: every decision file is written, and methods.json (with its threshold)
+    only where the decision gets more held-out results right with their method than the subject rule."""
+    from extract import Extractor
+    from extract.pipeline import rule_paths
+    from extract.training.annotation.fit import fit_decisions
+    from kg.model import Paper
+
+    def paper(i: int, name: str, value: str) -> tuple[Paper, dict]:
+        first = f"We propose {name} for translation."
+        result = template.format(name=name, value=value)
+        abstract = f"{first} {result}"
+        start = abstract.index(value)
+        gold = {"uid": f"u{i}", "entities": [
+                    {"name": name, "type": "Method", "role": "proposed", "mentions": []},
+                    *({"name": n, "type": "Method", "role": "used", "mentions": []}
+                      for n in ("Transformer", "ResNet-50") if n in abstract),
+                    {"name": "WMT14", "type": "Dataset", "role": "used", "mentions": []},
+                    {"name": "BLEU", "type": "Metric", "role": "reported", "mentions": []}],
+                "claims": [{"section": "abstract", "start": abstract.index(result), "end": len(abstract),
+                            "kind": "result"}],
+                "results": [{"span": ["abstract", start, start + len(value)], "kind": "score", "metric": "BLEU",
+                             "value": float(value), "method": name, "text": value}],
+                "code_urls": []}
+        return Paper(key=f"u{i}", title=f"{name}: translation", abstract=abstract), gold
+
+    names = ["FooNet", "BarNet", "BazNet", "QuxNet", "ZedNet", "RayNet", "KitNet", "SunNet"]
+    extractor = Extractor(decisions=None)
+    pairs = [(extractor.extract(p), g) for p, g in (paper(i, n, f"{20 + i}.4") for i, n in enumerate(names))]
+    rules = rule_paths()
+    report = fit_decisions(pairs[:5], pairs[5:], tmp_path, setting_numbers=rules["settings"],
+                           gazetteer=rules["terms"])
+    for name in ("entities", "roles", "claims", "results", "metrics"):
+        assert (tmp_path / f"{name}.json").is_file()
+    settings = json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))["settings"]
+    counts = report["held"]["results_right_with_method"]
+    assert (counts["decision"] > counts["rule"]) is kept
+    assert (tmp_path / METHODS_FILE).is_file() is kept and ("method_threshold" in settings) is kept
+    assert (Decider.load(tmp_path).methods is not None) is kept
