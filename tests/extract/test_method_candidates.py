@@ -9,7 +9,7 @@ import pytest
 
 from extract.decision_features import method_candidates
 from extract.decisions import METHODS_FILE, Decider
-from kg.model import EntityType, Mention, Quantity, Role, Section, TextSpan
+from kg.model import EntityType, Mention, Paper, Quantity, Role, Section, TextSpan
 
 TEXT = "Our approach reaches 28.4 BLEU with FooNet, 2.1 more than the Transformer."
 OFFSET = 50  # the sentence's start in its section: features must read offsets relative to it
@@ -77,17 +77,9 @@ def test_a_fitted_method_decision_picks_the_result_method_and_without_it_the_rul
 def test_fit_labels_the_method_candidate_that_names_the_gold_method():
     from extract import Extractor
     from extract.training.annotation.fit import examples
-    from tests.extract.test_extraction import _paper
 
-    abstract = ("We propose FooNet for translation. On WMT14, FooNet reaches 28.4 BLEU, 2.1 more than the "
-                "Transformer baseline.")
-    ex = Extractor(decisions=None).extract(_paper(abstract, "FooNet"))
-    first = abstract.index("28.4")
-    claim = abstract.index("On WMT14")
-    gold = {"entities": [{"name": "FooNet", "type": "Method", "role": "proposed", "mentions": []}],
-            "claims": [{"section": "abstract", "start": claim, "end": len(abstract), "kind": "result"}],
-            "results": [{"span": ["abstract", first, first + 4], "kind": "score", "metric": "BLEU", "value": 28.4,
-                         "method": "FooNet"}]}
+    made, gold = _made_up(0, "FooNet", "28.4", "On WMT14, {name} reaches {value} BLEU, 2.1 more than the Transformer.")
+    ex = Extractor(decisions=None).extract(made)
     found = examples(ex, gold)["methods"]
     assert found and all(y in (0, 1) for _, y in found)
     right = [feats for feats, y in found if y == 1]
@@ -119,29 +111,11 @@ def test_fit_keeps_the_method_decision_only_where_it_beats_the_rule(tmp_path, te
     from extract import Extractor
     from extract.pipeline import rule_paths
     from extract.training.annotation.fit import fit_decisions
-    from kg.model import Paper
-
-    def paper(i: int, name: str, value: str) -> tuple[Paper, dict]:
-        first = f"We propose {name} for translation."
-        result = template.format(name=name, value=value)
-        abstract = f"{first} {result}"
-        start = abstract.index(value)
-        gold = {"uid": f"u{i}", "entities": [
-                    {"name": name, "type": "Method", "role": "proposed", "mentions": []},
-                    *({"name": n, "type": "Method", "role": "used", "mentions": []}
-                      for n in ("Transformer", "ResNet-50") if n in abstract),
-                    {"name": "WMT14", "type": "Dataset", "role": "used", "mentions": []},
-                    {"name": "BLEU", "type": "Metric", "role": "reported", "mentions": []}],
-                "claims": [{"section": "abstract", "start": abstract.index(result), "end": len(abstract),
-                            "kind": "result"}],
-                "results": [{"span": ["abstract", start, start + len(value)], "kind": "score", "metric": "BLEU",
-                             "value": float(value), "method": name, "text": value}],
-                "code_urls": []}
-        return Paper(key=f"u{i}", title=f"{name}: translation", abstract=abstract), gold
 
     names = ["FooNet", "BarNet", "BazNet", "QuxNet", "ZedNet", "RayNet", "KitNet", "SunNet"]
     extractor = Extractor(decisions=None)
-    pairs = [(extractor.extract(p), g) for p, g in (paper(i, n, f"{20 + i}.4") for i, n in enumerate(names))]
+    pairs = [(extractor.extract(p), g) for p, g in (_made_up(i, n, f"{20 + i}.4", template)
+                                                    for i, n in enumerate(names))]
     rules = rule_paths()
     report = fit_decisions(pairs[:5], pairs[5:], tmp_path, setting_numbers=rules["settings"],
                            gazetteer=rules["terms"])
@@ -152,3 +126,23 @@ def test_fit_keeps_the_method_decision_only_where_it_beats_the_rule(tmp_path, te
     assert (counts["decision"] > counts["rule"]) is kept
     assert (tmp_path / METHODS_FILE).is_file() is kept and ("method_threshold" in settings) is kept
     assert (Decider.load(tmp_path).methods is not None) is kept
+
+
+def _made_up(i: int, name: str, value: str, template: str) -> tuple[Paper, dict]:
+    """A paper proposing ``name`` with one result sentence (``template``), and its gold record."""
+    first = f"We propose {name} for translation."
+    result = template.format(name=name, value=value)
+    abstract = f"{first} {result}"
+    start = abstract.index(value)
+    gold = {"uid": f"u{i}", "entities": [
+                {"name": name, "type": "Method", "role": "proposed", "mentions": []},
+                *({"name": n, "type": "Method", "role": "used", "mentions": []}
+                  for n in ("Transformer", "ResNet-50") if n in abstract),
+                {"name": "WMT14", "type": "Dataset", "role": "used", "mentions": []},
+                {"name": "BLEU", "type": "Metric", "role": "reported", "mentions": []}],
+            "claims": [{"section": "abstract", "start": abstract.index(result), "end": len(abstract),
+                        "kind": "result"}],
+            "results": [{"span": ["abstract", start, start + len(value)], "kind": "score", "metric": "BLEU",
+                         "value": float(value), "method": name, "text": value}],
+            "code_urls": []}
+    return Paper(key=f"u{i}", title=f"{name}: translation", abstract=abstract), gold
