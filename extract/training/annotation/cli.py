@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     f.add_argument("--cache", type=Path, default=None,
                    help="keep each NER's candidate extractions here between runs (e.g. build/candidates)")
     f.add_argument("--l2", type=_l2_setting, action="append", default=[], metavar="DECISION=VALUE",
-                   help="another L2 strength for one decision (entities, roles, claims, results, metrics); "
+                   help="another L2 strength for one decision (entities, roles, claims, results, metrics, methods); "
                         "repeat for several")
     args = p.parse_args(argv)
     verbs = {"fit": _fit_cmd, "batch": _batch_cmd, "check": _check_cmd, "ingest": _check_cmd, "prepare": _prepare_cmd}
